@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages only, what zaio's build and tests need and this
+# machine lacks. Runs apt only when something is missing, so a second call is instant.
+# Usage: tools/install-deps.sh [linux|windows|all]   (default: all)
+set -euo pipefail
+
+want=(cmake make gcc pkg-config liburing-dev libzmq3-dev libcriterion-dev libsodium-dev
+      clang libclang-rt-14-dev gnuplot-nox)
+case "${1:-all}" in
+  linux) ;;
+  windows|all) want+=(gcc-mingw-w64-x86-64 wine64 wine) ;;
+  *) echo "usage: $0 [linux|windows|all]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
