@@ -57,7 +57,7 @@ typedef enum aio_op {
 
 typedef struct aio_completion {
     aio_op op;
-    int status;           /* 0, or a negative errno; -ECANCELED never reaches a handler */
+    int status;           /* 0, or a negative errno */
     size_t bytes;         /* bytes transferred (recv: 0 means the peer closed) */
     aio_socket *sock;     /* NULL for AIO_OP_SIGNAL */
     void *key;            /* the socket's key, or the posted key */
@@ -77,6 +77,7 @@ int aio_buf_wrap(void *data, size_t size, void (*free_fn)(void *data, void *hint
 aio_buf *aio_buf_ref(aio_buf *b);
 void aio_buf_unref(aio_buf *b);
 void *aio_buf_data(const aio_buf *b);
+int aio_buf_refs(const aio_buf *b); /* for tests and assertions */
 size_t aio_buf_size(const aio_buf *b);
 
 /* ---- ports ------------------------------------------------------------------------- */
