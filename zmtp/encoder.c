@@ -1,0 +1,169 @@
+/* encoder.c - frames into a caller buffer. Small frames are packed back to back so a
+ * burst of messages leaves in one send; a body above copy_max gets only its header, and
+ * the caller sends the body from where it already lives. */
+#include "zmtp.h"
+#include "internal.h"
+
+#include <string.h>
+
+int zmtp_frame_header(uint8_t out[ZMTP_MAX_HEADER], unsigned flags, uint64_t size)
+{
+    if (size > ZMTP_SIZE_LIMIT || (flags & ~(ZMTP_FLAG_MORE | ZMTP_FLAG_COMMAND)) ||
+        (flags & ZMTP_FLAG_MORE && flags & ZMTP_FLAG_COMMAND))
+        return ZMTP_E_INVAL;
+    /* LONG follows the whole body, command name included; deriving it from anything
+     * less is how libzmq 4.3.4 came to send malformed SUBSCRIBEs (issue 4367). */
+    if (size > 255) {
+        out[0] = (uint8_t)(flags | ZMTP_FLAG_LONG);
+        zmtp__put64(out + 1, size);
+        return 9;
+    }
+    out[0] = (uint8_t)flags;
+    out[1] = (uint8_t)size;
+    return 2;
+}
+
+void zmtp_encoder_init(zmtp_encoder *e, uint8_t *buf, size_t cap, size_t copy_max)
+{
+    e->buf = buf;
+    e->cap = cap;
+    e->len = 0;
+    e->copy_max = copy_max;
+}
+
+void zmtp_encoder_reset(zmtp_encoder *e)
+{
+    e->len = 0;
+}
+
+int zmtp_encoder_frame(zmtp_encoder *e, const void *body, size_t len, unsigned flags)
+{
+    uint8_t hdr[ZMTP_MAX_HEADER];
+    if (flags & ~ZMTP_FLAG_MORE)
+        return ZMTP_E_INVAL;
+    int hlen = zmtp_frame_header(hdr, flags, len);
+    if (hlen < 0)
+        return hlen;
+    int separate = len > e->copy_max;
+    size_t need = (size_t)hlen + (separate ? 0 : len);
+    if (need > e->cap - e->len)
+        return ZMTP_E_NOSPACE;
+    memcpy(e->buf + e->len, hdr, (size_t)hlen);
+    e->len += (size_t)hlen;
+    if (!separate) {
+        if (len)
+            memcpy(e->buf + e->len, body, len);
+        e->len += len;
+    }
+    return separate ? ZMTP_ENC_SEPARATE : ZMTP_ENC_PACKED;
+}
+
+/* A command from up to two data pieces, so callers need no staging buffer. */
+static int command2(zmtp_encoder *e, const char *name, const void *a, size_t alen,
+                    const void *b, size_t blen)
+{
+    size_t nlen = strlen(name);
+    uint8_t hdr[ZMTP_MAX_HEADER];
+    if (nlen == 0 || nlen > 255 || alen > SIZE_MAX / 2 || blen > SIZE_MAX / 2 - alen - 256)
+        return ZMTP_E_INVAL;
+    size_t body = 1 + nlen + alen + blen;
+    int hlen = zmtp_frame_header(hdr, ZMTP_FLAG_COMMAND, body);
+    if (hlen < 0)
+        return hlen;
+    if ((size_t)hlen + body > e->cap - e->len)
+        return ZMTP_E_NOSPACE;
+    uint8_t *p = e->buf + e->len;
+    memcpy(p, hdr, (size_t)hlen);
+    p += hlen;
+    *p++ = (uint8_t)nlen;
+    memcpy(p, name, nlen);
+    p += nlen;
+    if (alen)
+        memcpy(p, a, alen);
+    p += alen;
+    if (blen)
+        memcpy(p, b, blen);
+    e->len += (size_t)hlen + body;
+    return ZMTP_OK;
+}
+
+int zmtp_encoder_command(zmtp_encoder *e, const char *name, const void *data, size_t len)
+{
+    return command2(e, name, data, len, NULL, 0);
+}
+
+int zmtp_encoder_ping(zmtp_encoder *e, uint16_t ttl, const void *context, size_t context_len)
+{
+    uint8_t t[2] = {(uint8_t)(ttl >> 8), (uint8_t)ttl};
+    if (context_len > ZMTP_PING_MAX_CONTEXT)
+        return ZMTP_E_INVAL;
+    return command2(e, "PING", t, 2, context, context_len);
+}
+
+int zmtp_encoder_pong(zmtp_encoder *e, const void *context, size_t context_len)
+{
+    if (context_len > ZMTP_PING_MAX_CONTEXT)
+        return ZMTP_E_INVAL;
+    return command2(e, "PONG", context, context_len, NULL, 0);
+}
+
+int zmtp_encoder_subscription(zmtp_encoder *e, int peer_minor, int subscribe,
+                              const void *topic, size_t topic_len)
+{
+    if (peer_minor >= 1)
+        return command2(e, subscribe ? "SUBSCRIBE" : "CANCEL", topic, topic_len, NULL, 0);
+    /* A 3.0 peer knows no SUBSCRIBE command: the subscription is a one-frame message. */
+    uint8_t hdr[ZMTP_MAX_HEADER];
+    if (topic_len > SIZE_MAX - 1)
+        return ZMTP_E_INVAL;
+    int hlen = zmtp_frame_header(hdr, 0, topic_len + 1);
+    if (hlen < 0)
+        return hlen;
+    if ((size_t)hlen + 1 + topic_len > e->cap - e->len)
+        return ZMTP_E_NOSPACE;
+    uint8_t *p = e->buf + e->len;
+    memcpy(p, hdr, (size_t)hlen);
+    p[hlen] = subscribe ? 1 : 0;
+    if (topic_len)
+        memcpy(p + hlen + 1, topic, topic_len);
+    e->len += (size_t)hlen + 1 + topic_len;
+    return ZMTP_OK;
+}
+
+int zmtp__encoder_metadata_command(zmtp_encoder *e, const char *name,
+                                   const zmtp_property *props, size_t n)
+{
+    size_t nlen = strlen(name);
+    int64_t mlen = zmtp_metadata_size(props, n);
+    uint8_t hdr[ZMTP_MAX_HEADER];
+    if (mlen < 0)
+        return (int)mlen;
+    if (nlen == 0 || nlen > 255)
+        return ZMTP_E_INVAL;
+    size_t body = 1 + nlen + (size_t)mlen;
+    int hlen = zmtp_frame_header(hdr, ZMTP_FLAG_COMMAND, body);
+    if (hlen < 0)
+        return hlen;
+    if ((size_t)hlen + body > e->cap - e->len)
+        return ZMTP_E_NOSPACE;
+    uint8_t *p = e->buf + e->len + hlen;
+    memcpy(e->buf + e->len, hdr, (size_t)hlen);
+    *p++ = (uint8_t)nlen;
+    memcpy(p, name, nlen);
+    zmtp_metadata_encode(p + nlen, (size_t)mlen, props, n);
+    e->len += (size_t)hlen + body;
+    return ZMTP_OK;
+}
+
+int zmtp_encoder_ready(zmtp_encoder *e, const zmtp_property *props, size_t n)
+{
+    return zmtp__encoder_metadata_command(e, "READY", props, n);
+}
+
+int zmtp_encoder_error(zmtp_encoder *e, const char *reason, size_t reason_len)
+{
+    if (reason_len > 255)
+        return ZMTP_E_INVAL;
+    uint8_t n = (uint8_t)reason_len;
+    return command2(e, "ERROR", &n, 1, reason, reason_len);
+}

@@ -1,0 +1,365 @@
+/* handshake.c - one connection's handshake: greeting, then NULL (READY both ways) or
+ * PLAIN (HELLO, WELCOME, INITIATE, READY), then done or failed.
+ *
+ * Our greeting is queued at creation, before a byte of the peer's arrives: libzmq sends
+ * its greeting in three steps, each after reading part of ours, so waiting for it
+ * first deadlocks. Everything after the greeting (READY, HELLO) waits for the peer's
+ * greeting, so credentials never go to a peer that turned out to speak another
+ * mechanism. The output buffer is sized at creation for everything the handshake can
+ * ever send, so queueing never fails halfway. */
+#include "zmtp.h"
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum hs_state {
+    HS_GREETING,
+    HS_WAIT_READY,    /* NULL, or a PLAIN client after INITIATE */
+    HS_WAIT_WELCOME,  /* PLAIN client after HELLO */
+    HS_WAIT_HELLO,    /* PLAIN server */
+    HS_WAIT_INITIATE, /* PLAIN server after WELCOME */
+    HS_END
+} hs_state;
+
+struct zmtp_handshake {
+    hs_state state;
+    int status;
+    int minor;
+    int socket_type;
+    zmtp_mechanism mechanism;
+    int as_server;
+    zmtp_plain_check_fn plain_check;
+    void *plain_arg;
+    uint8_t user[255], pass[255];
+    size_t user_len, pass_len;
+
+    zmtp_greeting_decoder greeting;
+    zmtp_decoder dec;
+    uint8_t *scratch;
+
+    uint8_t *md;            /* our metadata, Socket-Type first */
+    size_t md_len;
+    uint8_t *out;
+    size_t out_sent;
+    zmtp_encoder enc;
+
+    int peer_type;
+    uint8_t *peer_md;
+    size_t peer_md_len;
+    uint8_t peer_user[255];
+    size_t peer_user_len;
+    uint8_t reason[255];
+    size_t reason_len;
+};
+
+static const char *mechanism_name(zmtp_mechanism m)
+{
+    return m == ZMTP_MECH_PLAIN ? "PLAIN" : "NULL";
+}
+
+static int build_metadata(zmtp_handshake *h, const zmtp_handshake_config *cfg)
+{
+    const char *type = zmtp_socket_type_name(cfg->socket_type);
+    if (!type || (cfg->nprops && !cfg->props))
+        return ZMTP_E_INVAL;
+    zmtp_property st = {"Socket-Type", 11, type, strlen(type)};
+    int64_t total = zmtp_metadata_size(&st, 1);
+    for (size_t i = 0; i < cfg->nprops; i++) {
+        const zmtp_property *p = &cfg->props[i];
+        /* Socket-Type comes from socket_type only, so the two cannot disagree. */
+        if (p->name && p->name_len == 11 && zmtp__name_is((const uint8_t *)p->name, 11, "Socket-Type"))
+            return ZMTP_E_INVAL;
+    }
+    int64_t rest = zmtp_metadata_size(cfg->props, cfg->nprops);
+    if (rest < 0)
+        return (int)rest;
+    total += rest;
+    h->md = malloc((size_t)total);
+    if (!h->md)
+        return ZMTP_E_NOMEM;
+    int64_t a = zmtp_metadata_encode(h->md, (size_t)total, &st, 1);
+    int64_t b = zmtp_metadata_encode(h->md + a, (size_t)(total - a), cfg->props, cfg->nprops);
+    if (a < 0 || b < 0)
+        return ZMTP_E_INVAL;
+    h->md_len = (size_t)total;
+    return ZMTP_OK;
+}
+
+static int copy_credential(uint8_t *dst, size_t *dst_len, const char *src)
+{
+    size_t n = src ? strlen(src) : 0;
+    if (n > 255)
+        return ZMTP_E_INVAL;
+    if (n)
+        memcpy(dst, src, n);
+    *dst_len = n;
+    return ZMTP_OK;
+}
+
+zmtp_handshake *zmtp_handshake_new(const zmtp_handshake_config *cfg, int *err)
+{
+    int rc = ZMTP_E_INVAL;
+    zmtp_handshake *h = NULL;
+    if (!cfg || (cfg->mechanism != ZMTP_MECH_NULL && cfg->mechanism != ZMTP_MECH_PLAIN))
+        goto out;
+    rc = ZMTP_E_NOMEM;
+    if (!(h = calloc(1, sizeof *h)))
+        goto out;
+    h->socket_type = cfg->socket_type;
+    h->mechanism = cfg->mechanism;
+    h->as_server = cfg->mechanism == ZMTP_MECH_PLAIN && cfg->as_server;
+    h->plain_check = cfg->plain_check;
+    h->plain_arg = cfg->plain_arg;
+    h->minor = -1;
+    h->peer_type = -1;
+    if ((rc = build_metadata(h, cfg)) < 0)
+        goto out;
+    if (h->mechanism == ZMTP_MECH_PLAIN && !h->as_server &&
+        ((rc = copy_credential(h->user, &h->user_len, cfg->username)) < 0 ||
+         (rc = copy_credential(h->pass, &h->pass_len, cfg->password)) < 0))
+        goto out;
+
+    size_t scratch_cap = cfg->max_command ? cfg->max_command : 8192;
+    if (scratch_cap < ZMTP_DECODER_MIN_SCRATCH)
+        scratch_cap = ZMTP_DECODER_MIN_SCRATCH;
+    rc = ZMTP_E_NOMEM;
+    if (!(h->scratch = malloc(scratch_cap)))
+        goto out;
+    zmtp_decoder_init(&h->dec, h->scratch, scratch_cap, scratch_cap);
+
+    /* greeting + READY/INITIATE (one of them) + HELLO + WELCOME + ERROR, headers long. */
+    size_t out_cap = ZMTP_GREETING_SIZE + (9 + 9 + h->md_len) + (9 + 6 + 2 + 510) +
+                     (9 + 8) + (9 + 7 + 255);
+    if (!(h->out = malloc(out_cap)))
+        goto out;
+    zmtp_encoder_init(&h->enc, h->out, out_cap, out_cap);
+    zmtp_greeting_encode(h->out, mechanism_name(h->mechanism), h->as_server);
+    h->enc.len = ZMTP_GREETING_SIZE;
+    zmtp_greeting_decoder_init(&h->greeting);
+    h->state = HS_GREETING;
+    h->status = ZMTP_HS_RUNNING;
+    return h;
+out:
+    if (err)
+        *err = rc;
+    zmtp_handshake_free(h);
+    return NULL;
+}
+
+void zmtp_handshake_free(zmtp_handshake *h)
+{
+    if (!h)
+        return;
+    free(h->md);
+    free(h->scratch);
+    free(h->out);
+    free(h->peer_md);
+    free(h);
+}
+
+size_t zmtp_handshake_output(const zmtp_handshake *h, const uint8_t **data)
+{
+    *data = h->out + h->out_sent;
+    return h->enc.len - h->out_sent;
+}
+
+void zmtp_handshake_sent(zmtp_handshake *h, size_t n)
+{
+    size_t left = h->enc.len - h->out_sent;
+    h->out_sent += n < left ? n : left;
+}
+
+static int fail(zmtp_handshake *h, int err)
+{
+    h->status = err;
+    h->state = HS_END;
+    return err;
+}
+
+static int on_greeting(zmtp_handshake *h, const zmtp_greeting *g)
+{
+    char ours[ZMTP_MECHANISM_SIZE] = {0};
+    const char *name = mechanism_name(h->mechanism);
+    memcpy(ours, name, strlen(name));
+    if (memcmp(ours, g->mechanism, ZMTP_MECHANISM_SIZE) != 0)
+        return ZMTP_E_MECHANISM;
+    h->minor = zmtp_version_negotiate(g);
+    if (h->mechanism == ZMTP_MECH_NULL) {
+        h->state = HS_WAIT_READY;
+        return zmtp_encoder_command(&h->enc, "READY", h->md, h->md_len);
+    }
+    /* libzmq does not check as-server, but two PLAIN clients (or servers) would only
+     * stall each other until a timeout; naming the mistake is kinder. */
+    if (g->as_server == h->as_server)
+        return ZMTP_E_ROLE;
+    if (h->as_server) {
+        h->state = HS_WAIT_HELLO;
+        return ZMTP_OK;
+    }
+    uint8_t hello[2 + 255 + 255];
+    hello[0] = (uint8_t)h->user_len;
+    memcpy(hello + 1, h->user, h->user_len);
+    hello[1 + h->user_len] = (uint8_t)h->pass_len;
+    memcpy(hello + 2 + h->user_len, h->pass, h->pass_len);
+    h->state = HS_WAIT_WELCOME;
+    return zmtp_encoder_command(&h->enc, "HELLO", hello, 2 + h->user_len + h->pass_len);
+}
+
+/* The peer's READY or INITIATE: its socket type must suit ours. */
+static int take_metadata(zmtp_handshake *h, const zmtp_command *c)
+{
+    zmtp_property st;
+    int rc = zmtp_metadata_find(c->data, c->data_len, "Socket-Type", &st);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return ZMTP_E_NO_SOCKET_TYPE;
+    int type = zmtp_socket_type_parse(st.value, st.value_len);
+    if (type < 0)
+        return type;
+    if (!zmtp_socket_types_compatible(h->socket_type, type))
+        return ZMTP_E_SOCKET_TYPE_MISMATCH;
+    if (c->data_len && !(h->peer_md = malloc(c->data_len)))
+        return ZMTP_E_NOMEM;
+    if (c->data_len)
+        memcpy(h->peer_md, c->data, c->data_len);
+    h->peer_md_len = c->data_len;
+    h->peer_type = type;
+    return ZMTP_OK;
+}
+
+static int on_hello(zmtp_handshake *h, const zmtp_command *c)
+{
+    const char *reason = NULL;
+    int verdict = h->plain_check
+                      ? h->plain_check(h->plain_arg, c->username, c->username_len, c->password,
+                                       c->password_len, &reason)
+                      : -1;
+    if (verdict != 0) {
+        /* "400" is ZAP's status for refused credentials, what libzmq sends too. */
+        if (!reason)
+            reason = "400";
+        size_t rlen = strlen(reason);
+        zmtp_encoder_error(&h->enc, reason, rlen > 255 ? 255 : rlen);
+        return ZMTP_E_AUTH_DENIED;
+    }
+    memcpy(h->peer_user, c->username, c->username_len);
+    h->peer_user_len = c->username_len;
+    h->state = HS_WAIT_INITIATE;
+    return zmtp_encoder_command(&h->enc, "WELCOME", NULL, 0);
+}
+
+static int on_command(zmtp_handshake *h, const zmtp_command *c)
+{
+    int rc;
+    if (c->type == ZMTP_CMD_ERROR) {
+        memcpy(h->reason, c->reason, c->reason_len);
+        h->reason_len = c->reason_len;
+        return ZMTP_E_PEER_ERROR;
+    }
+    switch (h->state) {
+    case HS_WAIT_READY:
+        if (c->type != ZMTP_CMD_READY)
+            break;
+        if ((rc = take_metadata(h, c)) < 0)
+            return rc;
+        h->state = HS_END;
+        h->status = ZMTP_HS_DONE;
+        return ZMTP_OK;
+    case HS_WAIT_WELCOME:
+        if (c->type != ZMTP_CMD_WELCOME)
+            break;
+        h->state = HS_WAIT_READY;
+        return zmtp_encoder_command(&h->enc, "INITIATE", h->md, h->md_len);
+    case HS_WAIT_HELLO:
+        if (c->type != ZMTP_CMD_HELLO)
+            break;
+        return on_hello(h, c);
+    case HS_WAIT_INITIATE:
+        if (c->type != ZMTP_CMD_INITIATE)
+            break;
+        if ((rc = take_metadata(h, c)) < 0)
+            return rc;
+        h->state = HS_END;
+        h->status = ZMTP_HS_DONE;
+        return zmtp_encoder_command(&h->enc, "READY", h->md, h->md_len);
+    default:
+        break;
+    }
+    return ZMTP_E_UNEXPECTED_COMMAND;
+}
+
+ptrdiff_t zmtp_handshake_feed(zmtp_handshake *h, const uint8_t *in, size_t len)
+{
+    size_t used = 0;
+    ptrdiff_t r;
+    int rc;
+    if (h->status < 0)
+        return h->status;
+    while (used < len && h->status == ZMTP_HS_RUNNING) {
+        if (h->state == HS_GREETING) {
+            zmtp_greeting g;
+            int done;
+            if ((r = zmtp_greeting_decode(&h->greeting, in + used, len - used, &g, &done)) < 0)
+                return fail(h, (int)r);
+            used += (size_t)r;
+            if (done && (rc = on_greeting(h, &g)) < 0)
+                return fail(h, rc);
+            continue;
+        }
+        zmtp_event ev;
+        if ((r = zmtp_decoder_feed(&h->dec, in + used, len - used, &ev)) < 0)
+            return fail(h, (int)r);
+        used += (size_t)r;
+        if (ev.type == ZMTP_EV_FRAME || ev.type == ZMTP_EV_HEADER)
+            return fail(h, ZMTP_E_UNEXPECTED_MESSAGE);
+        if (ev.type == ZMTP_EV_COMMAND && (rc = on_command(h, &ev.cmd)) < 0)
+            return fail(h, rc);
+    }
+    return (ptrdiff_t)used;
+}
+
+int zmtp_handshake_status(const zmtp_handshake *h)
+{
+    return h->status;
+}
+
+int zmtp_handshake_minor(const zmtp_handshake *h)
+{
+    return h->minor;
+}
+
+int zmtp_handshake_peer_socket_type(const zmtp_handshake *h)
+{
+    return h->peer_type;
+}
+
+void zmtp_handshake_peer_metadata(const zmtp_handshake *h, const uint8_t **md, size_t *len)
+{
+    *md = h->peer_md;
+    *len = h->peer_md_len;
+}
+
+int zmtp_handshake_peer_routing_id(const zmtp_handshake *h, const uint8_t **id, size_t *len)
+{
+    zmtp_property p;
+    if (zmtp_metadata_find(h->peer_md, h->peer_md_len, "Identity", &p) != 1 &&
+        zmtp_metadata_find(h->peer_md, h->peer_md_len, "Routing-Id", &p) != 1)
+        return 0;
+    *id = p.value;
+    *len = p.value_len;
+    return 1;
+}
+
+void zmtp_handshake_peer_user(const zmtp_handshake *h, const uint8_t **user, size_t *len)
+{
+    *user = h->peer_user;
+    *len = h->peer_user_len;
+}
+
+void zmtp_handshake_error_reason(const zmtp_handshake *h, const uint8_t **reason, size_t *len)
+{
+    *reason = h->reason;
+    *len = h->reason_len;
+}
