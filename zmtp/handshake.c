@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef enum hs_state {
     HS_GREETING,
@@ -67,8 +68,9 @@ static int build_metadata(zmtp_handshake *h, const zmtp_handshake_config *cfg)
     int64_t total = zmtp_metadata_size(&st, 1);
     for (size_t i = 0; i < cfg->nprops; i++) {
         const zmtp_property *p = &cfg->props[i];
-        /* Socket-Type comes from socket_type only, so the two cannot disagree. */
-        if (p->name && p->name_len == 11 && zmtp__name_is((const uint8_t *)p->name, 11, "Socket-Type"))
+        /* Socket-Type comes from socket_type only, so the two cannot disagree; peers
+         * read names in any case, so any case is a second Socket-Type. */
+        if (p->name && p->name_len == 11 && strncasecmp(p->name, "Socket-Type", 11) == 0)
             return ZMTP_E_INVAL;
     }
     int64_t rest = zmtp_metadata_size(cfg->props, cfg->nprops);
