@@ -54,9 +54,36 @@ static int parse_hello(zmtp_command *c)
     return ZMTP_OK;
 }
 
+/* libzmq 4.3.x writes its ERROR name as the C literal "\x5ERROR", where the hex escape
+ * swallows the E: on the wire the body is 5E 'R' 'R' 'O' 'R' reason-size reason (checked
+ * against Debian's 4.3.4, which also refuses a correct ERROR as an unknown command).
+ * 0x5E as a name size would need a 95-byte body, so a shorter one in that shape can
+ * only be this ERROR; reading it lets a PLAIN client report libzmq's ZAP refusal. */
+static int libzmq_error_shape(const uint8_t *body, size_t len)
+{
+    return len >= 6 && len < 1 + 0x5eu && body[0] == 0x5e && memcmp(body + 1, "RROR", 4) == 0;
+}
+
+static int parse_error(zmtp_command *c)
+{
+    if (c->data_len < 1 || (size_t)c->data[0] + 1 != c->data_len)
+        return ZMTP_E_MALFORMED_ERROR;
+    c->reason = c->data + 1;
+    c->reason_len = c->data[0];
+    return ZMTP_OK;
+}
+
 int zmtp_command_parse(const uint8_t *body, size_t len, zmtp_command *c)
 {
     memset(c, 0, sizeof *c);
+    if (libzmq_error_shape(body, len)) {
+        c->name = body + 1;
+        c->name_len = 4;
+        c->data = body + 5;
+        c->data_len = len - 5;
+        c->type = ZMTP_CMD_ERROR;
+        return parse_error(c);
+    }
     if (len < 1 || (size_t)body[0] + 1 > len || !command_name_ok(body + 1, body[0]))
         return ZMTP_E_MALFORMED_COMMAND;
     c->name = body + 1;
@@ -80,11 +107,7 @@ int zmtp_command_parse(const uint8_t *body, size_t len, zmtp_command *c)
         /* PLAIN's WELCOME is empty (RFC 24); CURVE's is not, and is not spoken yet. */
         return c->data_len == 0 ? ZMTP_OK : ZMTP_E_MALFORMED_COMMAND;
     case ZMTP_CMD_ERROR:
-        if (c->data_len < 1 || (size_t)c->data[0] + 1 != c->data_len)
-            return ZMTP_E_MALFORMED_ERROR;
-        c->reason = c->data + 1;
-        c->reason_len = c->data[0];
-        return ZMTP_OK;
+        return parse_error(c);
     case ZMTP_CMD_PING:
         /* Stricter than libzmq (which truncates a longer context to 16): RFC 37 caps
          * the context at 16 bytes, and a peer sending more is broken or hostile. */

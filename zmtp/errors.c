@@ -13,7 +13,7 @@ const char *zmtp_strerror(int err)
     case ZMTP_E_TLS: return "peer started a TLS handshake, not ZMTP";
     case ZMTP_E_OLD_VERSION: return "peer speaks ZMTP 1.0 or 2.0; 3.x required";
     case ZMTP_E_MECHANISM: return "security mechanism mismatch";
-    case ZMTP_E_ROLE: return "both peers claim the same PLAIN role";
+    case ZMTP_E_ROLE: return "both peers claim the PLAIN server role";
     case ZMTP_E_RESERVED_FLAGS: return "frame has reserved flag bits set";
     case ZMTP_E_COMMAND_MORE: return "command frame has the MORE flag";
     case ZMTP_E_SIZE_OVERFLOW: return "frame size above 2^63-1";

@@ -191,9 +191,9 @@ static int on_greeting(zmtp_handshake *h, const zmtp_greeting *g)
         h->state = HS_WAIT_READY;
         return zmtp_encoder_command(&h->enc, "READY", h->md, h->md_len);
     }
-    /* libzmq does not check as-server, but two PLAIN clients (or servers) would only
-     * stall each other until a timeout; naming the mistake is kinder. */
-    if (g->as_server == h->as_server)
+    /* Only two servers can be named: libzmq 4.3.4's PLAIN server sends as-server 0,
+     * so a 0 proves nothing. Two clients fail on each other's HELLO instead. */
+    if (g->as_server && h->as_server)
         return ZMTP_E_ROLE;
     if (h->as_server) {
         h->state = HS_WAIT_HELLO;

@@ -44,7 +44,7 @@ enum {
     ZMTP_E_TLS = -12,              /* the peer started a TLS handshake */
     ZMTP_E_OLD_VERSION = -13,      /* ZMTP 1.0 or 2.0: zaio does not downgrade */
     ZMTP_E_MECHANISM = -14,        /* the peer's mechanism differs from ours */
-    ZMTP_E_ROLE = -15,             /* PLAIN: both sides client, or both server */
+    ZMTP_E_ROLE = -15,             /* PLAIN: both sides claim to be the server */
     /* frames */
     ZMTP_E_RESERVED_FLAGS = -20,   /* flag bits 3-7 set */
     ZMTP_E_COMMAND_MORE = -21,     /* a command frame with MORE */

@@ -105,6 +105,27 @@ Test(command, error_reason)
     cr_assert_eq(parse("\x05" "ERROR\x02" "400", 10, &c), ZMTP_E_MALFORMED_ERROR);
 }
 
+/* libzmq 4.3.4 sends a ZAP refusal as 04 09 5E "RROR" 03 "400" (its name literal
+ * "\x5ERROR" lost the E to the hex escape); read as ERROR, and nothing else is. */
+Test(command, libzmq_4_3_4_error_shape)
+{
+    zmtp_command c;
+    cr_assert_eq(parse("\x5eRROR\x03" "400", 9, &c), 0);
+    cr_assert_eq(c.type, ZMTP_CMD_ERROR);
+    cr_assert_eq(c.reason_len, 3);
+    cr_assert(memcmp(c.reason, "400", 3) == 0);
+    cr_assert_eq(parse("\x5eRROR\x04" "400", 9, &c), ZMTP_E_MALFORMED_ERROR);
+    cr_assert_eq(parse("\x5eRROR", 5, &c), ZMTP_E_MALFORMED_COMMAND);
+    cr_assert_eq(parse("\x5eRRORS\x00", 7, &c), ZMTP_E_MALFORMED_ERROR);
+    /* a real 94-byte name starting RROR is an ordinary (unknown) command */
+    uint8_t body[95];
+    body[0] = 0x5e;
+    memset(body + 1, 'R', 94);
+    cr_assert_eq(parse(body, 95, &c), 0);
+    cr_assert_eq(c.type, ZMTP_CMD_UNKNOWN);
+    cr_assert_eq(c.name_len, 94);
+}
+
 /* The 3.0 form: a message whose first byte is 1 (subscribe) or 0 (cancel). */
 Test(command, subscription_message)
 {

@@ -309,16 +309,50 @@ Test(handshake, plain_without_check_refuses)
     zmtp_handshake_free(s);
 }
 
+/* Two servers are named from the greeting. Two clients cannot be (libzmq's PLAIN
+ * server says as-server 0 too), but each refuses the other's HELLO. */
 Test(handshake, plain_roles_must_differ)
 {
     zmtp_handshake_config cc = {.socket_type = ZMTP_DEALER, .mechanism = ZMTP_MECH_PLAIN,
                                 .username = "a", .password = "b"};
     zmtp_handshake *a = hs(&cc), *b = hs(&cc);
     run_pair(a, b, 64);
+    cr_assert_eq(zmtp_handshake_status(a), ZMTP_E_UNEXPECTED_COMMAND);
+    cr_assert_eq(zmtp_handshake_status(b), ZMTP_E_UNEXPECTED_COMMAND);
+    zmtp_handshake_free(a);
+    zmtp_handshake_free(b);
+    zmtp_handshake_config cs = {.socket_type = ZMTP_DEALER, .mechanism = ZMTP_MECH_PLAIN,
+                                .as_server = 1, .plain_check = check_user};
+    a = hs(&cs);
+    b = hs(&cs);
+    run_pair(a, b, 64);
     cr_assert_eq(zmtp_handshake_status(a), ZMTP_E_ROLE);
     cr_assert_eq(zmtp_handshake_status(b), ZMTP_E_ROLE);
     zmtp_handshake_free(a);
     zmtp_handshake_free(b);
+}
+
+/* libzmq 4.3.4's PLAIN server greets with as-server 0: a client must not mind. */
+Test(handshake, plain_client_accepts_server_greeting_as_server_0)
+{
+    zmtp_handshake_config cc = {.socket_type = ZMTP_DEALER, .mechanism = ZMTP_MECH_PLAIN,
+                                .username = "u", .password = "p"};
+    zmtp_handshake *c = hs(&cc);
+    uint8_t s[80];
+    zmtp_greeting_encode(s, "PLAIN", 0);
+    memcpy(s + 64, "\x04\x08\x07WELCOME", 10);
+    guard g;
+    guard_open(&g, sizeof s);
+    cr_assert_eq(zmtp_handshake_feed(c, guard_put(&g, s, 74), 74), 74);
+    cr_assert_eq(zmtp_handshake_status(c), RUNNING);
+    const uint8_t *out;
+    size_t n = zmtp_handshake_output(c, &out);
+    /* greeting, HELLO (1+5+1+1+1+1 = 10 bytes of body), INITIATE */
+    cr_assert_geq(n, 64 + 12);
+    cr_assert(memcmp(out + 64, "\x04\x0a\x05HELLO\x01u\x01p", 12) == 0);
+    cr_assert(memcmp(out + 76 + 2, "\x08INITIATE", 9) == 0);
+    guard_close(&g);
+    zmtp_handshake_free(c);
 }
 
 /* The probe that leaked the seed sent HTTP to a ZMTP port: named at once. */
