@@ -102,6 +102,9 @@ int aio_socket_new(aio_port *p, int family, aio_handler handler, void *key, aio_
 /* For an accepted socket, before its first submit. */
 void aio_socket_set_handler(aio_socket *s, aio_handler handler, void *key);
 void *aio_socket_key(const aio_socket *s);
+/* The native handle (fd or SOCKET), for readiness checks and options aio does not wrap.
+ * Never close it: aio_close() does. */
+intptr_t aio_socket_handle(const aio_socket *s);
 aio_port *aio_socket_port(const aio_socket *s);
 int aio_bind(aio_socket *s, const struct sockaddr *addr, socklen_t len);
 int aio_listen(aio_socket *s, int backlog);

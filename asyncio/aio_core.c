@@ -395,6 +395,7 @@ void aio_socket_set_handler(aio_socket *s, aio_handler handler, void *key)
 }
 
 void *aio_socket_key(const aio_socket *s) { return s->key; }
+intptr_t aio_socket_handle(const aio_socket *s) { return (intptr_t)s->fd; }
 aio_port *aio_socket_port(const aio_socket *s) { return s->port; }
 
 static void close_locked(aio_socket *s)

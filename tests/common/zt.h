@@ -1,0 +1,50 @@
+/* zt.h - the test vocabulary shared by Criterion (Linux) and tests/common/zt_runner.c
+ * (Windows, where Criterion is not built). A test written with these macros runs under
+ * both unchanged:
+ *
+ *   ZT_TEST(suite, name, timeout_s) { zt_assert(x == 1, "x is %d", x); }
+ *
+ * Under Criterion each test runs in its own process; under zt_runner they run one after
+ * the other in one process, a failed assertion ending its test by longjmp. */
+#ifndef ZAIO_ZT_H
+#define ZAIO_ZT_H
+
+#include <stdio.h>
+
+#ifndef _WIN32
+#include <criterion/criterion.h>
+
+#define ZT_TEST(suite, name, timeout_s) Test(suite, name, .timeout = (timeout_s))
+#define zt_assert(cond, ...) cr_assert((cond), __VA_ARGS__)
+#define zt_fail(...) cr_assert(0, __VA_ARGS__)
+#define zt_log(...) cr_log_info(__VA_ARGS__)
+
+#else /* the Windows runner */
+#include <setjmp.h>
+
+typedef struct zt_case {
+    const char *suite, *name;
+    void (*fn)(void);
+    struct zt_case *next;
+} zt_case;
+void zt__register(zt_case *c);
+_Noreturn void zt__fail(const char *file, int line, const char *fmt, ...);
+
+#define ZT_TEST(suite, name, timeout_s)                                                    \
+    static void zt_fn_##suite##_##name(void);                                              \
+    static zt_case zt_case_##suite##_##name = {#suite, #name, zt_fn_##suite##_##name, 0};  \
+    __attribute__((constructor)) static void zt_reg_##suite##_##name(void)                 \
+    {                                                                                      \
+        zt__register(&zt_case_##suite##_##name);                                           \
+    }                                                                                      \
+    static void zt_fn_##suite##_##name(void)
+#define zt_assert(cond, ...)                                                               \
+    do {                                                                                   \
+        if (!(cond))                                                                       \
+            zt__fail(__FILE__, __LINE__, __VA_ARGS__);                                     \
+    } while (0)
+#define zt_fail(...) zt__fail(__FILE__, __LINE__, __VA_ARGS__)
+#define zt_log(...) (printf(__VA_ARGS__), printf("\n"))
+#endif
+
+#endif

@@ -1,0 +1,485 @@
+/* harness.c - see harness.h. */
+#include "harness.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <unistd.h>
+#endif
+
+void h_net_init(void)
+{
+#ifdef _WIN32
+    static bool done;
+    if (!done) {
+        WSADATA wsa;
+        WSAStartup(MAKEWORD(2, 2), &wsa);
+        done = true;
+    }
+#endif
+}
+
+static int64_t now_ms(void)
+{
+#ifdef _WIN32
+    return (int64_t)GetTickCount64();
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+#endif
+}
+
+aio_port *h_port(void)
+{
+    h_net_init();
+    aio_port *p = NULL;
+    int rc = aio_port_new(AIO_BACKEND_AUTO, &p);
+    zt_assert(rc == 0, "aio_port_new: %s", aio_strerror(rc));
+    const char *want = getenv("ZAIO_BACKEND");
+    if (want && *want)
+        zt_assert(strcmp(want, aio_backend_name(aio_port_backend(p))) == 0,
+                  "asked for backend %s, got %s", want, aio_backend_name(aio_port_backend(p)));
+    return p;
+}
+
+void h_record(const aio_completion *c)
+{
+    h_rec *r = c->key;
+    if (r->n < H_REC_MAX)
+        r->c[r->n] = *c;
+    r->n++;
+    r->by_op[c->op]++;
+    if (c->op == AIO_OP_ACCEPT && c->accepted && r->naccepted < H_REC_MAX)
+        r->accepted[r->naccepted++] = c->accepted;
+    if (r->close_in_handler && c->sock)
+        aio_close(c->sock);
+}
+
+void h_poll_until(aio_port *p, const int *count, int want, int deadline_ms)
+{
+    int64_t end = now_ms() + deadline_ms;
+    while (*count < want) {
+        int rc = aio_port_poll(p, 100);
+        zt_assert(rc >= 0, "aio_port_poll: %s", aio_strerror(rc));
+        zt_assert(now_ms() < end, "waited %d ms for %d completions, have %d", deadline_ms, want, *count);
+    }
+}
+
+void h_poll_until_freed(aio_port *p, int deadline_ms) { h_poll_until_freed_except(p, 0, deadline_ms); }
+
+void h_poll_until_freed_except(aio_port *p, int keep, int deadline_ms)
+{
+    int64_t end = now_ms() + deadline_ms;
+    for (;;) {
+        aio_stats st;
+        aio_stats_get(&st);
+        if (st.sockets <= keep)
+            return;
+        aio_port_poll(p, 50);
+        zt_assert(now_ms() < end, "sockets still alive after %d ms: %lld", deadline_ms,
+                  (long long)st.sockets);
+    }
+}
+
+aio_socket *h_listener(aio_port *p, aio_handler h, void *key, struct sockaddr_storage *addr,
+                       socklen_t *len, int backlog)
+{
+    aio_socket *l = NULL;
+    int rc = aio_socket_new(p, AF_INET, h, key, &l);
+    zt_assert(rc == 0, "aio_socket_new: %s", aio_strerror(rc));
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    rc = aio_bind(l, (struct sockaddr *)&a, sizeof a);
+    zt_assert(rc == 0, "aio_bind: %s", aio_strerror(rc));
+    rc = aio_listen(l, backlog);
+    zt_assert(rc == 0, "aio_listen: %s", aio_strerror(rc));
+    rc = aio_local_addr(l, addr, len);
+    zt_assert(rc == 0, "aio_local_addr: %s", aio_strerror(rc));
+    return l;
+}
+
+aio_socket *h_pair(aio_port *p, aio_handler h, void *key, cli_fd *cli)
+{
+    h_rec lr = {0};
+    struct sockaddr_storage addr;
+    socklen_t len;
+    aio_socket *l = h_listener(p, h_record, &lr, &addr, &len, 16);
+    zt_assert(aio_accept(l) == 0, "accept submit");
+    *cli = h_cli_connect(&addr, len);
+    h_poll_until(p, &lr.n, 1, 10000);
+    zt_assert(lr.c[0].status == 0 && lr.c[0].accepted, "accept failed: %s",
+              aio_strerror(lr.c[0].status));
+    aio_socket *s = lr.c[0].accepted;
+    aio_socket_set_handler(s, h, key);
+    aio_close(l);
+    return s;
+}
+
+static void cli_close_raw(cli_fd fd)
+{
+#ifdef _WIN32
+    closesocket(fd);
+#else
+    close(fd);
+#endif
+}
+
+cli_fd h_cli_connect(const struct sockaddr_storage *addr, socklen_t len)
+{
+    h_net_init();
+    cli_fd fd = socket(addr->ss_family, SOCK_STREAM, 0);
+#ifdef _WIN32
+    zt_assert(fd != INVALID_SOCKET, "socket: %d", WSAGetLastError());
+#else
+    zt_assert(fd >= 0, "socket: %s", strerror(errno));
+#endif
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+    int rc = connect(fd, (const struct sockaddr *)addr, len);
+    zt_assert(rc == 0, "client connect failed");
+    return fd;
+}
+
+void h_cli_send(cli_fd fd, const void *data, size_t n)
+{
+    const char *p = data;
+    while (n > 0) {
+        int k = (int)send(fd, p, (int)n, 0);
+        zt_assert(k > 0, "client send failed");
+        p += k;
+        n -= (size_t)k;
+    }
+}
+
+void h_cli_close(cli_fd fd) { cli_close_raw(fd); }
+
+void h_cli_close_rst(cli_fd fd)
+{
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, (const char *)&lg, sizeof lg);
+    cli_close_raw(fd);
+}
+
+static int readable_within(aio_socket *s, int ms)
+{
+#ifdef _WIN32
+    fd_set rd;
+    FD_ZERO(&rd);
+    FD_SET((SOCKET)aio_socket_handle(s), &rd);
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    return select(0, &rd, NULL, NULL, &tv);
+#else
+    struct pollfd pfd = {.fd = (int)aio_socket_handle(s), .events = POLLIN};
+    return poll(&pfd, 1, ms);
+#endif
+}
+
+bool h_readable(aio_socket *s) { return readable_within(s, 0) == 1; }
+
+void h_wait_readable(aio_socket *s, int deadline_ms)
+{
+    int rc = readable_within(s, deadline_ms);
+    zt_assert(rc == 1, "socket not readable within %d ms", deadline_ms);
+}
+
+int h_open_fds(void)
+{
+#ifdef _WIN32
+    return -1;
+#else
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    int n = 0;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+#endif
+}
+
+struct h_thread {
+#ifdef _WIN32
+    HANDLE h;
+#else
+    pthread_t t;
+#endif
+    void (*fn)(void *);
+    void *arg;
+};
+
+#ifdef _WIN32
+static DWORD WINAPI thread_main(LPVOID a)
+{
+    h_thread *t = a;
+    t->fn(t->arg);
+    return 0;
+}
+#else
+static void *thread_main(void *a)
+{
+    h_thread *t = a;
+    t->fn(t->arg);
+    return NULL;
+}
+#endif
+
+h_thread *h_thread_start(void (*fn)(void *), void *arg)
+{
+    h_thread *t = calloc(1, sizeof *t);
+    zt_assert(t != NULL, "out of memory");
+    t->fn = fn;
+    t->arg = arg;
+#ifdef _WIN32
+    t->h = CreateThread(NULL, 0, thread_main, t, 0, NULL);
+    zt_assert(t->h != NULL, "CreateThread");
+#else
+    int rc = pthread_create(&t->t, NULL, thread_main, t);
+    zt_assert(rc == 0, "pthread_create: %s", strerror(rc));
+#endif
+    return t;
+}
+
+void h_thread_join(h_thread *t)
+{
+#ifdef _WIN32
+    WaitForSingleObject(t->h, INFINITE);
+    CloseHandle(t->h);
+#else
+    pthread_join(t->t, NULL);
+#endif
+    free(t);
+}
+
+/* ---- probes ------------------------------------------------------------------------ */
+
+typedef struct probe_worker {
+    h_probe_run *run;
+    int n;
+    int failures;
+} probe_worker;
+
+static void probe_main(void *a)
+{
+    probe_worker *w = a;
+    for (int i = 0; i < w->n; i++) {
+        cli_fd fd = socket(w->run->addr->ss_family, SOCK_STREAM, 0);
+        if (connect(fd, (const struct sockaddr *)w->run->addr, w->run->len) != 0) {
+            w->failures++; /* counted, not asserted: a worker thread cannot fail the test */
+            cli_close_raw(fd);
+            continue;
+        }
+        h_cli_close_rst(fd);
+    }
+}
+
+typedef struct probe_group {
+    h_probe_run *run;
+    h_thread *t[32];
+    probe_worker w[32];
+    int nt;
+} probe_group;
+
+static void probes_main(void *a)
+{
+    probe_group *g = a;
+    for (int i = 0; i < g->nt; i++)
+        g->t[i] = h_thread_start(probe_main, &g->w[i]);
+    for (int i = 0; i < g->nt; i++) {
+        h_thread_join(g->t[i]);
+        g->run->connect_failures += g->w[i].failures;
+    }
+    atomic_store(&g->run->finished, 1);
+}
+
+h_thread *h_probes_start(h_probe_run *run)
+{
+    probe_group *g = calloc(1, sizeof *g);
+    zt_assert(g != NULL, "out of memory");
+    g->run = run;
+    g->nt = run->threads > 32 ? 32 : run->threads;
+    for (int i = 0; i < g->nt; i++) {
+        g->w[i].run = run;
+        g->w[i].n = run->n / g->nt + (i < run->n % g->nt);
+    }
+    return h_thread_start(probes_main, g); /* the group is freed in h_probes_join */
+}
+
+void h_probes_join(h_thread *t)
+{
+    probe_group *g = t->arg;
+    h_thread_join(t);
+    free(g);
+}
+
+void h_finish(aio_port *p)
+{
+    aio_port_destroy(p);
+    aio_stats st;
+    aio_stats_get(&st);
+    zt_assert(st.completions == st.submits,
+              "every submit must complete exactly once: %lld submits, %lld completions",
+              (long long)st.submits, (long long)st.completions);
+    zt_assert(aio_stats_live_zero(&st),
+              "live counters not zero: sockets %lld accept_sockets %lld ops %lld bufs %lld "
+              "bytes %lld ports %lld",
+              (long long)st.sockets, (long long)st.accept_sockets, (long long)st.ops_in_flight,
+              (long long)st.bufs, (long long)st.buf_bytes, (long long)st.ports);
+}
+
+/* ---- many held client connections ------------------------------------------------- */
+
+typedef struct clients_worker {
+    const struct sockaddr_storage *addr;
+    socklen_t len;
+    cli_fd *fds;
+    int n;
+    int failures;
+} clients_worker;
+
+static void clients_worker_main(void *a)
+{
+    clients_worker *w = a;
+    for (int i = 0; i < w->n; i++) {
+        cli_fd fd = socket(w->addr->ss_family, SOCK_STREAM, 0);
+        if (connect(fd, (const struct sockaddr *)w->addr, w->len) != 0) {
+            w->failures++;
+            cli_close_raw(fd);
+#ifdef _WIN32
+            fd = INVALID_SOCKET;
+#else
+            fd = -1;
+#endif
+        }
+        w->fds[i] = fd;
+    }
+}
+
+/* Opens n connections from up to 32 threads; returns how many failed. */
+static int clients_open(const struct sockaddr_storage *addr, socklen_t len, cli_fd *fds, int n,
+                        int threads)
+{
+    clients_worker w[32];
+    h_thread *t[32];
+    int nt = threads < 1 ? 1 : threads > 32 ? 32 : threads;
+    int at = 0, failures = 0;
+    for (int i = 0; i < nt; i++) {
+        w[i] = (clients_worker){addr, len, fds + at, n / nt + (i < n % nt), 0};
+        at += w[i].n;
+        t[i] = h_thread_start(clients_worker_main, &w[i]);
+    }
+    for (int i = 0; i < nt; i++) {
+        h_thread_join(t[i]);
+        failures += w[i].failures;
+    }
+    return failures;
+}
+
+#ifdef _WIN32
+struct h_clients {
+    cli_fd *fds;
+    int n;
+    h_thread *opener;
+    const struct sockaddr_storage *addr;
+    socklen_t len;
+    int threads;
+};
+
+static void clients_opener(void *a)
+{
+    h_clients *c = a;
+    clients_open(c->addr, c->len, c->fds, c->n, c->threads);
+}
+
+h_clients *h_clients_start(const struct sockaddr_storage *addr, socklen_t len, int n, int threads)
+{
+    h_clients *c = calloc(1, sizeof *c);
+    zt_assert(c != NULL, "out of memory");
+    c->fds = calloc((size_t)n, sizeof *c->fds);
+    zt_assert(c->fds != NULL, "out of memory");
+    *c = (h_clients){c->fds, n, NULL, addr, len, threads};
+    c->opener = h_thread_start(clients_opener, c);
+    return c;
+}
+
+void h_clients_stop(h_clients *c)
+{
+    h_thread_join(c->opener);
+    for (int i = 0; i < c->n; i++)
+        if (c->fds[i] != INVALID_SOCKET)
+            closesocket(c->fds[i]);
+    free(c->fds);
+    free(c);
+}
+
+int h_raise_fd_limit(void) { return -1; }
+#else
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+struct h_clients {
+    pid_t pid;
+    int release_fd; /* closing it tells the child to close everything and exit */
+};
+
+h_clients *h_clients_start(const struct sockaddr_storage *addr, socklen_t len, int n, int threads)
+{
+    int pfd[2];
+    zt_assert(pipe(pfd) == 0, "pipe: %s", strerror(errno));
+    pid_t pid = fork();
+    zt_assert(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        close(pfd[1]);
+        cli_fd *fds = calloc((size_t)n, sizeof *fds);
+        if (!fds)
+            _exit(2);
+        int failures = clients_open(addr, len, fds, n, threads);
+        char b;
+        while (read(pfd[0], &b, 1) > 0)
+            ; /* held open until the parent lets go */
+        _exit(failures ? 1 : 0); /* exit closes every connection at once */
+    }
+    close(pfd[0]);
+    h_clients *c = calloc(1, sizeof *c);
+    zt_assert(c != NULL, "out of memory");
+    c->pid = pid;
+    c->release_fd = pfd[1];
+    return c;
+}
+
+void h_clients_stop(h_clients *c)
+{
+    close(c->release_fd);
+    int st = 0;
+    pid_t r;
+    while ((r = waitpid(c->pid, &st, 0)) < 0 && errno == EINTR)
+        ;
+    free(c);
+    zt_assert(r > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              "the client process failed to open its connections (status %d)", st);
+}
+
+int h_raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return -1;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return rl.rlim_cur > 1000000 ? 1000000 : (int)rl.rlim_cur;
+}
+#endif

@@ -1,0 +1,92 @@
+/* harness.h - what the contract tests share: a port on the backend under test, plain
+ * blocking client sockets (the "other side", never through aio), threads, and the final
+ * check that every live counter is back to zero. */
+#ifndef ZAIO_TEST_HARNESS_H
+#define ZAIO_TEST_HARNESS_H
+
+#include "aio.h"
+#include "zt.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef _WIN32
+typedef SOCKET cli_fd;
+#else
+#include <arpa/inet.h>
+#include <netinet/in.h>
+typedef int cli_fd;
+#endif
+
+/* A port on the backend named by ZAIO_BACKEND (ctest sets it), asserted to be that one. */
+aio_port *h_port(void);
+
+/* Records completions: a handler whose key is an h_rec. */
+#define H_REC_MAX 64
+typedef struct h_rec {
+    int n;
+    int by_op[AIO_OP_SIGNAL + 1];
+    aio_completion c[H_REC_MAX];
+    bool close_in_handler; /* close the completion's socket from inside the handler */
+    aio_socket *accepted[H_REC_MAX];
+    int naccepted;
+} h_rec;
+void h_record(const aio_completion *c);
+
+/* Polls until *count >= want, failing after deadline_ms (a safety net against a hang,
+ * never a timing assertion). */
+void h_poll_until(aio_port *p, const int *count, int want, int deadline_ms);
+/* Polls until the live socket counter is zero (or `keep`). */
+void h_poll_until_freed(aio_port *p, int deadline_ms);
+void h_poll_until_freed_except(aio_port *p, int keep, int deadline_ms);
+
+/* A listener on 127.0.0.1 port 0; *addr gets the port the kernel chose. */
+aio_socket *h_listener(aio_port *p, aio_handler h, void *key, struct sockaddr_storage *addr,
+                       socklen_t *len, int backlog);
+/* An accepted server-side socket connected to a fresh client (returned in *cli). */
+aio_socket *h_pair(aio_port *p, aio_handler h, void *key, cli_fd *cli);
+
+cli_fd h_cli_connect(const struct sockaddr_storage *addr, socklen_t len);
+void h_cli_send(cli_fd fd, const void *data, size_t n);
+void h_cli_close(cli_fd fd);     /* FIN */
+void h_cli_close_rst(cli_fd fd); /* SO_LINGER 0: RST, as a probe does */
+/* Waits (poll/select) until the aio socket's handle is readable. */
+void h_wait_readable(aio_socket *s, int deadline_ms);
+/* Whether it is readable now (a listener: a connection is queued). */
+bool h_readable(aio_socket *s);
+
+/* Open descriptors of this process (-1 where the platform cannot tell). */
+int h_open_fds(void);
+
+typedef struct h_thread h_thread;
+h_thread *h_thread_start(void (*fn)(void *), void *arg);
+void h_thread_join(h_thread *t);
+
+/* Runs n connect+RST cycles against addr from `threads` threads at once. */
+typedef struct h_probe_run {
+    const struct sockaddr_storage *addr;
+    socklen_t len;
+    int n, threads;
+    int connect_failures; /* valid once finished */
+    atomic_int finished;  /* set by the probe threads when all n are done */
+} h_probe_run;
+h_thread *h_probes_start(h_probe_run *run);
+void h_probes_join(h_thread *t);
+
+/* n client connections to addr, opened from `threads` threads at once and held open
+ * until h_clients_stop closes them all. On POSIX they live in a forked child, so the
+ * server side of a 10,000-connection test keeps the whole descriptor limit for itself. */
+typedef struct h_clients h_clients;
+h_clients *h_clients_start(const struct sockaddr_storage *addr, socklen_t len, int n, int threads);
+void h_clients_stop(h_clients *c);
+
+/* Raises the soft descriptor limit to the hard one; returns the limit (-1: unknown). */
+int h_raise_fd_limit(void);
+
+/* Every test ends here: destroys the port (draining it) and asserts that every live
+ * counter is zero and that every submit produced exactly one completion. */
+void h_finish(aio_port *p);
+
+void h_net_init(void);
+#endif

@@ -1,0 +1,207 @@
+/* Release paths 10, 11 and 12: ops that finish at once, ops that find the peer gone,
+ * and buffers whose owner lets go while an op uses them. */
+#include "harness.h"
+
+#include <errno.h>
+#include <string.h>
+
+static aio_stats stats(void)
+{
+    aio_stats st;
+    aio_stats_get(&st);
+    return st;
+}
+
+/* Path 10: AsyncIO posted its own completion packet when WSARecv succeeded at once,
+ * while the kernel queued one too: two completions for one op. Here an op that
+ * finishes inside the submit call completes once. */
+static void sync_success_once(aio_op op)
+{
+    aio_port *p = h_port();
+    h_rec sr = {0};
+    cli_fd cli;
+    aio_socket *s = h_pair(p, h_record, &sr, &cli);
+    aio_buf *b;
+    zt_assert(aio_buf_new(32, &b) == 0, "buf");
+    if (op == AIO_OP_RECV) {
+        h_cli_send(cli, "ready", 5);
+        h_wait_readable(s, 5000); /* the data is there: the recv can finish at once */
+    }
+    aio_stats before = stats();
+    aio_fault_arm(p, AIO_FAULT_SYNC_SUCCESS, op, 0);
+    int rc = op == AIO_OP_RECV ? aio_recv(s, b, 0, 32) : aio_send(s, b, 0, 32);
+    zt_assert(rc == 0, "submit: %s", aio_strerror(rc));
+    h_poll_until(p, &sr.n, 1, 5000);
+    zt_assert(sr.c[0].op == op && sr.c[0].status == 0, "status %s", aio_strerror(sr.c[0].status));
+    zt_assert(sr.c[0].bytes == (op == AIO_OP_RECV ? 5u : 32u), "bytes %zu", sr.c[0].bytes);
+    /* a second completion would be queued by now or arrive with the next events */
+    for (int i = 0; i < 5; i++)
+        aio_port_poll(p, 10);
+    zt_assert(sr.n == 1, "one op, %d completions", sr.n);
+    aio_stats st = stats();
+    zt_assert(st.completions - before.completions == 1 && st.submits - before.submits == 1,
+              "one submit, one completion (%lld, %lld)", (long long)(st.submits - before.submits),
+              (long long)(st.completions - before.completions));
+    zt_assert(st.ops_in_flight == 0, "nothing in flight");
+    /* the record is free for the next op */
+    zt_assert(aio_recv(s, b, 0, 32) == 0, "next recv");
+    aio_buf_unref(b);
+    aio_close(s);
+    h_cli_close(cli);
+    h_finish(p);
+}
+
+ZT_TEST(path10_sync_success, recv_completes_once, 30) { sync_success_once(AIO_OP_RECV); }
+ZT_TEST(path10_sync_success, send_completes_once, 30) { sync_success_once(AIO_OP_SEND); }
+
+/* Path 11: the peer has gone. recv reports 0 bytes (FIN) or an error (RST), again and
+ * again, and each report releases normally. */
+ZT_TEST(path11_peer_closed, zero_byte_recv_twice, 30)
+{
+    aio_port *p = h_port();
+    h_rec sr = {0};
+    cli_fd cli;
+    aio_socket *s = h_pair(p, h_record, &sr, &cli);
+    aio_buf *b;
+    zt_assert(aio_buf_new(32, &b) == 0, "buf");
+    zt_assert(aio_recv(s, b, 0, 32) == 0, "recv");
+    h_cli_close(cli);
+    h_poll_until(p, &sr.n, 1, 5000);
+    zt_assert(sr.c[0].status == 0 && sr.c[0].bytes == 0, "EOF is 0 bytes: %s %zu",
+              aio_strerror(sr.c[0].status), sr.c[0].bytes);
+    zt_assert(aio_buf_refs(b) == 1, "released before the report");
+    zt_assert(aio_recv(s, b, 0, 32) == 0, "recv after EOF");
+    h_poll_until(p, &sr.n, 2, 5000);
+    zt_assert(sr.c[1].status == 0 && sr.c[1].bytes == 0, "EOF again: %s %zu",
+              aio_strerror(sr.c[1].status), sr.c[1].bytes);
+    aio_buf_unref(b);
+    aio_close(s);
+    h_finish(p);
+}
+
+ZT_TEST(path11_peer_closed, recv_after_reset, 30)
+{
+    aio_port *p = h_port();
+    h_rec sr = {0};
+    cli_fd cli;
+    aio_socket *s = h_pair(p, h_record, &sr, &cli);
+    aio_buf *b;
+    zt_assert(aio_buf_new(32, &b) == 0, "buf");
+    h_cli_close_rst(cli);
+    h_wait_readable(s, 5000);
+    for (int i = 0; i < 2; i++) {
+        zt_assert(aio_recv(s, b, 0, 32) == 0, "recv %d", i);
+        h_poll_until(p, &sr.n, i + 1, 5000);
+        int st = sr.c[i].status;
+        zt_assert(st == -ECONNRESET || (st == 0 && sr.c[i].bytes == 0),
+                  "recv %d after RST: %s, %zu bytes", i, aio_strerror(st), sr.c[i].bytes);
+    }
+    zt_assert(aio_buf_refs(b) == 1 && stats().ops_in_flight == 0, "released");
+    aio_buf_unref(b);
+    aio_close(s);
+    h_finish(p);
+}
+
+/* Path 12: a block of memory that records when aio lets go of it. */
+typedef struct watched {
+    char *mem;
+    int freed;
+} watched;
+
+static void watched_free(void *data, void *hint)
+{
+    ((watched *)hint)->freed++;
+    free(data);
+}
+
+static aio_buf *watched_buf(watched *w, size_t n)
+{
+    aio_buf *b;
+    w->mem = calloc(1, n);
+    w->freed = 0;
+    zt_assert(w->mem && aio_buf_wrap(w->mem, n, watched_free, w, &b) == 0, "wrap");
+    return b;
+}
+
+typedef struct reader {
+    int n;
+    char got[16];
+    int status;
+} reader;
+
+static void on_read(const aio_completion *c)
+{
+    reader *r = c->key;
+    r->n++;
+    r->status = c->status;
+    /* the buffer handed to the handler is readable even though the user dropped it:
+     * under ASan, a freed buffer makes this read fail the test */
+    if (c->status == 0 && c->buf)
+        memcpy(r->got, aio_buf_data(c->buf), c->bytes < 16 ? c->bytes : 16);
+}
+
+ZT_TEST(path12_buffer_lifetime, user_drops_buffer_during_recv, 30)
+{
+    aio_port *p = h_port();
+    reader rd = {0};
+    cli_fd cli;
+    aio_socket *s = h_pair(p, on_read, &rd, &cli);
+    watched wa, wb;
+    aio_buf *a = watched_buf(&wa, 64);
+    aio_buf *b = watched_buf(&wb, 64);
+    zt_assert(aio_recv(s, a, 0, 64) == 0, "recv into a");
+    aio_buf_unref(a); /* the user is done with a; the op is not */
+    zt_assert(wa.freed == 0, "a freed while the recv uses it");
+
+    /* switching buffers while the recv is pending: refused, and a stays pinned */
+    zt_assert(aio_recv(s, b, 0, 64) == -EBUSY, "a second recv on a busy record");
+    zt_assert(wa.freed == 0 && aio_buf_refs(b) == 1, "the refused switch touched no reference");
+
+    h_cli_send(cli, "pinned", 6);
+    h_poll_until(p, &rd.n, 1, 5000);
+    zt_assert(rd.status == 0 && memcmp(rd.got, "pinned", 6) == 0, "data in a: %s",
+              aio_strerror(rd.status));
+    zt_assert(wa.freed == 1, "a is freed after its completion, once (%d)", wa.freed);
+
+    /* now the switch works */
+    zt_assert(aio_recv(s, b, 0, 64) == 0, "recv into b");
+    aio_buf_unref(b);
+    h_cli_send(cli, "second", 6);
+    h_poll_until(p, &rd.n, 2, 5000);
+    zt_assert(memcmp(rd.got, "second", 6) == 0 && wb.freed == 1, "b used then freed");
+    aio_close(s);
+    h_cli_close(cli);
+    h_finish(p);
+}
+
+/* A send's buffers stay referenced from submit to completion: the completion is held
+ * so the op is still in flight when the user lets go of everything. */
+ZT_TEST(path12_buffer_lifetime, user_drops_buffers_during_send, 30)
+{
+    aio_port *p = h_port();
+    h_rec sr = {0};
+    cli_fd cli;
+    aio_socket *s = h_pair(p, h_record, &sr, &cli);
+    watched wa, wb;
+    aio_buf *a = watched_buf(&wa, 100);
+    aio_buf *b = watched_buf(&wb, 100);
+    memset(wa.mem, 'a', 100);
+    memset(wb.mem, 'b', 100);
+    aio_fault_arm(p, AIO_FAULT_HOLD_COMPLETION, AIO_OP_SEND, 0);
+    aio_slice v[2] = {{a, 0, 100}, {b, 50, 50}};
+    zt_assert(aio_sendv(s, v, 2) == 0, "sendv");
+    aio_buf_unref(a);
+    aio_buf_unref(b);
+    for (int i = 0; i < 3; i++)
+        aio_port_poll(p, 10);
+    zt_assert(wa.freed == 0 && wb.freed == 0, "freed while the send is in flight");
+    zt_assert(stats().bufs == 2, "both pinned");
+    aio_fault_release(p);
+    h_poll_until(p, &sr.n, 1, 5000);
+    zt_assert(sr.c[0].status == 0 && sr.c[0].bytes == 150, "sent %zu: %s", sr.c[0].bytes,
+              aio_strerror(sr.c[0].status));
+    zt_assert(wa.freed == 1 && wb.freed == 1, "both freed once after the completion");
+    aio_close(s);
+    h_cli_close(cli);
+    h_finish(p);
+}
