@@ -30,5 +30,11 @@ soak:
 	@echo "make soak: the soak (zaio-soak with zaio-probe) is not built yet; see issue 5." >&2
 	@exit 1
 
+# The codec's libFuzzer target (clang, its own build dir) for FUZZ_SECONDS; crashes
+# land in $(BUILD)/fuzz-build/artifacts/. `make test` runs it for ZAIO_FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	tests/fuzz/run_fuzz.sh $(BUILD)/fuzz-build $(FUZZ_SECONDS)
+
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-legacy $(BUILD)-win

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Writes the fuzz seed corpus: valid ZMTP streams (and the foreign openings the greeting
+must name), each behind the target's 3-byte prefix: selector, split, config.
+Run from anywhere; rewrites tests/fuzz/corpus/."""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "corpus")
+
+
+def greeting(mech=b"NULL", server=0, minor=1):
+    return (b"\xff" + b"\0" * 7 + b"\x01\x7f" + bytes([3, minor]) + mech.ljust(20, b"\0")
+            + bytes([server]) + b"\0" * 31)
+
+
+def frame(body, flags=0):
+    if len(body) > 255:
+        return bytes([flags | 2]) + struct.pack(">Q", len(body)) + body
+    return bytes([flags, len(body)]) + body
+
+
+def command(name, data=b""):
+    return frame(bytes([len(name)]) + name + data, 4)
+
+
+def prop(name, value):
+    return bytes([len(name)]) + name + struct.pack(">I", len(value)) + value
+
+
+def ready(stype, ident=None, name=b"READY"):
+    md = prop(b"Socket-Type", stype)
+    if ident is not None:
+        md += prop(b"Identity", ident)
+    return command(name, md)
+
+
+SEL_GREETING, SEL_FRAMES, SEL_HANDSHAKE, SEL_PARSERS = 0, 1, 2, 3
+# handshake config byte: socket type = cfg % 11, 0x10 PLAIN, 0x20 server, 0x40 right
+# password, 0x80 extra properties
+ROUTER, DEALER, SUB, PUB, REQ = 6, 5, 2, 1, 3
+
+seeds = {
+    "greeting-null-3.1": (SEL_GREETING, 0, 0, greeting()),
+    "greeting-plain-server-3.0": (SEL_GREETING, 3, 0, greeting(b"PLAIN", 1, 0)),
+    "greeting-http-get": (SEL_GREETING, 1, 0, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"),
+    "greeting-tls": (SEL_GREETING, 2, 0, bytes.fromhex("160301005a010000560303")),
+    "greeting-zmtp1.0": (SEL_GREETING, 1, 0, b"\x04\x00abc"),
+    "greeting-zmtp2.0": (SEL_GREETING, 5, 0, b"\xff" + b"\0" * 7 + b"\x01\x7f\x01\x05\x00\x00"),
+    "frames-messages": (SEL_FRAMES, 5, 0, frame(b"", 1) + frame(b"hello", 1) + frame(b"x" * 300)
+                        + frame(b"\x01topic") + frame(b"\x00topic")),
+    "frames-commands": (SEL_FRAMES, 3, 0, command(b"PING", b"\x00\x14") + command(b"PING", b"\x12\x34ctx")
+                        + command(b"PONG", b"ctx") + command(b"SUBSCRIBE", b"topic")
+                        + command(b"CANCEL", b"topic") + ready(b"DEALER", b"abc")
+                        + command(b"ERROR", b"\x03400") + command(b"JOIN", b"g")),
+    # libzmq 4.3.4's SUBSCRIBE for a 250-byte topic: no LONG bit, 8-byte size
+    "frames-libzmq-4367": (SEL_FRAMES, 2, 0, b"\x04" + struct.pack(">Q", 260) + b"\x09SUBSCRIBE"
+                           + b"k" * 250 + frame(b"after")),
+    "frames-large-body": (SEL_FRAMES, 200, 0x01, frame(bytes(range(256)) * 6, 1) + frame(b"tail")),
+    "frames-max-size": (SEL_FRAMES, 0, 0x10, frame(b"y" * 700) + frame(b"z" * 701)),
+    "hs-null-router": (SEL_HANDSHAKE, 0, ROUTER, greeting() + ready(b"DEALER", b"abc") + frame(b"msg")),
+    "hs-null-sub-3.0": (SEL_HANDSHAKE, 7, SUB | 0x80, greeting(minor=0) + ready(b"PUB")),
+    "hs-null-mismatch": (SEL_HANDSHAKE, 1, REQ, greeting() + ready(b"PUB")),
+    "hs-plain-server": (SEL_HANDSHAKE, 4, ROUTER | 0x30, greeting(b"PLAIN")
+                        + command(b"HELLO", b"\x05admin\x06secret") + ready(b"DEALER", b"", b"INITIATE")),
+    "hs-plain-server-refuses": (SEL_HANDSHAKE, 0, ROUTER | 0x30, greeting(b"PLAIN")
+                                + command(b"HELLO", b"\x01u\x01p")),
+    "hs-plain-client": (SEL_HANDSHAKE, 9, DEALER | 0x50, greeting(b"PLAIN", 0)
+                        + command(b"WELCOME") + ready(b"ROUTER", b"")),
+    "hs-plain-client-libzmq-error": (SEL_HANDSHAKE, 0, DEALER | 0x10, greeting(b"PLAIN", 0)
+                                     + frame(b"\x5eRROR\x03400", 4)),
+    "parse-ready": (SEL_PARSERS, 0, 0, b"\x05READY" + prop(b"Socket-Type", b"ROUTER") + prop(b"X-A", b"\0\1")),
+    "parse-hello": (SEL_PARSERS, 0, 0, b"\x05HELLO\x05admin\x06secret"),
+    "parse-ping": (SEL_PARSERS, 0, 0, b"\x04PING\x00\x140123456789abcdef"),
+    "parse-metadata": (SEL_PARSERS, 0, 0, prop(b"Socket-Type", b"SUB") + prop(b"Identity", b"")),
+}
+
+os.makedirs(OUT, exist_ok=True)
+for f in os.listdir(OUT):
+    os.remove(os.path.join(OUT, f))
+for name, (sel, split, cfg, stream) in seeds.items():
+    with open(os.path.join(OUT, name), "wb") as fh:
+        fh.write(bytes([sel, split, cfg]) + stream)
+print(f"{len(seeds)} seeds in {OUT}")
