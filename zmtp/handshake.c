@@ -231,6 +231,17 @@ static int take_metadata(zmtp_handshake *h, const zmtp_command *c)
     return ZMTP_OK;
 }
 
+/* The peer's READY (or a PLAIN client's INITIATE) is the last thing we wait for. */
+static int peer_ready(zmtp_handshake *h, const zmtp_command *c)
+{
+    int rc = take_metadata(h, c);
+    if (rc < 0)
+        return rc;
+    h->state = HS_END;
+    h->status = ZMTP_HS_DONE;
+    return ZMTP_OK;
+}
+
 static int on_hello(zmtp_handshake *h, const zmtp_command *c)
 {
     const char *reason = NULL;
@@ -264,11 +275,7 @@ static int on_command(zmtp_handshake *h, const zmtp_command *c)
     case HS_WAIT_READY:
         if (c->type != ZMTP_CMD_READY)
             break;
-        if ((rc = take_metadata(h, c)) < 0)
-            return rc;
-        h->state = HS_END;
-        h->status = ZMTP_HS_DONE;
-        return ZMTP_OK;
+        return peer_ready(h, c);
     case HS_WAIT_WELCOME:
         if (c->type != ZMTP_CMD_WELCOME)
             break;
@@ -281,10 +288,8 @@ static int on_command(zmtp_handshake *h, const zmtp_command *c)
     case HS_WAIT_INITIATE:
         if (c->type != ZMTP_CMD_INITIATE)
             break;
-        if ((rc = take_metadata(h, c)) < 0)
+        if ((rc = peer_ready(h, c)) < 0)
             return rc;
-        h->state = HS_END;
-        h->status = ZMTP_HS_DONE;
         return zmtp_encoder_command(&h->enc, "READY", h->md, h->md_len);
     default:
         break;

@@ -300,6 +300,8 @@ int wire_next(wire *w, wire_item *it)
             it->is_command = 1;
             it->cmd = ev.cmd.type;
             it->ttl = ev.cmd.ttl;
+            it->flags = ev.flags;
+            it->size = ev.size;
             {
                 const uint8_t *d = ev.cmd.type == ZMTP_CMD_PING ? ev.cmd.context : ev.cmd.data;
                 size_t n = ev.cmd.type == ZMTP_CMD_PING ? ev.cmd.context_len : ev.cmd.data_len;

@@ -30,6 +30,8 @@ typedef struct wire_item {
     int is_command;
     wire_msg msg;
     zmtp_command_type cmd;
+    uint8_t flags;      /* the command frame's flags as received (LONG or not) */
+    uint64_t size;      /* its body size */
     uint16_t ttl;       /* PING */
     uint8_t data[512];  /* command data (topic, context...) */
     size_t data_len;
