@@ -1,0 +1,236 @@
+/* zaio.h - zaio's messaging API. It follows zmq.h: the same calls under the prefix
+ * zaio_, and the same numbers as libzmq 4.3.4 for socket types, options, flags, poll
+ * events, monitor events and error codes, so include/zaio_zmq.h can map zmq.h onto it.
+ *
+ * Calls return 0 (or a count) on success and -1 with zaio_errno() set on failure, as
+ * zmq.h's do. A socket is used by one thread at a time; a context by any thread. */
+#ifndef ZAIO_H
+#define ZAIO_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ZAIO_VERSION_MAJOR 0
+#define ZAIO_VERSION_MINOR 1
+#define ZAIO_VERSION_PATCH 0
+void zaio_version(int *major, int *minor, int *patch);
+
+/* ---- errors: the system's errno values, plus libzmq's own ------------------------ */
+#define ZAIO_HAUSNUMERO 156384712
+#define ZAIO_EFSM (ZAIO_HAUSNUMERO + 51)           /* the socket's state forbids it */
+#define ZAIO_ENOCOMPATPROTO (ZAIO_HAUSNUMERO + 52) /* the endpoint's transport does not fit */
+#define ZAIO_ETERM (ZAIO_HAUSNUMERO + 53)          /* the context is terminating */
+#define ZAIO_EMTHREAD (ZAIO_HAUSNUMERO + 54)
+int zaio_errno(void);
+const char *zaio_strerror(int errnum);
+
+/* ---- context ------------------------------------------------------------------ */
+#define ZAIO_IO_THREADS 1
+#define ZAIO_MAX_SOCKETS 2
+#define ZAIO_SOCKET_LIMIT 3
+#define ZAIO_MAX_MSGSZ 5
+#define ZAIO_MSG_T_SIZE 6
+#define ZAIO_IO_THREADS_DFLT 1
+#define ZAIO_MAX_SOCKETS_DFLT 1023
+
+void *zaio_ctx_new(void);
+int zaio_ctx_term(void *ctx);     /* waits for every socket to close and linger */
+int zaio_ctx_shutdown(void *ctx); /* makes blocking calls return ZAIO_ETERM */
+int zaio_ctx_set(void *ctx, int option, int value);
+int zaio_ctx_get(void *ctx, int option);
+
+/* ---- messages ------------------------------------------------------------------ */
+typedef struct zaio_msg_t {
+#if defined(__GNUC__) || defined(__clang__)
+    unsigned char _[64] __attribute__((aligned(sizeof(void *))));
+#else
+    unsigned char _[64];
+#endif
+} zaio_msg_t;
+
+typedef void(zaio_free_fn)(void *data, void *hint);
+
+#define ZAIO_MORE 1
+#define ZAIO_SHARED 3
+
+int zaio_msg_init(zaio_msg_t *msg);
+int zaio_msg_init_size(zaio_msg_t *msg, size_t size);
+/* Takes data without copying; ffn(data, hint) runs when zaio no longer needs it
+ * (ffn may be NULL for memory that outlives every use). */
+int zaio_msg_init_data(zaio_msg_t *msg, void *data, size_t size, zaio_free_fn *ffn, void *hint);
+int zaio_msg_send(zaio_msg_t *msg, void *socket, int flags);
+int zaio_msg_recv(zaio_msg_t *msg, void *socket, int flags);
+int zaio_msg_close(zaio_msg_t *msg);
+int zaio_msg_move(zaio_msg_t *dest, zaio_msg_t *src);
+int zaio_msg_copy(zaio_msg_t *dest, zaio_msg_t *src);
+void *zaio_msg_data(zaio_msg_t *msg);
+size_t zaio_msg_size(const zaio_msg_t *msg);
+int zaio_msg_more(const zaio_msg_t *msg);
+int zaio_msg_get(const zaio_msg_t *msg, int property);
+int zaio_msg_set(zaio_msg_t *msg, int property, int value);
+/* Metadata of the connection the message came in on: "Socket-Type", "Routing-Id" (or
+ * "Identity"), "Peer-Address", "User-Id", and any property the peer sent. */
+const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
+
+/* ---- sockets ------------------------------------------------------------------- */
+#define ZAIO_PAIR 0
+#define ZAIO_PUB 1
+#define ZAIO_SUB 2
+#define ZAIO_REQ 3
+#define ZAIO_REP 4
+#define ZAIO_DEALER 5
+#define ZAIO_ROUTER 6
+#define ZAIO_PULL 7
+#define ZAIO_PUSH 8
+#define ZAIO_XPUB 9
+#define ZAIO_XSUB 10
+#define ZAIO_STREAM 11 /* not supported: zaio_socket fails with EINVAL */
+
+/* options */
+#define ZAIO_AFFINITY 4
+#define ZAIO_ROUTING_ID 5
+#define ZAIO_IDENTITY ZAIO_ROUTING_ID
+#define ZAIO_SUBSCRIBE 6
+#define ZAIO_UNSUBSCRIBE 7
+#define ZAIO_SNDBUF 11
+#define ZAIO_RCVBUF 12
+#define ZAIO_RCVMORE 13
+#define ZAIO_FD 14
+#define ZAIO_EVENTS 15
+#define ZAIO_TYPE 16
+#define ZAIO_LINGER 17
+#define ZAIO_RECONNECT_IVL 18
+#define ZAIO_BACKLOG 19
+#define ZAIO_RECONNECT_IVL_MAX 21
+#define ZAIO_MAXMSGSIZE 22
+#define ZAIO_SNDHWM 23
+#define ZAIO_RCVHWM 24
+#define ZAIO_RCVTIMEO 27
+#define ZAIO_SNDTIMEO 28
+#define ZAIO_IPV4ONLY 31
+#define ZAIO_LAST_ENDPOINT 32
+#define ZAIO_ROUTER_MANDATORY 33
+#define ZAIO_TCP_KEEPALIVE 34
+#define ZAIO_TCP_KEEPALIVE_CNT 35
+#define ZAIO_TCP_KEEPALIVE_IDLE 36
+#define ZAIO_TCP_KEEPALIVE_INTVL 37
+#define ZAIO_IMMEDIATE 39
+#define ZAIO_XPUB_VERBOSE 40
+#define ZAIO_IPV6 42
+#define ZAIO_MECHANISM 43
+#define ZAIO_PLAIN_SERVER 44
+#define ZAIO_PLAIN_USERNAME 45
+#define ZAIO_PLAIN_PASSWORD 46
+#define ZAIO_CONFLATE 54
+#define ZAIO_HANDSHAKE_IVL 66
+#define ZAIO_HEARTBEAT_IVL 75
+#define ZAIO_HEARTBEAT_TTL 76
+#define ZAIO_HEARTBEAT_TIMEOUT 77
+#define ZAIO_CONNECT_TIMEOUT 79
+
+/* security mechanisms (ZAIO_MECHANISM) */
+#define ZAIO_NULL 0
+#define ZAIO_PLAIN 1
+
+/* send/recv flags */
+#define ZAIO_DONTWAIT 1
+#define ZAIO_SNDMORE 2
+
+void *zaio_socket(void *ctx, int type);
+int zaio_close(void *socket);
+int zaio_setsockopt(void *socket, int option, const void *value, size_t len);
+int zaio_getsockopt(void *socket, int option, void *value, size_t *len);
+int zaio_bind(void *socket, const char *endpoint);
+int zaio_connect(void *socket, const char *endpoint);
+int zaio_unbind(void *socket, const char *endpoint);
+int zaio_disconnect(void *socket, const char *endpoint);
+int zaio_send(void *socket, const void *buf, size_t len, int flags);
+int zaio_send_const(void *socket, const void *buf, size_t len, int flags);
+/* Copies at most len bytes; returns the message's full size. */
+int zaio_recv(void *socket, void *buf, size_t len, int flags);
+
+/* ---- monitor ------------------------------------------------------------------- */
+#define ZAIO_EVENT_CONNECTED 0x0001
+#define ZAIO_EVENT_CONNECT_DELAYED 0x0002
+#define ZAIO_EVENT_CONNECT_RETRIED 0x0004
+#define ZAIO_EVENT_LISTENING 0x0008
+#define ZAIO_EVENT_BIND_FAILED 0x0010
+#define ZAIO_EVENT_ACCEPTED 0x0020
+#define ZAIO_EVENT_ACCEPT_FAILED 0x0040
+#define ZAIO_EVENT_CLOSED 0x0080
+#define ZAIO_EVENT_CLOSE_FAILED 0x0100
+#define ZAIO_EVENT_DISCONNECTED 0x0200
+#define ZAIO_EVENT_MONITOR_STOPPED 0x0400
+#define ZAIO_EVENT_ALL 0xFFFF
+#define ZAIO_EVENT_HANDSHAKE_FAILED_NO_DETAIL 0x0800
+#define ZAIO_EVENT_HANDSHAKE_SUCCEEDED 0x1000
+#define ZAIO_EVENT_HANDSHAKE_FAILED_PROTOCOL 0x2000
+#define ZAIO_EVENT_HANDSHAKE_FAILED_AUTH 0x4000
+
+/* values of ZAIO_EVENT_HANDSHAKE_FAILED_PROTOCOL */
+#define ZAIO_PROTOCOL_ERROR_ZMTP_UNSPECIFIED 0x10000000
+#define ZAIO_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND 0x10000001
+#define ZAIO_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE 0x10000002
+#define ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED 0x10000011
+#define ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_MESSAGE 0x10000012
+#define ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO 0x10000013
+#define ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR 0x10000015
+#define ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY 0x10000016
+#define ZAIO_PROTOCOL_ERROR_ZMTP_INVALID_METADATA 0x10000018
+#define ZAIO_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH 0x11000002
+
+/* Events go to a PAIR socket bound at endpoint (inproc://...) as two frames: 6 bytes
+ * (uint16 event, uint32 value, host order) then the endpoint string, as libzmq does.
+ * endpoint NULL stops monitoring. */
+int zaio_socket_monitor(void *socket, const char *endpoint, int events);
+
+/* ---- poll and proxy ------------------------------------------------------------ */
+#define ZAIO_POLLIN 1
+#define ZAIO_POLLOUT 2
+#define ZAIO_POLLERR 4
+#define ZAIO_POLLPRI 8
+
+#ifdef _WIN32
+typedef uintptr_t zaio_fd_t; /* SOCKET */
+#else
+typedef int zaio_fd_t;
+#endif
+
+typedef struct zaio_pollitem_t {
+    void *socket;  /* a zaio socket, or NULL to poll fd */
+    zaio_fd_t fd;
+    short events;
+    short revents;
+} zaio_pollitem_t;
+
+#define ZAIO_POLLITEMS_DFLT 16
+
+/* timeout in milliseconds, -1 forever. Returns how many items have events. */
+int zaio_poll(zaio_pollitem_t *items, int nitems, long timeout);
+
+/* Shuttles messages between frontend and backend (and copies them to capture) until
+ * the context terminates. */
+int zaio_proxy(void *frontend, void *backend, void *capture);
+
+/* ---- counters ------------------------------------------------------------------ */
+typedef struct zaio_stats_t {
+    /* the asyncio counters, summed over the context's I/O threads (process-wide: the
+     * counters are kept per process, so with several contexts they add up) */
+    int64_t sockets, accept_sockets, ops_in_flight, bufs, buf_bytes;
+    int64_t submits, completions, cancels, submit_failures;
+    /* the context's own */
+    int64_t connections; /* TCP connections open (handshaking or ready) */
+    int64_t handshakes;  /* of which still in the handshake */
+    int64_t zsockets;    /* zaio sockets open */
+} zaio_stats_t;
+int zaio_stats(void *ctx, zaio_stats_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

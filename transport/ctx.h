@@ -1,0 +1,37 @@
+/* ctx.h - a context: options, its I/O threads, its sockets, the inproc endpoints, and
+ * the count of TCP sessions still lingering (zaio_ctx_term waits for them). */
+#ifndef ZAIO_TRANSPORT_CTX_H
+#define ZAIO_TRANSPORT_CTX_H
+
+#include "io_thread.h"
+#include "socket.h"
+
+#include <stdatomic.h>
+
+#define ZCTX_TAG 0x7a637478u
+
+struct zctx {
+    uint32_t tag;
+    int io_threads, max_sockets, max_msgsz;
+    zio **io;         /* started with the first socket */
+    int nio;
+    atomic_int next_io;
+    atomic_bool terminating;
+    /* the rest under lock */
+    void *lock;       /* a mutex (platform type hidden in ctx.c) */
+    void *cond;       /* signalled when a socket closes or a session ends */
+    zsock *sockets;
+    int nsockets;
+    int sessions;     /* TCP listeners and sessions alive on the I/O threads */
+    struct zinproc *inproc; /* bound inproc names (inproc.c) */
+    atomic_llong connections, handshakes;
+};
+
+/* An I/O thread for a new listener or session (round robin). Starts them on first use. */
+int zctx_pick_io(zctx *c, zio **out);
+/* TCP objects register while alive, so zaio_ctx_term waits for their linger. */
+void zctx_session_add(zctx *c);
+void zctx_session_remove(zctx *c); /* any thread */
+bool zctx_terminating(zctx *c);
+
+#endif

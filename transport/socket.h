@@ -1,0 +1,143 @@
+/* socket.h - a zaio socket: options, its pipes, its endpoints, and the pattern (socket
+ * type) that decides where a message goes. socket.c is the part every type shares;
+ * pattern_*.c hold the types. Everything here runs on the application thread that uses
+ * the socket, except where marked.
+ *
+ * How a pipe reaches a socket: inproc connects and TCP sessions create a pipe and post
+ * its socket end to the socket's mailbox (zsock_post_attach); the socket attaches it on
+ * its own thread and calls pattern->attach. Notifications from the peer (readable,
+ * writable, gone) arrive as mailbox commands too; the core turns them into
+ * pattern->readable / writable / detach calls.
+ */
+#ifndef ZAIO_TRANSPORT_SOCKET_H
+#define ZAIO_TRANSPORT_SOCKET_H
+
+#include "mailbox.h"
+#include "msg.h"
+#include "pipe.h"
+#include "zaio.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct zctx zctx;
+typedef struct zsock zsock;
+
+/* ---- metadata of a connection (for zaio_msg_gets and ROUTER) -------------------- */
+struct zmeta {
+    atomic_int refs;
+    int n;
+    struct {
+        char *name, *value;
+    } prop[];
+};
+/* Builds from a ZMTP property list plus extra pairs (e.g. "Peer-Address"). */
+zmeta *zmeta_new(const uint8_t *md, size_t md_len, const char *const *extra, int nextra);
+zmeta *zmeta_ref(zmeta *m);
+void zmeta_unref(zmeta *m);
+const char *zmeta_get(const zmeta *m, const char *name); /* case-insensitive */
+
+/* ---- options ---------------------------------------------------------------------- */
+typedef struct zopts {
+    int type;
+    int sndhwm, rcvhwm;            /* default 1000 */
+    int linger;                    /* ms, -1 forever; default -1 as in libzmq 4.3 */
+    int sndtimeo, rcvtimeo;        /* ms, -1 forever */
+    int reconnect_ivl, reconnect_ivl_max; /* 100, 0 */
+    int backlog;                   /* 100 */
+    int64_t maxmsgsize;            /* -1: no limit */
+    int immediate;
+    int handshake_ivl;             /* 30000 */
+    int heartbeat_ivl, heartbeat_ttl, heartbeat_timeout; /* 0, 0, -1 (= ivl) */
+    int tcp_keepalive, tcp_keepalive_cnt, tcp_keepalive_idle, tcp_keepalive_intvl; /* -1 */
+    int ipv6;
+    int connect_timeout;           /* 0 */
+    int sndbuf, rcvbuf;            /* -1: the OS default */
+    int plain_server;
+    char plain_username[256], plain_password[256];
+    int mechanism;                 /* ZAIO_NULL or ZAIO_PLAIN, from the options above */
+    uint8_t routing_id[255];
+    uint8_t routing_id_len;
+    int router_mandatory;
+    int xpub_verbose;
+    int conflate;
+} zopts;
+
+void zopts_default(zopts *o, int type);
+
+/* ---- patterns ----------------------------------------------------------------------- */
+typedef struct zpattern_ops {
+    int type;
+    /* state: zsock.pattern, zeroed before init; init may allocate */
+    int (*init)(zsock *s);
+    void (*fini)(zsock *s);
+    /* a pipe joins (its zpipe_user has the peer's routing id and metadata) */
+    void (*attach)(zsock *s, zpipe_end *p);
+    /* a pipe leaves: forget it (the core detaches it afterwards) */
+    void (*detach)(zsock *s, zpipe_end *p);
+    /* the pipe has messages again / room again */
+    void (*readable)(zsock *s, zpipe_end *p);
+    void (*writable)(zsock *s, zpipe_end *p);
+    /* one frame; m is moved out on success (0). -EAGAIN: cannot now (the core waits
+     * and retries, or reports EAGAIN); other -errno: fails (m untouched). */
+    int (*send)(zsock *s, zmsg *m);
+    /* one frame into m (empty on entry). -EAGAIN: nothing now. */
+    int (*recv)(zsock *s, zmsg *m);
+    bool (*has_in)(zsock *s);
+    bool (*has_out)(zsock *s);
+    /* pattern options (SUBSCRIBE, ROUTER_MANDATORY, ...): 0, -EINVAL, or 1 when the
+     * option is not the pattern's (the core handles it) */
+    int (*setopt)(zsock *s, int opt, const void *val, size_t len);
+} zpattern_ops;
+
+const zpattern_ops *zpattern_find(int type);
+
+/* ---- the socket --------------------------------------------------------------------- */
+typedef struct zendpoint zendpoint; /* a bound listener or a connect session (endpoint.h) */
+
+#define ZSOCK_TAG 0x7a61696fu /* "zaio": zaio_ calls check it before trusting a pointer */
+
+struct zsock {
+    uint32_t tag;
+    zctx *ctx;
+    zopts o;
+    const zpattern_ops *ops;
+    void *pattern;         /* the pattern's state */
+    zmailbox *mb;          /* commands for this socket (one reference) */
+    zsignaler *sig;        /* wakes a blocked call; ZAIO_FD */
+    zpipe_end **pipes;     /* every attached pipe end */
+    int npipes, cappipes;
+    zendpoint *endpoints;  /* bound listeners and connect sessions */
+    bool rcvmore;          /* the last frame received had MORE */
+    bool sndmore;          /* a multipart message is being sent */
+    bool closing;
+    char last_endpoint[256];
+    struct zmonitor *monitor; /* monitor.c; NULL when not monitored (one reference) */
+    zsock *next_in_ctx;
+};
+
+/* Core services (socket's thread). */
+/* A pattern's read said ZPIPE_TERMINATED: the core calls ops->detach, then detaches the
+ * end. The pattern must not use p afterwards. */
+void zsock_pipe_terminated(zsock *s, zpipe_end *p);
+/* Attaches a pipe end now (the transports' connect path runs on the socket's thread):
+ * sets its notify to the socket, then ops->attach. */
+void zsock_attach(zsock *s, zpipe_end *e);
+
+/* Cross-thread entry points (any thread). */
+/* Hands a pipe end to s: it is attached on s's thread. If s has closed meanwhile the
+ * end is detached instead. The end's zpipe_user (routing id, meta) is filled in first. */
+void zsock_post_attach(zmailbox *mb, zpipe_end *e);
+/* The notify function for a socket's pipe ends (owner: the socket's mailbox). */
+void zsock_pipe_notify(void *owner, zpipe_end *e, zpipe_event ev);
+
+/* Monitor events (any thread; monitor.c). value as in zmq_socket_monitor. A monitor
+ * is refcounted: TCP listeners and sessions take a reference (zmonitor_ref on
+ * s->monitor, which may be NULL) when created and emit through it from the I/O
+ * thread; events after the socket stopped monitoring are dropped. NULL-safe. */
+typedef struct zmonitor zmonitor;
+zmonitor *zmonitor_ref(zmonitor *m);
+void zmonitor_unref(zmonitor *m);
+void zmonitor_event(zmonitor *m, int event, uint32_t value, const char *endpoint);
+
+#endif
