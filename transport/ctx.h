@@ -4,6 +4,7 @@
 #define ZAIO_TRANSPORT_CTX_H
 
 #include "io_thread.h"
+#include "sync.h"
 #include "socket.h"
 
 #include <stdatomic.h>
@@ -18,8 +19,8 @@ struct zctx {
     atomic_int next_io;
     atomic_bool terminating;
     /* the rest under lock */
-    void *lock;       /* a mutex (platform type hidden in ctx.c) */
-    void *cond;       /* signalled when a socket closes or a session ends */
+    zmutex lock;
+    zcond cond;       /* signalled when a socket closes or a session ends */
     zsock *sockets;
     int nsockets;
     int sessions;     /* TCP listeners and sessions alive on the I/O threads */

@@ -15,6 +15,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct zcmd zcmd;
 typedef void (*zcmd_fn)(zcmd *c);
@@ -33,6 +34,10 @@ typedef struct zmailbox zmailbox;
 /* wake(arg) is called (with the mailbox lock held) when the first command lands in an
  * empty mailbox: a signaler write, or an aio_port_post. */
 zmailbox *zmailbox_new(void (*wake)(void *arg), void *wake_arg);
+/* The object whose thread runs the commands (a zsock, a zio): for commands that need
+ * it and only know the mailbox. */
+void zmailbox_set_owner(zmailbox *mb, void *owner);
+void *zmailbox_owner(zmailbox *mb);
 void zmailbox_ref(zmailbox *mb);
 void zmailbox_unref(zmailbox *mb);
 /* Posts c unless it is queued already. False when the mailbox is dead (c->drop ran). */
@@ -40,6 +45,9 @@ bool zmailbox_post(zmailbox *mb, zcmd *c);
 /* Owner: runs every queued command (and those they post meanwhile, up to a bound).
  * Returns how many ran. */
 int zmailbox_process(zmailbox *mb);
+/* Takes c off the mailbox if it is queued (neither run nor dropped). An object that
+ * embeds commands calls it for each before it frees itself. */
+void zmailbox_cancel(zmailbox *mb, zcmd *c);
 /* Owner: no command will run from now on; queued ones are dropped. */
 void zmailbox_kill(zmailbox *mb);
 /* Owner: whether commands are waiting (a cheap atomic read). */

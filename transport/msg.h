@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ZMSG_VSM 32 /* bodies up to this size are stored inline */
+#define ZMSG_VSM 31 /* bodies up to this size are stored inline */
 
 /* msg flags (ZAIO_MORE is bit 0, as in zmq.h) */
 #define ZMSG_MORE 0x01u

@@ -76,7 +76,9 @@ bool zpipe_can_read(zpipe_end *e);
 
 /* The other end detached. */
 bool zpipe_peer_gone(const zpipe_end *e);
-/* This end lets go. Unread messages stay readable by nobody and are freed with the
+/* This end lets go. Its owner first stops notifications (zpipe_set_notify(e, NULL,
+ * NULL)), takes the end's queued notify_cmd[] off its mailbox (zmailbox_cancel), then
+ * detaches: the end's memory may be gone when this returns. Unread messages stay readable by nobody and are freed with the
  * pipe; messages this end wrote and flushed stay readable by the peer. */
 void zpipe_detach(zpipe_end *e);
 

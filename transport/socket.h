@@ -78,6 +78,8 @@ typedef struct zpattern_ops {
     /* the pipe has messages again / room again */
     void (*readable)(zsock *s, zpipe_end *p);
     void (*writable)(zsock *s, zpipe_end *p);
+    /* (readable and writable may come for a pipe that is active already: a wake-up can
+     * race the reader's own re-check. Be idempotent.) */
     /* one frame; m is moved out on success (0). -EAGAIN: cannot now (the core waits
      * and retries, or reports EAGAIN); other -errno: fails (m untouched). */
     int (*send)(zsock *s, zmsg *m);
@@ -116,6 +118,20 @@ struct zsock {
     zsock *next_in_ctx;
 };
 
+/* The socket's life and calls (socket.c; the zaio_* wrappers in api.c check the
+ * arguments and turn -errno into errno). */
+int zsock_new(zctx *c, int type, zsock **out);
+void zsock_close(zsock *s);
+int zsock_send(zsock *s, zmsg *m, int flags); /* m moved out on success */
+int zsock_recv(zsock *s, zmsg *m, int flags);
+int zsock_events(zsock *s);                   /* ZAIO_POLLIN | ZAIO_POLLOUT */
+int zsock_setopt(zsock *s, int opt, const void *val, size_t len);
+int zsock_getopt(zsock *s, int opt, void *val, size_t *len);
+int zsock_bind(zsock *s, const char *endpoint);
+int zsock_connect(zsock *s, const char *endpoint);
+int zsock_endpoint_close(zsock *s, const char *endpoint, bool bound);
+void zsock_process(zsock *s); /* runs the commands other threads posted */
+
 /* Core services (socket's thread). */
 /* A pattern's read said ZPIPE_TERMINATED: the core calls ops->detach, then detaches the
  * end. The pattern must not use p afterwards. */
@@ -128,7 +144,8 @@ void zsock_attach(zsock *s, zpipe_end *e);
 /* Hands a pipe end to s: it is attached on s's thread. If s has closed meanwhile the
  * end is detached instead. The end's zpipe_user (routing id, meta) is filled in first. */
 void zsock_post_attach(zmailbox *mb, zpipe_end *e);
-/* The notify function for a socket's pipe ends (owner: the socket's mailbox). */
+/* The notify function for a socket's pipe ends (owner: the zsock, which stops
+ * notifications before it frees itself). */
 void zsock_pipe_notify(void *owner, zpipe_end *e, zpipe_event ev);
 
 /* Monitor events (any thread; monitor.c). value as in zmq_socket_monitor. A monitor

@@ -1,0 +1,213 @@
+/* ctx.c - contexts: options, I/O threads started on first use, the sockets, and
+ * termination (which waits for every socket to close and every TCP session to finish
+ * its linger), plus zaio_stats. */
+#include "ctx.h"
+
+#include "sync.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int zaio__set_errno(int neg); /* api.c */
+
+static zctx *ctx_check(void *p)
+{
+    zctx *c = p;
+    return c && c->tag == ZCTX_TAG ? c : NULL;
+}
+
+void *zaio_ctx_new(void)
+{
+    zctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        zaio__set_errno(-ENOMEM);
+        return NULL;
+    }
+    zmutex_init(&c->lock);
+    zcond_init(&c->cond);
+    c->tag = ZCTX_TAG;
+    c->io_threads = ZAIO_IO_THREADS_DFLT;
+    c->max_sockets = ZAIO_MAX_SOCKETS_DFLT;
+    c->max_msgsz = INT32_MAX;
+    return c;
+}
+
+bool zctx_terminating(zctx *c) { return atomic_load(&c->terminating); }
+
+int zctx_pick_io(zctx *c, zio **out)
+{
+    zmutex_lock(&c->lock);
+    if (!c->io) {
+        int n = c->io_threads > 0 ? c->io_threads : 1;
+        c->io = calloc((size_t)n, sizeof *c->io);
+        if (!c->io) {
+            zmutex_unlock(&c->lock);
+            return -ENOMEM;
+        }
+        for (int i = 0; i < n; i++) {
+            int rc = zio_new(c, i, &c->io[i]);
+            if (rc < 0) {
+                for (int j = 0; j < i; j++)
+                    zio_free(c->io[j]);
+                free(c->io);
+                c->io = NULL;
+                zmutex_unlock(&c->lock);
+                return rc;
+            }
+        }
+        c->nio = n;
+    }
+    zmutex_unlock(&c->lock);
+    int k = atomic_fetch_add(&c->next_io, 1);
+    *out = c->io[(unsigned)k % (unsigned)c->nio];
+    return 0;
+}
+
+void zctx_session_add(zctx *c)
+{
+    zmutex_lock(&c->lock);
+    c->sessions++;
+    zmutex_unlock(&c->lock);
+}
+
+void zctx_session_remove(zctx *c)
+{
+    zmutex_lock(&c->lock);
+    c->sessions--;
+    zcond_broadcast(&c->cond);
+    zmutex_unlock(&c->lock);
+}
+
+/* socket.c calls these */
+int zctx_socket_opened(zctx *c, zsock *s)
+{
+    zmutex_lock(&c->lock);
+    if (atomic_load(&c->terminating) || c->nsockets >= c->max_sockets) {
+        int e = atomic_load(&c->terminating) ? -ZAIO_ETERM : -EMFILE;
+        zmutex_unlock(&c->lock);
+        return e;
+    }
+    s->next_in_ctx = c->sockets;
+    c->sockets = s;
+    c->nsockets++;
+    zmutex_unlock(&c->lock);
+    return 0;
+}
+
+void zctx_socket_closed(zctx *c, zsock *s)
+{
+    zmutex_lock(&c->lock);
+    for (zsock **pp = &c->sockets; *pp; pp = &(*pp)->next_in_ctx) {
+        if (*pp == s) {
+            *pp = s->next_in_ctx;
+            c->nsockets--;
+            break;
+        }
+    }
+    zcond_broadcast(&c->cond);
+    zmutex_unlock(&c->lock);
+}
+
+int zaio_ctx_shutdown(void *ctx)
+{
+    zctx *c = ctx_check(ctx);
+    if (!c)
+        return zaio__set_errno(-EFAULT);
+    zmutex_lock(&c->lock);
+    atomic_store(&c->terminating, true);
+    /* blocked calls wake and see ETERM */
+    for (zsock *s = c->sockets; s; s = s->next_in_ctx)
+        zsignaler_send(s->sig);
+    zmutex_unlock(&c->lock);
+    return 0;
+}
+
+void zinproc_ctx_fini(zctx *c); /* inproc.c */
+
+int zaio_ctx_term(void *ctx)
+{
+    zctx *c = ctx_check(ctx);
+    if (!c)
+        return zaio__set_errno(-EFAULT);
+    zaio_ctx_shutdown(c);
+    zmutex_lock(&c->lock);
+    /* the sockets are the application's to close; the sessions end after their linger */
+    while (c->nsockets > 0 || c->sessions > 0)
+        zcond_wait(&c->cond, &c->lock);
+    zmutex_unlock(&c->lock);
+    for (int i = 0; i < c->nio; i++)
+        zio_free(c->io[i]);
+    free(c->io);
+    zinproc_ctx_fini(c);
+    zcond_fini(&c->cond);
+    zmutex_fini(&c->lock);
+    c->tag = 0;
+    free(c);
+    return 0;
+}
+
+int zaio_ctx_set(void *ctx, int option, int value)
+{
+    zctx *c = ctx_check(ctx);
+    if (!c)
+        return zaio__set_errno(-EFAULT);
+    switch (option) {
+    case ZAIO_IO_THREADS:
+        if (value < 1 || c->io)
+            return zaio__set_errno(-EINVAL); /* fixed once the first one started */
+        c->io_threads = value;
+        return 0;
+    case ZAIO_MAX_SOCKETS:
+        if (value < 1)
+            return zaio__set_errno(-EINVAL);
+        c->max_sockets = value;
+        return 0;
+    case ZAIO_MAX_MSGSZ:
+        if (value < 0)
+            return zaio__set_errno(-EINVAL);
+        c->max_msgsz = value;
+        return 0;
+    default: return zaio__set_errno(-EINVAL);
+    }
+}
+
+int zaio_ctx_get(void *ctx, int option)
+{
+    zctx *c = ctx_check(ctx);
+    if (!c)
+        return zaio__set_errno(-EFAULT);
+    switch (option) {
+    case ZAIO_IO_THREADS: return c->io_threads;
+    case ZAIO_MAX_SOCKETS: return c->max_sockets;
+    case ZAIO_SOCKET_LIMIT: return 65535;
+    case ZAIO_MAX_MSGSZ: return c->max_msgsz;
+    case ZAIO_MSG_T_SIZE: return (int)sizeof(zaio_msg_t);
+    default: return zaio__set_errno(-EINVAL);
+    }
+}
+
+int zaio_stats(void *ctx, zaio_stats_t *out)
+{
+    zctx *c = ctx_check(ctx);
+    if (!c || !out)
+        return zaio__set_errno(-EFAULT);
+    aio_stats st;
+    aio_stats_get(&st);
+    memset(out, 0, sizeof *out);
+    out->sockets = st.sockets;
+    out->accept_sockets = st.accept_sockets;
+    out->ops_in_flight = st.ops_in_flight;
+    out->bufs = st.bufs;
+    out->buf_bytes = st.buf_bytes;
+    out->submits = st.submits;
+    out->completions = st.completions;
+    out->cancels = st.cancels;
+    out->submit_failures = st.submit_failures;
+    out->connections = atomic_load(&c->connections);
+    out->handshakes = atomic_load(&c->handshakes);
+    zmutex_lock(&c->lock);
+    out->zsockets = c->nsockets;
+    zmutex_unlock(&c->lock);
+    return 0;
+}

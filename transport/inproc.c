@@ -1,0 +1,209 @@
+/* inproc.c - inproc:// endpoints: a pipe straight between two sockets of a context, no
+ * I/O thread. As in libzmq 4, a connect may come before the bind: its pipe is created
+ * at once (messages queue up to the HWM) and handed to the binder when it binds. */
+#include "ctx.h"
+#include "endpoint.h"
+#include "sync.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "zmtp.h"
+
+typedef struct zinproc zinproc; /* one name: bound, or waited for by connects */
+typedef struct pending_pipe {
+    zpipe_end *end; /* the binder's end, not attached yet */
+    struct pending_pipe *next;
+} pending_pipe;
+
+struct zinproc {
+    zinproc *next;
+    char name[256];
+    zmailbox *mb;     /* the binder's mailbox (a reference), NULL while unbound */
+    zsock *binder;    /* valid while bound; read only under the ctx lock */
+    zopts opts;       /* the binder's options when it bound */
+    pending_pipe *pending;
+};
+
+static zmutex *ctx_lock(zctx *c) { return &c->lock; }
+
+static zinproc *find(zctx *c, const char *name)
+{
+    for (zinproc *i = c->inproc; i; i = i->next)
+        if (strcmp(i->name, name) == 0)
+            return i;
+    return NULL;
+}
+
+static zinproc *find_or_add(zctx *c, const char *name)
+{
+    zinproc *i = find(c, name);
+    if (i)
+        return i;
+    i = calloc(1, sizeof *i);
+    if (!i)
+        return NULL;
+    snprintf(i->name, sizeof i->name, "%s", name);
+    i->next = c->inproc;
+    c->inproc = i;
+    return i;
+}
+
+static void forget_if_unused(zctx *c, zinproc *x)
+{
+    if (x->mb || x->pending)
+        return;
+    for (zinproc **pp = &c->inproc; *pp; pp = &(*pp)->next) {
+        if (*pp == x) {
+            *pp = x->next;
+            free(x);
+            return;
+        }
+    }
+}
+
+/* The peer's view of a socket: its routing id and a Socket-Type property. */
+static void fill_peer(zpipe_end *e, const zopts *peer)
+{
+    zpipe_user *u = zpipe_user_of(e);
+    memcpy(u->routing_id, peer->routing_id, peer->routing_id_len);
+    u->routing_id_len = peer->routing_id_len;
+    const char *type = zmtp_socket_type_name(peer->type);
+    const char *extra[] = {"Socket-Type", type ? type : "", "Peer-Address", "inproc"};
+    u->meta = zmeta_new(NULL, 0, extra, 2);
+}
+
+static int pipe_hwm(int snd, int rcv) { return snd && rcv ? snd + rcv : 0; }
+
+static void inproc_unbind(zendpoint *ep, zsock *s, int linger)
+{
+    (void)linger; /* what was sent is in the pipes already; they outlive the binding */
+    zctx *c = s->ctx;
+    zmutex_lock(ctx_lock(c));
+    zinproc *x = ep->impl;
+    zmailbox_unref(x->mb);
+    x->mb = NULL;
+    x->binder = NULL;
+    forget_if_unused(c, x);
+    zmutex_unlock(ctx_lock(c));
+}
+
+int zinproc_bind(zsock *s, const char *name, zendpoint *ep)
+{
+    if (!*name || strlen(name) >= 256)
+        return -EINVAL;
+    zctx *c = s->ctx;
+    zmutex_lock(ctx_lock(c));
+    zinproc *x = find_or_add(c, name);
+    if (!x) {
+        zmutex_unlock(ctx_lock(c));
+        return -ENOMEM;
+    }
+    if (x->mb) {
+        zmutex_unlock(ctx_lock(c));
+        return -EADDRINUSE;
+    }
+    zmailbox_ref(s->mb);
+    x->mb = s->mb;
+    x->binder = s;
+    x->opts = s->o;
+    pending_pipe *p = x->pending;
+    x->pending = NULL;
+    zmutex_unlock(ctx_lock(c));
+    /* connects that came first: their pipes are ours now (we are on our thread) */
+    while (p) {
+        pending_pipe *n = p->next;
+        zsock_attach(s, p->end);
+        free(p);
+        p = n;
+    }
+    ep->kind = ZEP_INPROC_BIND;
+    ep->impl = x;
+    ep->close = inproc_unbind;
+    return 0;
+}
+
+static void inproc_disconnect(zendpoint *ep, zsock *s, int linger)
+{
+    (void)linger;
+    zpipe_end *mine = ep->impl;
+    /* the pipe may be gone already (the peer closed and we read everything) */
+    for (int i = 0; i < s->npipes; i++)
+        if (s->pipes[i] == mine) {
+            zsock_pipe_terminated(s, mine);
+            break;
+        }
+}
+
+int zinproc_connect(zsock *s, const char *name, zendpoint *ep)
+{
+    if (!*name || strlen(name) >= 256)
+        return -EINVAL;
+    zctx *c = s->ctx;
+    zmutex_lock(ctx_lock(c));
+    zinproc *x = find_or_add(c, name);
+    if (!x) {
+        zmutex_unlock(ctx_lock(c));
+        return -ENOMEM;
+    }
+    zopts peer;
+    bool bound = x->mb != NULL;
+    if (bound)
+        peer = x->opts;
+    else
+        zopts_default(&peer, -1); /* unknown yet: libzmq's defaults for the HWM */
+    if (bound && peer.type >= 0 && !zmtp_socket_types_compatible(s->o.type, peer.type)) {
+        zmutex_unlock(ctx_lock(c));
+        return -ZAIO_ENOCOMPATPROTO;
+    }
+    zpipe_end *mine, *theirs;
+    int rc = zpipe_new(&mine, &theirs, pipe_hwm(s->o.sndhwm, peer.rcvhwm),
+                       pipe_hwm(peer.sndhwm, s->o.rcvhwm));
+    if (rc < 0) {
+        forget_if_unused(c, x);
+        zmutex_unlock(ctx_lock(c));
+        return rc;
+    }
+    fill_peer(theirs, &s->o);
+    if (bound) {
+        fill_peer(mine, &peer);
+        zsock_post_attach(x->mb, theirs);
+    } else {
+        pending_pipe *p = calloc(1, sizeof *p);
+        if (!p) {
+            zmutex_unlock(ctx_lock(c));
+            zpipe_detach(mine);
+            zpipe_detach(theirs);
+            return -ENOMEM;
+        }
+        p->end = theirs;
+        p->next = x->pending;
+        x->pending = p;
+    }
+    zmutex_unlock(ctx_lock(c));
+    zsock_attach(s, mine);
+    ep->kind = ZEP_INPROC_CONNECT;
+    ep->impl = mine;
+    ep->close = inproc_disconnect;
+    return 0;
+}
+
+void zinproc_ctx_fini(zctx *c)
+{
+    /* connects to names nobody bound: their binder ends never found an owner */
+    while (c->inproc) {
+        zinproc *x = c->inproc;
+        c->inproc = x->next;
+        while (x->pending) {
+            pending_pipe *p = x->pending;
+            x->pending = p->next;
+            zpipe_detach(p->end);
+            free(p);
+        }
+        if (x->mb)
+            zmailbox_unref(x->mb);
+        free(x);
+    }
+}

@@ -1,0 +1,295 @@
+/* pipe.c - see the design notes in pipe.h.
+ *
+ * Each direction is a queue of chunks of message slots. The writer fills slots and
+ * links a new chunk before it needs it; flush publishes a frame count with release
+ * order, so a reader that sees the count sees the frames and the links. The reader
+ * recycles an emptied chunk into a one-chunk spare the writer takes back, so a pipe in
+ * steady use allocates nothing. */
+#include "pipe.h"
+
+#include "socket.h"
+#include "sync.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ZQ_SLOTS 63
+
+typedef struct zq_chunk {
+    zmsg slot[ZQ_SLOTS];
+    struct zq_chunk *next; /* written by the writer before the flush that covers it */
+} zq_chunk;
+
+typedef struct zqueue {
+    /* writer's */
+    zq_chunk *w_chunk;
+    int w_pos;
+    uint64_t w_frames;       /* written, flushed or not */
+    uint64_t w_msgs;         /* complete messages written */
+    bool w_in_msg;           /* the last frame written had MORE */
+    zq_chunk *f_chunk;       /* where the last flush left the writer, for rollback */
+    int f_pos;
+    uint64_t f_frames, f_msgs;
+    /* shared */
+    _Atomic uint64_t published;      /* frames the reader may take */
+    _Atomic uint64_t published_msgs; /* messages among them */
+    _Atomic uint64_t msgs_read;
+    atomic_int reader_asleep, writer_asleep;
+    _Atomic(zq_chunk *) spare;
+    int hwm;
+    /* reader's */
+    zq_chunk *r_chunk;
+    int r_pos;
+    uint64_t r_frames;
+} zqueue;
+
+struct zpipe_end {
+    zpipe *pipe;
+    zqueue *in, *out; /* read from in, write to out */
+    zpipe_end *peer;
+    zpipe_notify_fn notify;
+    void *owner;
+    atomic_bool detached;
+    zpipe_user user;
+};
+
+struct zpipe {
+    zmutex lock; /* orders notifications against detach */
+    atomic_int refs;
+    zqueue q[2];
+    zpipe_end end[2];
+};
+
+static int zq_init(zqueue *q, int hwm)
+{
+    memset(q, 0, sizeof *q);
+    zq_chunk *c = calloc(1, sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    q->w_chunk = q->r_chunk = q->f_chunk = c;
+    q->hwm = hwm > 0 ? hwm : 0;
+    return 0;
+}
+
+static void zq_fini(zqueue *q)
+{
+    /* every frame not read yet, published or not, belongs to nobody now */
+    zq_chunk *c = q->r_chunk;
+    int pos = q->r_pos;
+    uint64_t left = q->w_frames - q->r_frames;
+    while (left > 0) {
+        zmsg_close(&c->slot[pos]);
+        left--;
+        if (++pos == ZQ_SLOTS) {
+            c = c->next;
+            pos = 0;
+        }
+    }
+    c = q->r_chunk;
+    while (c) {
+        zq_chunk *n = c->next;
+        free(c);
+        c = n;
+    }
+    free(atomic_load(&q->spare));
+}
+
+int zpipe_new(zpipe_end **a, zpipe_end **b, int hwm_a_to_b, int hwm_b_to_a)
+{
+    zpipe *p = calloc(1, sizeof *p);
+    if (!p)
+        return -ENOMEM;
+    if (zq_init(&p->q[0], hwm_a_to_b) < 0 || zq_init(&p->q[1], hwm_b_to_a) < 0) {
+        free(p->q[0].r_chunk);
+        free(p);
+        return -ENOMEM;
+    }
+    zmutex_init(&p->lock);
+    atomic_init(&p->refs, 2);
+    for (int i = 0; i < 2; i++) {
+        zpipe_end *e = &p->end[i];
+        e->pipe = p;
+        e->out = &p->q[i];     /* end 0 writes q[0] (a to b) */
+        e->in = &p->q[1 - i];
+        e->peer = &p->end[1 - i];
+        atomic_init(&e->detached, false);
+    }
+    *a = &p->end[0];
+    *b = &p->end[1];
+    return 0;
+}
+
+void zpipe_set_notify(zpipe_end *e, zpipe_notify_fn fn, void *owner)
+{
+    zmutex_lock(&e->pipe->lock);
+    e->notify = fn;
+    e->owner = owner;
+    zmutex_unlock(&e->pipe->lock);
+}
+
+zpipe_user *zpipe_user_of(zpipe_end *e) { return &e->user; }
+
+/* Tells end e (the other side of the caller) about ev, unless it has let go. */
+static void notify(zpipe_end *e, zpipe_event ev)
+{
+    zmutex_lock(&e->pipe->lock);
+    if (!atomic_load(&e->detached) && e->notify)
+        e->notify(e->owner, e, ev);
+    zmutex_unlock(&e->pipe->lock);
+}
+
+/* ---- writing ----------------------------------------------------------------------- */
+
+static bool zq_full(zqueue *q)
+{
+    return q->hwm && q->w_msgs - atomic_load(&q->msgs_read) >= (uint64_t)q->hwm;
+}
+
+bool zpipe_can_write(zpipe_end *e)
+{
+    if (atomic_load(&e->peer->detached))
+        return false;
+    return e->out->w_in_msg || !zq_full(e->out);
+}
+
+zpipe_status zpipe_write(zpipe_end *e, zmsg *m)
+{
+    zqueue *q = e->out;
+    if (atomic_load(&e->peer->detached))
+        return ZPIPE_TERMINATED;
+    if (!q->w_in_msg && zq_full(q)) {
+        /* sleep, then look again: the reader may have drained it meanwhile */
+        atomic_store(&q->writer_asleep, 1);
+        if (zq_full(q))
+            return ZPIPE_FULL;
+        atomic_store(&q->writer_asleep, 0);
+    }
+    if (q->w_pos == ZQ_SLOTS - 1 && !q->w_chunk->next) {
+        /* link the next chunk before filling the last slot, so a reader that takes
+         * the last slot always finds its successor */
+        zq_chunk *n = atomic_exchange(&q->spare, NULL);
+        if (!n)
+            n = malloc(sizeof *n);
+        if (!n)
+            return ZPIPE_FULL; /* out of memory: back-pressure, not a crash */
+        n->next = NULL;
+        q->w_chunk->next = n;
+    }
+    q->w_chunk->slot[q->w_pos] = *m;
+    zmsg_init(m);
+    q->w_frames++;
+    q->w_in_msg = zmsg_more(&q->w_chunk->slot[q->w_pos]);
+    if (!q->w_in_msg)
+        q->w_msgs++;
+    if (++q->w_pos == ZQ_SLOTS) {
+        q->w_chunk = q->w_chunk->next;
+        q->w_pos = 0;
+    }
+    return ZPIPE_OK;
+}
+
+void zpipe_flush(zpipe_end *e)
+{
+    zqueue *q = e->out;
+    if (q->w_frames == q->f_frames)
+        return;
+    q->f_chunk = q->w_chunk;
+    q->f_pos = q->w_pos;
+    q->f_frames = q->w_frames;
+    q->f_msgs = q->w_msgs;
+    atomic_store(&q->published_msgs, q->w_msgs);
+    atomic_store(&q->published, q->w_frames);
+    if (atomic_exchange(&q->reader_asleep, 0))
+        notify(e->peer, ZPIPE_READABLE);
+}
+
+void zpipe_rollback(zpipe_end *e)
+{
+    zqueue *q = e->out;
+    zq_chunk *c = q->f_chunk;
+    int pos = q->f_pos;
+    for (uint64_t n = q->f_frames; n < q->w_frames; n++) {
+        zmsg_close(&c->slot[pos]);
+        if (++pos == ZQ_SLOTS) {
+            c = c->next;
+            pos = 0;
+        }
+    }
+    /* chunks linked past the flush point stay linked and are reused */
+    q->w_chunk = q->f_chunk;
+    q->w_pos = q->f_pos;
+    q->w_frames = q->f_frames;
+    q->w_msgs = q->f_msgs;
+    q->w_in_msg = false;
+}
+
+/* ---- reading ----------------------------------------------------------------------- */
+
+static uint64_t zq_avail(zqueue *q) { return atomic_load(&q->published) - q->r_frames; }
+
+bool zpipe_can_read(zpipe_end *e) { return zq_avail(e->in) > 0; }
+
+zpipe_status zpipe_read(zpipe_end *e, zmsg *m)
+{
+    zqueue *q = e->in;
+    if (zq_avail(q) == 0) {
+        atomic_store(&q->reader_asleep, 1);
+        if (zq_avail(q) == 0) {
+            /* the peer flushes before it detaches: gone and empty means done */
+            if (atomic_load(&e->peer->detached) && zq_avail(q) == 0)
+                return ZPIPE_TERMINATED;
+            return ZPIPE_EMPTY;
+        }
+        atomic_store(&q->reader_asleep, 0);
+    }
+    *m = q->r_chunk->slot[q->r_pos];
+    q->r_frames++;
+    if (++q->r_pos == ZQ_SLOTS) {
+        zq_chunk *done = q->r_chunk;
+        q->r_chunk = done->next;
+        q->r_pos = 0;
+        done->next = NULL;
+        free(atomic_exchange(&q->spare, done));
+    }
+    if (!zmsg_more(m)) {
+        uint64_t read = atomic_fetch_add(&q->msgs_read, 1) + 1;
+        /* wake a writer stopped by the HWM once half the queue has drained */
+        if (atomic_load(&q->writer_asleep) &&
+            atomic_load(&q->published_msgs) - read <= (uint64_t)q->hwm / 2 &&
+            atomic_exchange(&q->writer_asleep, 0))
+            notify(e->peer, ZPIPE_WRITABLE);
+    }
+    return ZPIPE_OK;
+}
+
+/* ---- ending ------------------------------------------------------------------------ */
+
+bool zpipe_peer_gone(const zpipe_end *e) { return atomic_load(&e->peer->detached); }
+
+static void zpipe_free(zpipe *p)
+{
+    zq_fini(&p->q[0]);
+    zq_fini(&p->q[1]);
+    for (int i = 0; i < 2; i++)
+        if (p->end[i].user.meta)
+            zmeta_unref(p->end[i].user.meta);
+    zmutex_fini(&p->lock);
+    free(p);
+}
+
+void zpipe_detach(zpipe_end *e)
+{
+    zpipe *p = e->pipe;
+    zmutex_lock(&p->lock);
+    atomic_store(&e->detached, true);
+    e->notify = NULL;
+    zpipe_end *peer = e->peer;
+    if (!atomic_load(&peer->detached) && peer->notify)
+        peer->notify(peer->owner, peer, ZPIPE_PEER_GONE);
+    zmutex_unlock(&p->lock);
+    if (atomic_fetch_sub(&p->refs, 1) == 1)
+        zpipe_free(p);
+}

@@ -1,0 +1,605 @@
+/* socket.c - what every socket type shares: its life, its pipes, its commands, the
+ * blocking send/recv loop, options, endpoints. The type-specific routing is in the
+ * pattern (pattern_*.c) behind zsock->ops. */
+#include "socket.h"
+
+#include "ctx.h"
+#include "endpoint.h"
+#include "sync.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "zmtp.h"
+
+/* ---- metadata ----------------------------------------------------------------------- */
+
+static char *dup_n(const void *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, p, n);
+        s[n] = 0;
+    }
+    return s;
+}
+
+zmeta *zmeta_new(const uint8_t *md, size_t md_len, const char *const *extra, int nextra)
+{
+    int n = nextra;
+    size_t pos = 0;
+    zmtp_property pr;
+    while (md && zmtp_metadata_next(md, md_len, &pos, &pr) == 1)
+        n++;
+    zmeta *m = calloc(1, sizeof *m + (size_t)n * sizeof m->prop[0]);
+    if (!m)
+        return NULL;
+    atomic_init(&m->refs, 1);
+    pos = 0;
+    while (md && zmtp_metadata_next(md, md_len, &pos, &pr) == 1) {
+        m->prop[m->n].name = dup_n(pr.name, pr.name_len);
+        m->prop[m->n].value = dup_n(pr.value, pr.value_len);
+        m->n++;
+        if (!m->prop[m->n - 1].name || !m->prop[m->n - 1].value) {
+            zmeta_unref(m);
+            return NULL;
+        }
+    }
+    for (int i = 0; i + 1 < nextra * 2 && extra; i += 2) {
+        m->prop[m->n].name = dup_n(extra[i], strlen(extra[i]));
+        m->prop[m->n].value = dup_n(extra[i + 1], strlen(extra[i + 1]));
+        m->n++;
+        if (!m->prop[m->n - 1].name || !m->prop[m->n - 1].value) {
+            zmeta_unref(m);
+            return NULL;
+        }
+    }
+    return m;
+}
+
+zmeta *zmeta_ref(zmeta *m)
+{
+    atomic_fetch_add(&m->refs, 1);
+    return m;
+}
+
+void zmeta_unref(zmeta *m)
+{
+    if (!m || atomic_fetch_sub(&m->refs, 1) != 1)
+        return;
+    for (int i = 0; i < m->n; i++) {
+        free(m->prop[i].name);
+        free(m->prop[i].value);
+    }
+    free(m);
+}
+
+const char *zmeta_get(const zmeta *m, const char *name)
+{
+    for (int i = 0; i < m->n; i++)
+        if (strcasecmp(m->prop[i].name, name) == 0)
+            return m->prop[i].value;
+    /* libzmq 4.3 answers "Routing-Id" for a peer that sent "Identity", and back */
+    if (strcasecmp(name, "Routing-Id") == 0)
+        return zmeta_get(m, "Identity");
+    return NULL;
+}
+
+/* ---- options ------------------------------------------------------------------------ */
+
+void zopts_default(zopts *o, int type)
+{
+    memset(o, 0, sizeof *o);
+    o->type = type;
+    o->sndhwm = o->rcvhwm = 1000;
+    o->linger = -1;
+    o->sndtimeo = o->rcvtimeo = -1;
+    o->reconnect_ivl = 100;
+    o->reconnect_ivl_max = 0;
+    o->backlog = 100;
+    o->maxmsgsize = -1;
+    o->handshake_ivl = 30000;
+    o->heartbeat_timeout = -1;
+    o->tcp_keepalive = o->tcp_keepalive_cnt = o->tcp_keepalive_idle = o->tcp_keepalive_intvl = -1;
+    o->sndbuf = o->rcvbuf = -1;
+    o->mechanism = ZAIO_NULL;
+}
+
+/* ---- life --------------------------------------------------------------------------- */
+
+static void sock_wake(void *arg) { zsignaler_send(arg); }
+
+int zctx_socket_opened(zctx *c, zsock *s); /* ctx.c: counts it, or refuses (ETERM, EMFILE) */
+
+int zsock_new(zctx *c, int type, zsock **out)
+{
+    const zpattern_ops *ops = zpattern_find(type);
+    if (!ops)
+        return -EINVAL;
+    zsock *s = calloc(1, sizeof *s);
+    if (!s)
+        return -ENOMEM;
+    s->tag = ZSOCK_TAG;
+    s->ctx = c;
+    s->ops = ops;
+    zopts_default(&s->o, type);
+    int rc = zsignaler_new(&s->sig);
+    if (rc < 0) {
+        free(s);
+        return rc;
+    }
+    s->mb = zmailbox_new(sock_wake, s->sig);
+    if (!s->mb) {
+        zsignaler_free(s->sig);
+        free(s);
+        return -ENOMEM;
+    }
+    zmailbox_set_owner(s->mb, s);
+    rc = ops->init(s);
+    if (rc == 0) {
+        rc = zctx_socket_opened(c, s);
+        if (rc < 0)
+            ops->fini(s);
+    }
+    if (rc < 0) {
+        zmailbox_unref(s->mb);
+        zsignaler_free(s->sig);
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+/* Takes e out of the socket and lets go of it: the one way a pipe end leaves. */
+static void sock_drop_pipe(zsock *s, zpipe_end *e)
+{
+    for (int i = 0; i < s->npipes; i++) {
+        if (s->pipes[i] == e) {
+            s->pipes[i] = s->pipes[--s->npipes];
+            break;
+        }
+    }
+    s->ops->detach(s, e);
+    /* no notification after this, none queued, then the end may vanish */
+    zpipe_set_notify(e, NULL, NULL);
+    zpipe_user *u = zpipe_user_of(e);
+    for (int i = 0; i < 3; i++)
+        zmailbox_cancel(s->mb, &u->notify_cmd[i]);
+    zpipe_detach(e);
+}
+
+void zsock_pipe_terminated(zsock *s, zpipe_end *p) { sock_drop_pipe(s, p); }
+
+static void sock_peer_gone(zsock *s, zpipe_end *e)
+{
+    /* what the peer sent before it went is still delivered; a pipe with nothing left
+     * leaves now, the others when the pattern's read says TERMINATED */
+    if (zpipe_can_read(e))
+        s->ops->readable(s, e);
+    else
+        sock_drop_pipe(s, e);
+}
+
+static void sock_cmd_pipe_event(zcmd *c)
+{
+    zsock *s = c->arg;
+    zpipe_end *e = c->target;
+    switch ((zpipe_event)c->value) {
+    case ZPIPE_READABLE: s->ops->readable(s, e); break;
+    case ZPIPE_WRITABLE: s->ops->writable(s, e); break;
+    case ZPIPE_PEER_GONE: sock_peer_gone(s, e); break;
+    }
+}
+
+void zsock_pipe_notify(void *owner, zpipe_end *e, zpipe_event ev)
+{
+    zsock *s = owner;
+    zcmd *c = &zpipe_user_of(e)->notify_cmd[ev - 1];
+    c->run = sock_cmd_pipe_event;
+    c->drop = NULL;
+    c->target = e;
+    c->arg = s;
+    c->value = (int)ev;
+    zmailbox_post(s->mb, c);
+}
+
+void zsock_attach(zsock *s, zpipe_end *e)
+{
+    if (s->npipes == s->cappipes) {
+        int cap = s->cappipes ? s->cappipes * 2 : 8;
+        zpipe_end **np = realloc(s->pipes, (size_t)cap * sizeof *np);
+        if (!np) {
+            zpipe_detach(e); /* out of memory: the peer sees the pipe go */
+            return;
+        }
+        s->pipes = np;
+        s->cappipes = cap;
+    }
+    s->pipes[s->npipes++] = e;
+    zpipe_set_notify(e, zsock_pipe_notify, s);
+    s->ops->attach(s, e);
+    /* a peer that left before we listened could not tell us */
+    if (zpipe_peer_gone(e))
+        zsock_pipe_notify(s, e, ZPIPE_PEER_GONE);
+}
+
+static void sock_cmd_attach(zcmd *c)
+{
+    zmailbox *mb = c->target;
+    zsock_attach(zmailbox_owner(mb), c->arg);
+    free(c);
+}
+
+static void sock_cmd_attach_drop(zcmd *c)
+{
+    zpipe_detach(c->arg); /* the socket closed: nobody takes this end */
+    free(c);
+}
+
+void zsock_post_attach(zmailbox *mb, zpipe_end *e)
+{
+    zcmd *c = calloc(1, sizeof *c);
+    if (!c) {
+        zpipe_detach(e);
+        return;
+    }
+    c->run = sock_cmd_attach;
+    c->drop = sock_cmd_attach_drop;
+    c->target = mb;
+    c->arg = e;
+    zmailbox_post(mb, c);
+}
+
+/* Runs what other threads asked of this socket. */
+void zsock_process(zsock *s)
+{
+    if (zmailbox_pending(s->mb)) {
+        zsignaler_clear(s->sig); /* first: a post after this signals again */
+        zmailbox_process(s->mb);
+    }
+}
+
+static void sock_endpoint_free_all(zsock *s)
+{
+    while (s->endpoints) {
+        zendpoint *ep = s->endpoints;
+        s->endpoints = ep->next;
+        ep->close(ep, s, s->o.linger);
+        free(ep);
+    }
+}
+
+void zmonitor_stop(zsock *s); /* monitor.c */
+void zctx_socket_closed(zctx *c, zsock *s); /* ctx.c */
+
+void zsock_close(zsock *s)
+{
+    s->closing = true;
+    zsock_process(s);
+    sock_endpoint_free_all(s);
+    while (s->npipes > 0)
+        sock_drop_pipe(s, s->pipes[s->npipes - 1]);
+    s->ops->fini(s);
+    zmonitor_stop(s);
+    zmailbox_kill(s->mb); /* attaches still on the way are dropped: their ends detach */
+    zmailbox_unref(s->mb);
+    zsignaler_free(s->sig);
+    free(s->pipes);
+    zctx *c = s->ctx;
+    s->tag = 0;
+    zctx_socket_closed(c, s);
+    free(s);
+}
+
+/* ---- send and recv ------------------------------------------------------------------- */
+
+/* Waits for something to happen to s, up to *left ms (-1 forever), then runs its
+ * commands. -EAGAIN when the time is up, -ETERM when the context is ending. */
+static int sock_wait(zsock *s, int *left)
+{
+    if (zctx_terminating(s->ctx))
+        return -ZAIO_ETERM;
+    if (*left == 0)
+        return -EAGAIN;
+    int64_t t0 = zclock_ms();
+    int rc = zsignaler_wait(s->sig, *left);
+    if (*left > 0) {
+        int64_t spent = zclock_ms() - t0;
+        *left = spent >= *left ? 0 : *left - (int)spent;
+    }
+    zsignaler_clear(s->sig);
+    zmailbox_process(s->mb);
+    if (zctx_terminating(s->ctx))
+        return -ZAIO_ETERM;
+    (void)rc; /* a timeout shows as *left == 0 on the next round */
+    return 0;
+}
+
+int zsock_send(zsock *s, zmsg *m, int flags)
+{
+    if (zctx_terminating(s->ctx))
+        return -ZAIO_ETERM;
+    zsock_process(s);
+    if (flags & ZAIO_SNDMORE)
+        m->flags |= ZMSG_MORE;
+    else
+        m->flags &= (uint8_t)~ZMSG_MORE;
+    int left = (flags & ZAIO_DONTWAIT) ? 0 : s->o.sndtimeo;
+    for (;;) {
+        int rc = s->ops->send(s, m);
+        if (rc != -EAGAIN)
+            return rc;
+        rc = sock_wait(s, &left);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+int zsock_recv(zsock *s, zmsg *m, int flags)
+{
+    if (zctx_terminating(s->ctx))
+        return -ZAIO_ETERM;
+    zsock_process(s);
+    int left = (flags & ZAIO_DONTWAIT) ? 0 : s->o.rcvtimeo;
+    for (;;) {
+        zmsg_close(m);
+        int rc = s->ops->recv(s, m);
+        if (rc == 0) {
+            s->rcvmore = zmsg_more(m);
+            return 0;
+        }
+        if (rc != -EAGAIN)
+            return rc;
+        rc = sock_wait(s, &left);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+int zsock_events(zsock *s)
+{
+    /* clear even with nothing posted: a stale wake-up must not keep a poller spinning */
+    zsignaler_clear(s->sig);
+    zmailbox_process(s->mb);
+    int ev = 0;
+    if (s->ops->has_in(s))
+        ev |= ZAIO_POLLIN;
+    if (s->ops->has_out(s))
+        ev |= ZAIO_POLLOUT;
+    return ev;
+}
+
+/* ---- options ------------------------------------------------------------------------- */
+
+static int opt_int(const void *val, size_t len, int *out)
+{
+    if (!val || len != sizeof(int))
+        return -EINVAL;
+    memcpy(out, val, sizeof(int));
+    return 0;
+}
+
+static int opt_str(const void *val, size_t len, char *dst, size_t cap)
+{
+    if (len >= cap || (len && !val))
+        return -EINVAL;
+    if (len)
+        memcpy(dst, val, len);
+    dst[len] = 0;
+    return 0;
+}
+
+int zsock_setopt(zsock *s, int opt, const void *val, size_t len)
+{
+    int rc = s->ops->setopt ? s->ops->setopt(s, opt, val, len) : 1;
+    if (rc <= 0)
+        return rc;
+    zopts *o = &s->o;
+    int v = 0;
+    int64_t v64;
+    switch (opt) {
+    case ZAIO_ROUTING_ID:
+        if (len < 1 || len > 255 || ((const uint8_t *)val)[0] == 0)
+            return -EINVAL; /* a leading zero byte is reserved for generated ids */
+        memcpy(o->routing_id, val, len);
+        o->routing_id_len = (uint8_t)len;
+        return 0;
+    case ZAIO_MAXMSGSIZE:
+        if (!val || len != sizeof v64)
+            return -EINVAL;
+        memcpy(&v64, val, sizeof v64);
+        o->maxmsgsize = v64;
+        return 0;
+    case ZAIO_PLAIN_USERNAME:
+        rc = opt_str(val, len, o->plain_username, sizeof o->plain_username);
+        if (rc == 0) {
+            o->mechanism = len ? ZAIO_PLAIN : ZAIO_NULL;
+            o->plain_server = 0;
+        }
+        return rc;
+    case ZAIO_PLAIN_PASSWORD:
+        rc = opt_str(val, len, o->plain_password, sizeof o->plain_password);
+        if (rc == 0) {
+            o->mechanism = ZAIO_PLAIN;
+            o->plain_server = 0;
+        }
+        return rc;
+    default: break;
+    }
+    rc = opt_int(val, len, &v);
+    if (rc < 0)
+        return rc;
+    switch (opt) {
+    case ZAIO_SNDHWM: if (v < 0) return -EINVAL; o->sndhwm = v; return 0;
+    case ZAIO_RCVHWM: if (v < 0) return -EINVAL; o->rcvhwm = v; return 0;
+    case ZAIO_LINGER: if (v < -1) return -EINVAL; o->linger = v; return 0;
+    case ZAIO_SNDTIMEO: if (v < -1) return -EINVAL; o->sndtimeo = v; return 0;
+    case ZAIO_RCVTIMEO: if (v < -1) return -EINVAL; o->rcvtimeo = v; return 0;
+    case ZAIO_RECONNECT_IVL: if (v < -1) return -EINVAL; o->reconnect_ivl = v; return 0;
+    case ZAIO_RECONNECT_IVL_MAX: if (v < 0) return -EINVAL; o->reconnect_ivl_max = v; return 0;
+    case ZAIO_BACKLOG: if (v < 0) return -EINVAL; o->backlog = v; return 0;
+    case ZAIO_IMMEDIATE: o->immediate = v != 0; return 0;
+    case ZAIO_HANDSHAKE_IVL: if (v < 0) return -EINVAL; o->handshake_ivl = v; return 0;
+    case ZAIO_HEARTBEAT_IVL: if (v < 0) return -EINVAL; o->heartbeat_ivl = v; return 0;
+    case ZAIO_HEARTBEAT_TTL:
+        if (v < 0 || v > 6553500) return -EINVAL; /* tenths of a second on the wire */
+        o->heartbeat_ttl = v;
+        return 0;
+    case ZAIO_HEARTBEAT_TIMEOUT: if (v < -1) return -EINVAL; o->heartbeat_timeout = v; return 0;
+    case ZAIO_TCP_KEEPALIVE: if (v < -1 || v > 1) return -EINVAL; o->tcp_keepalive = v; return 0;
+    case ZAIO_TCP_KEEPALIVE_CNT: o->tcp_keepalive_cnt = v; return 0;
+    case ZAIO_TCP_KEEPALIVE_IDLE: o->tcp_keepalive_idle = v; return 0;
+    case ZAIO_TCP_KEEPALIVE_INTVL: o->tcp_keepalive_intvl = v; return 0;
+    case ZAIO_IPV6: o->ipv6 = v != 0; return 0;
+    case ZAIO_IPV4ONLY: o->ipv6 = v == 0; return 0;
+    case ZAIO_CONNECT_TIMEOUT: if (v < 0) return -EINVAL; o->connect_timeout = v; return 0;
+    case ZAIO_SNDBUF: o->sndbuf = v; return 0;
+    case ZAIO_RCVBUF: o->rcvbuf = v; return 0;
+    case ZAIO_PLAIN_SERVER:
+        o->plain_server = v != 0;
+        o->mechanism = v ? ZAIO_PLAIN : ZAIO_NULL;
+        return 0;
+    case ZAIO_ROUTER_MANDATORY: o->router_mandatory = v != 0; return 0;
+    case ZAIO_XPUB_VERBOSE: o->xpub_verbose = v != 0; return 0;
+    case ZAIO_CONFLATE: o->conflate = v != 0; return 0;
+    case ZAIO_AFFINITY: return 0;
+    default: return -EINVAL;
+    }
+}
+
+static int put_int(void *val, size_t *len, int v)
+{
+    if (!val || !len || *len < sizeof(int))
+        return -EINVAL;
+    memcpy(val, &v, sizeof v);
+    *len = sizeof v;
+    return 0;
+}
+
+static int put_bytes(void *val, size_t *len, const void *p, size_t n)
+{
+    if (!len || *len < n || (n && !val))
+        return -EINVAL;
+    if (n)
+        memcpy(val, p, n);
+    *len = n;
+    return 0;
+}
+
+int zsock_getopt(zsock *s, int opt, void *val, size_t *len)
+{
+    zopts *o = &s->o;
+    switch (opt) {
+    case ZAIO_TYPE: return put_int(val, len, o->type);
+    case ZAIO_RCVMORE: return put_int(val, len, s->rcvmore);
+    case ZAIO_EVENTS: return put_int(val, len, zsock_events(s));
+    case ZAIO_FD: {
+#ifdef _WIN32
+        if (!val || !len || *len < sizeof(zaio_fd_t))
+            return -EINVAL;
+        zaio_fd_t fd = (zaio_fd_t)zsignaler_fd(s->sig);
+        memcpy(val, &fd, sizeof fd);
+        *len = sizeof fd;
+        return 0;
+#else
+        return put_int(val, len, (int)zsignaler_fd(s->sig));
+#endif
+    }
+    case ZAIO_LAST_ENDPOINT:
+        return put_bytes(val, len, s->last_endpoint, strlen(s->last_endpoint) + 1);
+    case ZAIO_ROUTING_ID: return put_bytes(val, len, o->routing_id, o->routing_id_len);
+    case ZAIO_MAXMSGSIZE: return put_bytes(val, len, &o->maxmsgsize, sizeof o->maxmsgsize);
+    case ZAIO_PLAIN_USERNAME:
+        return put_bytes(val, len, o->plain_username, strlen(o->plain_username) + 1);
+    case ZAIO_PLAIN_PASSWORD:
+        return put_bytes(val, len, o->plain_password, strlen(o->plain_password) + 1);
+    case ZAIO_SNDHWM: return put_int(val, len, o->sndhwm);
+    case ZAIO_RCVHWM: return put_int(val, len, o->rcvhwm);
+    case ZAIO_LINGER: return put_int(val, len, o->linger);
+    case ZAIO_SNDTIMEO: return put_int(val, len, o->sndtimeo);
+    case ZAIO_RCVTIMEO: return put_int(val, len, o->rcvtimeo);
+    case ZAIO_RECONNECT_IVL: return put_int(val, len, o->reconnect_ivl);
+    case ZAIO_RECONNECT_IVL_MAX: return put_int(val, len, o->reconnect_ivl_max);
+    case ZAIO_BACKLOG: return put_int(val, len, o->backlog);
+    case ZAIO_IMMEDIATE: return put_int(val, len, o->immediate);
+    case ZAIO_HANDSHAKE_IVL: return put_int(val, len, o->handshake_ivl);
+    case ZAIO_HEARTBEAT_IVL: return put_int(val, len, o->heartbeat_ivl);
+    case ZAIO_HEARTBEAT_TTL: return put_int(val, len, o->heartbeat_ttl);
+    case ZAIO_HEARTBEAT_TIMEOUT: return put_int(val, len, o->heartbeat_timeout);
+    case ZAIO_TCP_KEEPALIVE: return put_int(val, len, o->tcp_keepalive);
+    case ZAIO_TCP_KEEPALIVE_CNT: return put_int(val, len, o->tcp_keepalive_cnt);
+    case ZAIO_TCP_KEEPALIVE_IDLE: return put_int(val, len, o->tcp_keepalive_idle);
+    case ZAIO_TCP_KEEPALIVE_INTVL: return put_int(val, len, o->tcp_keepalive_intvl);
+    case ZAIO_IPV6: return put_int(val, len, o->ipv6);
+    case ZAIO_IPV4ONLY: return put_int(val, len, !o->ipv6);
+    case ZAIO_CONNECT_TIMEOUT: return put_int(val, len, o->connect_timeout);
+    case ZAIO_SNDBUF: return put_int(val, len, o->sndbuf);
+    case ZAIO_RCVBUF: return put_int(val, len, o->rcvbuf);
+    case ZAIO_MECHANISM: return put_int(val, len, o->mechanism);
+    case ZAIO_PLAIN_SERVER: return put_int(val, len, o->plain_server);
+    case ZAIO_ROUTER_MANDATORY: return put_int(val, len, o->router_mandatory);
+    case ZAIO_XPUB_VERBOSE: return put_int(val, len, o->xpub_verbose);
+    case ZAIO_CONFLATE: return put_int(val, len, o->conflate);
+    default: return -EINVAL;
+    }
+}
+
+/* ---- endpoints ----------------------------------------------------------------------- */
+
+static int sock_endpoint_open(zsock *s, const char *endpoint, bool bind)
+{
+    const char *sep = strstr(endpoint, "://");
+    if (!sep)
+        return -EINVAL;
+    size_t proto_len = (size_t)(sep - endpoint);
+    const char *rest = sep + 3;
+    if (strlen(endpoint) >= sizeof((zendpoint *)0)->given)
+        return -EINVAL;
+    zendpoint *ep = calloc(1, sizeof *ep);
+    if (!ep)
+        return -ENOMEM;
+    snprintf(ep->given, sizeof ep->given, "%s", endpoint);
+    int rc;
+    if (proto_len == 3 && memcmp(endpoint, "tcp", 3) == 0)
+        rc = bind ? ztcp_bind(s, rest, ep) : ztcp_connect(s, rest, ep);
+    else if (proto_len == 6 && memcmp(endpoint, "inproc", 6) == 0)
+        rc = bind ? zinproc_bind(s, rest, ep) : zinproc_connect(s, rest, ep);
+    else
+        rc = -EPROTONOSUPPORT;
+    if (rc < 0) {
+        free(ep);
+        return rc;
+    }
+    if (!ep->resolved[0])
+        snprintf(ep->resolved, sizeof ep->resolved, "%s", endpoint);
+    snprintf(s->last_endpoint, sizeof s->last_endpoint, "%s", ep->resolved);
+    ep->next = s->endpoints;
+    s->endpoints = ep;
+    return 0;
+}
+
+int zsock_bind(zsock *s, const char *endpoint) { return sock_endpoint_open(s, endpoint, true); }
+int zsock_connect(zsock *s, const char *endpoint) { return sock_endpoint_open(s, endpoint, false); }
+
+/* unbind / disconnect: the endpoint as given or as resolved (LAST_ENDPOINT). */
+int zsock_endpoint_close(zsock *s, const char *endpoint, bool bound)
+{
+    zsock_process(s);
+    for (zendpoint **pp = &s->endpoints; *pp; pp = &(*pp)->next) {
+        zendpoint *ep = *pp;
+        bool is_bind = ep->kind == ZEP_TCP_BIND || ep->kind == ZEP_INPROC_BIND;
+        if (is_bind != bound)
+            continue;
+        if (strcmp(ep->given, endpoint) != 0 && strcmp(ep->resolved, endpoint) != 0)
+            continue;
+        *pp = ep->next;
+        ep->close(ep, s, s->o.linger);
+        free(ep);
+        return 0;
+    }
+    return -ENOENT;
+}
