@@ -263,6 +263,14 @@ static int on_hello(zmtp_handshake *h, const zmtp_command *c)
     return zmtp_encoder_command(&h->enc, "WELCOME", NULL, 0);
 }
 
+/* The one command each waiting state accepts; anything else (ERROR aside) fails. */
+static const zmtp_command_type expected[HS_END + 1] = {
+    [HS_WAIT_READY] = ZMTP_CMD_READY,
+    [HS_WAIT_WELCOME] = ZMTP_CMD_WELCOME,
+    [HS_WAIT_HELLO] = ZMTP_CMD_HELLO,
+    [HS_WAIT_INITIATE] = ZMTP_CMD_INITIATE,
+};
+
 static int on_command(zmtp_handshake *h, const zmtp_command *c)
 {
     int rc;
@@ -271,30 +279,22 @@ static int on_command(zmtp_handshake *h, const zmtp_command *c)
         h->reason_len = c->reason_len;
         return ZMTP_E_PEER_ERROR;
     }
+    /* HS_GREETING and HS_END expect nothing (UNKNOWN), so nothing matches there */
+    if (c->type == ZMTP_CMD_UNKNOWN || c->type != expected[h->state])
+        return ZMTP_E_UNEXPECTED_COMMAND;
     switch (h->state) {
     case HS_WAIT_READY:
-        if (c->type != ZMTP_CMD_READY)
-            break;
         return peer_ready(h, c);
     case HS_WAIT_WELCOME:
-        if (c->type != ZMTP_CMD_WELCOME)
-            break;
         h->state = HS_WAIT_READY;
         return zmtp_encoder_command(&h->enc, "INITIATE", h->md, h->md_len);
     case HS_WAIT_HELLO:
-        if (c->type != ZMTP_CMD_HELLO)
-            break;
         return on_hello(h, c);
-    case HS_WAIT_INITIATE:
-        if (c->type != ZMTP_CMD_INITIATE)
-            break;
+    default: /* HS_WAIT_INITIATE */
         if ((rc = peer_ready(h, c)) < 0)
             return rc;
         return zmtp_encoder_command(&h->enc, "READY", h->md, h->md_len);
-    default:
-        break;
     }
-    return ZMTP_E_UNEXPECTED_COMMAND;
 }
 
 ptrdiff_t zmtp_handshake_feed(zmtp_handshake *h, const uint8_t *in, size_t len)
