@@ -94,6 +94,9 @@ struct aio_socket {
     int pending; /* records not IDLE + backend cancel requests in flight */
     aio_rec in, out;
     uint32_t bk_flags; /* backend bookkeeping (epoll: armed directions) */
+#ifdef _WIN32
+    aio_fd accepted_on; /* is_accept: the listener (SO_UPDATE_ACCEPT_CONTEXT names it) */
+#endif
     struct aio_socket *next, *prev; /* port->sockets: every socket the user holds */
     struct aio_socket *endnext;     /* port->endgame */
 };
@@ -195,5 +198,11 @@ bool aio__fault_take_sync(aio_port *p, aio_op op);
 /* Portable errno for the last socket error (WSAGetLastError on Windows). */
 int aio__last_error(void);
 void aio__close_fd(aio_fd fd);
+/* The platform's text for a negative errno (aio_strerror's fallback). */
+const char *aio__sys_strerror(int err);
+#ifdef _WIN32
+/* A Winsock (WSAE*) or Win32 (ERROR_*) code as a negative errno. */
+int aio__win_errno(unsigned long err);
+#endif
 
 #endif

@@ -2,6 +2,7 @@
 #include "aio_internal.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 int aio__last_error(void) { return -errno; }
@@ -11,3 +12,5 @@ void aio__close_fd(aio_fd fd)
     /* close(2) on Linux releases the descriptor even when it reports EINTR: never retry */
     (void)close(fd);
 }
+
+const char *aio__sys_strerror(int err) { return strerror(-err); }

@@ -2,7 +2,6 @@
 #include "aio_internal.h"
 
 #include <errno.h>
-#include <string.h>
 
 static _Atomic int64_t counters[AIO_C_COUNT];
 
@@ -43,6 +42,6 @@ const char *aio_strerror(int err)
     case -EBADF: return "the socket is closing";
     case -ECANCELED: return "the op was cancelled";
     case -ENOSYS: return "this backend is not available here";
-    default: return strerror(-err);
+    default: return aio__sys_strerror(err);
     }
 }
