@@ -4,8 +4,9 @@
  *
  *   ZT_TEST(suite, name, timeout_s) { zt_assert(x == 1, "x is %d", x); }
  *
- * Under Criterion each test runs in its own process; under zt_runner they run one after
- * the other in one process, a failed assertion ending its test by longjmp. */
+ * Each test runs in a process of its own under both: Criterion forks; zt_runner starts
+ * its own executable again for each test (the tests read process-wide counters), ends
+ * one that outlives its timeout, and a failed assertion ends its test by longjmp. */
 #ifndef ZAIO_ZT_H
 #define ZAIO_ZT_H
 
@@ -25,6 +26,7 @@
 typedef struct zt_case {
     const char *suite, *name;
     void (*fn)(void);
+    int timeout_s;
     struct zt_case *next;
 } zt_case;
 void zt__register(zt_case *c);
@@ -32,7 +34,8 @@ _Noreturn void zt__fail(const char *file, int line, const char *fmt, ...);
 
 #define ZT_TEST(suite, name, timeout_s)                                                    \
     static void zt_fn_##suite##_##name(void);                                              \
-    static zt_case zt_case_##suite##_##name = {#suite, #name, zt_fn_##suite##_##name, 0};  \
+    static zt_case zt_case_##suite##_##name = {#suite, #name, zt_fn_##suite##_##name,      \
+                                               (timeout_s), 0};                            \
     __attribute__((constructor)) static void zt_reg_##suite##_##name(void)                 \
     {                                                                                      \
         zt__register(&zt_case_##suite##_##name);                                           \

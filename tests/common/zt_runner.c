@@ -1,11 +1,18 @@
 /* zt_runner.c - runs ZT_TEST cases where Criterion is not available (the Windows build
  * under wine). Prints one line a test and the closing line "N passed, N failed".
- * Usage: runner [substring]  (runs the tests whose suite::name contains it) */
+ * Usage: runner [substring]   runs the tests whose suite::name contains it
+ *        runner --one NAME    runs the test named exactly suite::name in this process
+ *
+ * Like Criterion, each test runs in a process of its own: the asyncio counters the
+ * contract tests read are process-wide totals, and a test that fails half-way leaves
+ * sockets behind that must not be counted against the next one. The parent starts its
+ * own executable with --one for each test and ends it when it outlives its timeout. */
 #include "zt.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <windows.h>
 
 static zt_case *head, *tail;
 static jmp_buf fail_jmp;
@@ -28,27 +35,94 @@ void zt__fail(const char *file, int line, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\n");
+    fflush(stderr);
     longjmp(fail_jmp, 1);
+}
+
+static void full_name(const zt_case *c, char *out, size_t n)
+{
+    snprintf(out, n, "%s::%s", c->suite, c->name);
+}
+
+static zt_case *find(const char *name)
+{
+    for (zt_case *c = head; c; c = c->next) {
+        char full[256];
+        full_name(c, full, sizeof full);
+        if (strcmp(full, name) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static int run_here(const char *name)
+{
+    void (*fn)(void) = find(name) ? find(name)->fn : NULL;
+    if (!fn) {
+        fprintf(stderr, "no test named %s\n", name);
+        return 2;
+    }
+    if (setjmp(fail_jmp) != 0) {
+        fflush(stdout);
+        return 1;
+    }
+    fn();
+    fflush(stdout);
+    return 0;
+}
+
+/* 0: passed; otherwise says why on stdout. */
+static int run_child(const char *self, const zt_case *c, const char *full)
+{
+    char cmd[MAX_PATH + 300];
+    snprintf(cmd, sizeof cmd, "\"%s\" --one %s", self, full);
+    STARTUPINFOA si = {.cb = sizeof si};
+    PROCESS_INFORMATION pi;
+    if (!CreateProcessA(self, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
+        printf("  cannot start the test process (error %lu)\n", GetLastError());
+        return 1;
+    }
+    CloseHandle(pi.hThread);
+    DWORD limit = c->timeout_s > 0 ? (DWORD)c->timeout_s * 1000u : INFINITE;
+    DWORD code = 1;
+    if (WaitForSingleObject(pi.hProcess, limit) == WAIT_TIMEOUT) {
+        TerminateProcess(pi.hProcess, 3);
+        WaitForSingleObject(pi.hProcess, INFINITE);
+        printf("  timed out after %d s\n", c->timeout_s);
+    } else if (GetExitCodeProcess(pi.hProcess, &code) && code > 2) {
+        printf("  the test process died (exit code 0x%lx)\n", code);
+    }
+    CloseHandle(pi.hProcess);
+    return (int)code;
 }
 
 int main(int argc, char **argv)
 {
-    const char *filter = argc > 1 ? argv[1] : NULL;
-    int passed = 0, failed = 0;
     setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc > 2 && strcmp(argv[1], "--one") == 0)
+        return run_here(argv[2]);
+    const char *filter = argc > 1 ? argv[1] : NULL;
+    char self[MAX_PATH];
+    DWORD len = GetModuleFileNameA(NULL, self, sizeof self);
+    if (len == 0 || len >= sizeof self) {
+        printf("cannot find this executable's path\n");
+        return 2;
+    }
+    int passed = 0, failed = 0;
     for (zt_case *c = head; c; c = c->next) {
         char full[256];
-        snprintf(full, sizeof full, "%s::%s", c->suite, c->name);
+        full_name(c, full, sizeof full);
         if (filter && !strstr(full, filter))
             continue;
-        if (setjmp(fail_jmp) == 0) {
-            c->fn();
-            printf("[PASS] %s\n", full);
+        DWORD t0 = GetTickCount();
+        int rc = run_child(self, c, full);
+        DWORD ms = GetTickCount() - t0;
+        printf("[%s] %s (%lu.%02lu s)\n", rc == 0 ? "PASS" : "FAIL", full, ms / 1000,
+               (ms % 1000) / 10);
+        if (rc == 0)
             passed++;
-        } else {
-            printf("[FAIL] %s\n", full);
+        else
             failed++;
-        }
     }
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

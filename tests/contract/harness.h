@@ -51,10 +51,9 @@ cli_fd h_cli_connect(const struct sockaddr_storage *addr, socklen_t len);
 void h_cli_send(cli_fd fd, const void *data, size_t n);
 void h_cli_close(cli_fd fd);     /* FIN */
 void h_cli_close_rst(cli_fd fd); /* SO_LINGER 0: RST, as a probe does */
+bool h_cli_readable(cli_fd fd);  /* data, EOF or a reset is there now */
 /* Waits (poll/select) until the aio socket's handle is readable. */
 void h_wait_readable(aio_socket *s, int deadline_ms);
-/* Whether it is readable now (a listener: a connection is queued). */
-bool h_readable(aio_socket *s);
 
 /* Open descriptors of this process (-1 where the platform cannot tell). */
 int h_open_fds(void);
@@ -79,9 +78,12 @@ void h_probes_join(h_thread *t);
  * server side of a 10,000-connection test keeps the whole descriptor limit for itself. */
 typedef struct h_clients h_clients;
 h_clients *h_clients_start(const struct sockaddr_storage *addr, socklen_t len, int n, int threads);
-void h_clients_stop(h_clients *c);
+void h_clients_stop(h_clients *c);  /* FIN on every connection */
+void h_clients_reset(h_clients *c); /* RST on every connection (SO_LINGER 0), as probes do */
 
-/* Raises the soft descriptor limit to the hard one; returns the limit (-1: unknown). */
+/* Raises the soft descriptor limit to the hard one; returns how many descriptors the
+ * server side of a test may use (-1: no limit known). Under wine that is less than half
+ * the Unix limit: the wineserver holds both ends of every loopback connection. */
 int h_raise_fd_limit(void);
 
 /* Every test ends here: destroys the port (draining it) and asserts that every live

@@ -6,9 +6,6 @@
 #include <errno.h>
 #include <string.h>
 
-#ifndef _WIN32
-#include <poll.h>
-#endif
 
 static aio_stats stats(void)
 {
@@ -38,14 +35,7 @@ static aio_buf *watched_buf(watched *w)
 }
 
 /* Waits until the listening socket has a connection in its accept queue. */
-static void wait_queued(aio_socket *l)
-{
-#ifdef _WIN32
-    (void)l; /* Windows completes the connect from the backlog; nothing to wait for */
-#else
-    h_wait_readable(l, 5000);
-#endif
-}
+static void wait_queued(aio_socket *l) { h_wait_readable(l, 5000); }
 
 /* Path 3, real: a connect that the kernel keeps pending (the listener's accept queue is
  * full and nobody accepts, so its SYN is dropped), then closed. */
