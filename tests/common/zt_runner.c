@@ -14,17 +14,19 @@
 #include <string.h>
 #include <windows.h>
 
-static zt_case *head, *tail;
+static zt_case *head;
 static jmp_buf fail_jmp;
 
+/* Kept sorted by suite::name, as Criterion lists them: constructors run in an order
+ * the toolchain chooses (mingw's is the reverse of the files'). */
 void zt__register(zt_case *c)
 {
-    c->next = NULL;
-    if (tail)
-        tail->next = c;
-    else
-        head = c;
-    tail = c;
+    zt_case **at = &head;
+    while (*at && (strcmp((*at)->suite, c->suite) < 0 ||
+                   (strcmp((*at)->suite, c->suite) == 0 && strcmp((*at)->name, c->name) < 0)))
+        at = &(*at)->next;
+    c->next = *at;
+    *at = c;
 }
 
 void zt__fail(const char *file, int line, const char *fmt, ...)

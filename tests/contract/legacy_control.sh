@@ -3,14 +3,22 @@
 # release behaviour of AsyncIO 0.1.26, where a submit that fails at once leaves its
 # record in progress) and passes only if the tests written for that bug catch it, on
 # every backend, while a test of an unrelated path still passes in the same build.
-# Usage: legacy_control.sh <source dir> <build dir> <backend>...
+# Usage: legacy_control.sh <source dir> <build dir> [--windows <toolchain file>] <backend>...
+# With --windows the suite is cross-built with that toolchain and each test runs under
+# wine (cmake/wine-run.sh; WINEPREFIX from the environment, else one in the build dir).
 set -uo pipefail
 src=$1 bld=$2
 shift 2
+toolchain=""
+if [ "${1:-}" = "--windows" ]; then
+  toolchain=$2
+  shift 2
+fi
 
-cmake -S "$src" -B "$bld" -DCMAKE_BUILD_TYPE=Debug -DZAIO_AIO_LEGACY_0_1_26=ON >/dev/null || exit 1
+cfg=(-DCMAKE_BUILD_TYPE=Debug -DZAIO_AIO_LEGACY_0_1_26=ON)
+[ -n "$toolchain" ] && cfg+=(-DCMAKE_TOOLCHAIN_FILE="$toolchain")
+cmake -S "$src" -B "$bld" "${cfg[@]}" >/dev/null || exit 1
 cmake --build "$bld" -j2 --target aio_contract >/dev/null || exit 1
-bin=$bld/tests/contract/aio_contract
 
 must_fail=(
   path1_submit_fails/recv_error_completes_with_record_idle
@@ -26,22 +34,52 @@ must_pass=(
   path7_accept_succeeds/ownership_passes_once
   path8_recv_pending_at_close/buffer_lives_until_completion
 )
+if [ -n "$toolchain" ]; then
+  # Under wine no submit fails at once in the path 5 loop, so the 0.1.26 behaviour has
+  # nothing to leak there: AcceptEx reports a reset before the accept in its completion
+  # (as Windows does), and wine reports a reset to a later WSARecv as end of stream
+  # where Windows fails the WSARecv at once (asyncio/README.md, "under wine"). The path 1
+  # loop, whose greeting WSASend fails at once, is what catches the leak under wine.
+  must_fail=("${must_fail[@]/path5_probe_loop\/connect_rst_while_accepting_10000}")
+  must_pass+=(path5_probe_loop/connect_rst_while_accepting_10000)
+fi
 
-# run <test> -> sets $out; returns the suite's exit code. Exactly one test must run.
+# run <suite/name> -> sets $out; returns the suite's exit code. Exactly one test must run.
 run() {
-  out=$("$bin" --jobs 1 --filter "$1" 2>&1)
-  local rc=$?
-  if ! grep -q "Tested: 1 " <<<"$out"; then
-    echo "legacy control: '$1' matched no test (renamed?)"
+  local rc one
+  if [ -n "$toolchain" ]; then
+    # zt_runner: a substring of suite::name; its closing line counts what ran
+    out=$("$src/cmake/wine-run.sh" "$bld/wineprefix" "$bld/tests/contract/aio_contract.exe" \
+          "${1/\//::}" 2>&1)
+    rc=$?
+    one="^(1 passed, 0 failed|0 passed, 1 failed)"
+  else
+    out=$("$bld/tests/contract/aio_contract" --jobs 1 --filter "$1" 2>&1)
+    rc=$?
+    one="Tested: 1 "
+  fi
+  if ! grep -qE "$one" <<<"$out"; then
+    echo "legacy control: '$1' did not run as exactly one test (renamed?):"
+    echo "$out" | tail -5
     return 255
   fi
   return $rc
+}
+
+# the first assertion that failed, from either runner's output
+why() {
+  local w
+  w=$(grep -m1 -A2 "Assertion Failed" <<<"$out" | tail -1 | sed "s/^\[----\] *//")
+  [ -z "$w" ] && w=$(grep -m1 -E "^  .*:[0-9]+: " <<<"$out" | sed "s/^ *//")
+  [ -z "$w" ] && w=$(grep -m1 -iE "fail|crash|died|timed out" <<<"$out")
+  echo "$w"
 }
 
 bad=0
 for backend in "$@"; do
   export ZAIO_BACKEND=$backend
   for t in "${must_fail[@]}"; do
+    [ -z "$t" ] && continue
     run "$t"; rc=$?
     if [ $rc -eq 0 ]; then
       echo "legacy control [$backend]: $t PASSED on the 0.1.26 behaviour: it does not detect the leak"
@@ -49,9 +87,7 @@ for backend in "$@"; do
     elif [ $rc -eq 255 ]; then
       bad=1
     else
-      why=$(grep -m1 -A2 "Assertion Failed" <<<"$out" | tail -1 | sed "s/^\[----\] *//")
-      [ -z "$why" ] && why=$(grep -m1 -iE "fail|crash" <<<"$out")
-      echo "legacy control [$backend]: $t fails as it must: $why"
+      echo "legacy control [$backend]: $t fails as it must: $(why)"
     fi
   done
   for t in "${must_pass[@]}"; do
