@@ -652,9 +652,13 @@ int aio_bind(aio_socket *s, const struct sockaddr *addr, socklen_t len)
 {
     if (!s || !addr)
         return -EINVAL;
+#ifndef _WIN32
     int one = 1;
-    /* a restarted server must be able to bind its port while old connections linger */
+    /* a restarted server must be able to bind its port while old connections linger.
+     * Not on Windows: there it lets a second socket bind a port in use (libzmq and libuv
+     * leave it off), and lingering connections do not block a bind anyway. */
     setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, (const char *)&one, sizeof one);
+#endif
     if (bind(s->fd, addr, len) != 0)
         return aio__last_error();
     return 0;
