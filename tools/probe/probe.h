@@ -108,7 +108,9 @@ typedef struct zprobe_stats {
 #define ZPROBE_STATS_WORDS (sizeof(zprobe_stats) / sizeof(uint64_t))
 
 /* Shared between the run thread and samplers. Zero-initialised is a valid state;
- * zprobe_run resets it at its start. Fields are private: use the functions. */
+ * zprobe_run resets the counters at its start but not a pending stop, so that a
+ * zprobe_stop() that races ahead of the run still stops it: zero the report before
+ * reusing one that was stopped. Fields are private: use the functions. */
 typedef struct zprobe_report {
     _Atomic uint64_t seq;
     _Atomic uint64_t words[ZPROBE_STATS_WORDS];
