@@ -112,7 +112,7 @@ static void assert_flat(const char *what, int fds0, int64_t sockets_expected)
  * probe resets, and once a reset has reached its accepted socket the server submits
  * that socket's first recv and its greeting, and at least one of them fails inside the
  * submit: on Windows and Linux the recv (ECONNRESET; Linux's send then says EPIPE), under
- * wine the send (wine reports the reset to a recv as end of stream). Resetting before
+ * wine the send (wine mostly reports the reset to a recv as end of stream). Resetting before
  * the accept instead would fail the accept on Windows, which is path 5, not 1. */
 typedef struct held_server {
     server sv;
