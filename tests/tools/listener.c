@@ -19,6 +19,8 @@ const char tl_http_reply[] =
 struct tl_listener {
     tl_behaviour how;
     unsigned close_ms;
+    const uint8_t *send_data;
+    size_t send_len;
     int lfd, wake[2];
     unsigned port;
     pthread_t thread;
@@ -74,6 +76,18 @@ static void tl_accept(tl_listener *l)
         tl_end(l, i, 3, 1);
     else if (l->how == TL_FIN)
         tl_end(l, i, 3, 0);
+    else if (l->how == TL_SEND) {
+        /* Blocking, so that all of it goes however small the socket buffer: the probe
+         * reads it concurrently on its own thread. */
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        for (size_t off = 0; off < l->send_len;) {
+            ssize_t k = send(fd, l->send_data + off, l->send_len - off, MSG_NOSIGNAL);
+            if (k <= 0)
+                break;
+            off += (size_t)k;
+        }
+        tl_end(l, i, 3, 0);
+    }
     pthread_mutex_unlock(&l->mu);
 }
 
@@ -141,11 +155,14 @@ static void *tl_main(void *arg)
     return NULL;
 }
 
-tl_listener *tl_start(tl_behaviour b, unsigned close_ms)
+static tl_listener *tl_start_with(tl_behaviour b, unsigned close_ms, const void *data,
+                                  size_t data_len)
 {
     tl_listener *l = calloc(1, sizeof *l);
     l->how = b;
     l->close_ms = close_ms;
+    l->send_data = data;
+    l->send_len = data_len;
     pthread_mutex_init(&l->mu, NULL);
     pthread_cond_init(&l->cv, NULL);
     if (pipe(l->wake) != 0)
@@ -160,6 +177,16 @@ tl_listener *tl_start(tl_behaviour b, unsigned close_ms)
     l->port = ntohs(a.sin_port);
     pthread_create(&l->thread, NULL, tl_main, l);
     return l;
+}
+
+tl_listener *tl_start(tl_behaviour b, unsigned close_ms)
+{
+    return tl_start_with(b, close_ms, NULL, 0);
+}
+
+tl_listener *tl_start_send(const void *data, size_t len)
+{
+    return tl_start_with(TL_SEND, 0, data, len);
 }
 
 unsigned tl_port(const tl_listener *l)

@@ -3,6 +3,7 @@
 #ifndef ZAIO_TESTS_TOOLS_LISTENER_H
 #define ZAIO_TESTS_TOOLS_LISTENER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum tl_behaviour {
@@ -10,7 +11,8 @@ typedef enum tl_behaviour {
     TL_RST,         /* accept, reset at once (SO_LINGER 0) */
     TL_FIN,         /* accept, close at once */
     TL_CLOSE_AFTER, /* accept, read, close normally close_ms after the accept */
-    TL_HTTP         /* accept, read a request up to the blank line, answer, close */
+    TL_HTTP,        /* accept, read a request up to the blank line, answer, close */
+    TL_SEND         /* accept, send the bytes given to tl_start_send, close */
 } tl_behaviour;
 
 #define TL_MAX_CONNS 4096
@@ -28,6 +30,8 @@ typedef struct tl_listener tl_listener;
 extern const char tl_http_reply[];
 
 tl_listener *tl_start(tl_behaviour b, unsigned close_ms);
+/* TL_SEND: each connection gets data[0..len) (the caller keeps data alive), then a FIN. */
+tl_listener *tl_start_send(const void *data, size_t len);
 unsigned tl_port(const tl_listener *l);
 /* Waits (bounded by timeout_ms) until n connections have ended; returns how many had. */
 unsigned tl_wait_ended(tl_listener *l, unsigned n, unsigned timeout_ms);

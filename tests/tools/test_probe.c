@@ -297,6 +297,94 @@ Test(probe, connect_timeout_when_the_backlog_is_full)
     close(fd);
 }
 
+/* ---- what a server may send: counted, classified, never trusted -------------------- */
+
+static zprobe_stats probe_answer(const void *data, size_t len, unsigned count)
+{
+    tl_listener *l = tl_start_send(data, len);
+    zprobe_config cfg;
+    cfg_for(&cfg, tl_port(l), ZPROBE_SILENT, count);
+    zprobe_stats st = run(&cfg);
+    tl_stop(l, NULL, 0);
+    cr_expect_eq(st.total.server_fin, count);
+    cr_expect_eq(st.total.bytes_received, (uint64_t)len * count);
+    return st;
+}
+
+/* A ZMTP 3.1 NULL greeting as a server sends it. */
+static size_t greeting(uint8_t *g)
+{
+    memset(g, 0, 64);
+    g[0] = 0xFF;
+    g[8] = 1;
+    g[9] = 0x7F;
+    g[10] = 3;
+    g[11] = 1;
+    memcpy(g + 12, "NULL", 4);
+    g[32] = 1;
+    return 64;
+}
+
+Test(probe_answers, greeting_ready_and_error_are_recognised)
+{
+    uint8_t b[256];
+    size_t n = greeting(b);
+    static const uint8_t ready[] = "\x04\x1c\x05READY\x0bSocket-Type\0\0\0\x06ROUTER";
+    static const uint8_t error[] = "\x04\x0a\x05" "ERROR\x03" "400";
+    memcpy(b + n, ready, sizeof ready - 1);
+    n += sizeof ready - 1;
+    memcpy(b + n, error, sizeof error - 1);
+    n += sizeof error - 1;
+    zprobe_stats st = probe_answer(b, n, 3);
+    cr_expect_eq(st.total.zmtp_signature, 3);
+    cr_expect_eq(st.total.zmtp_greeting, 3);
+    cr_expect_eq(st.total.zmtp_ready, 3);
+    cr_expect_eq(st.total.zmtp_error, 3);
+    cr_expect_eq(st.total.http_reply, 0);
+}
+
+Test(probe_answers, hostile_frames_do_not_mislead_or_crash)
+{
+    uint8_t b[256];
+    size_t n = greeting(b);
+    /* a LONG command frame claiming 2^64-1 bytes, then an "ERROR" that is inside it */
+    static const uint8_t huge[] = { 0x06, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x05,
+                                    'E', 'R', 'R', 'O', 'R', 0x04, 0x06, 0x05, 'R', 'E', 'A', 'D', 'Y' };
+    memcpy(b + n, huge, sizeof huge);
+    n += sizeof huge;
+    zprobe_stats st = probe_answer(b, n, 2);
+    cr_expect_eq(st.total.zmtp_greeting, 2);
+    cr_expect_eq(st.total.zmtp_error, 2, "the frame's own name is read");
+    cr_expect_eq(st.total.zmtp_ready, 0, "nothing past a frame that runs off the capture");
+
+    /* a command whose name length exceeds its frame, and a truncated header */
+    n = greeting(b);
+    static const uint8_t liar[] = { 0x04, 0x02, 0xF0, 'E', 0x02 };
+    memcpy(b + n, liar, sizeof liar);
+    st = probe_answer(b, n + sizeof liar, 2);
+    cr_expect_eq(st.total.zmtp_error + st.total.zmtp_ready, 0);
+
+    /* a greeting cut short, an old major version */
+    n = greeting(b);
+    b[10] = 2;
+    st = probe_answer(b, 40, 1);
+    cr_expect_eq(st.total.zmtp_signature, 1);
+    cr_expect_eq(st.total.zmtp_greeting, 0);
+    st = probe_answer(b, 64, 1);
+    cr_expect_eq(st.total.zmtp_greeting, 0, "major 2 is not ZMTP 3");
+}
+
+Test(probe_answers, a_flood_is_counted_not_kept)
+{
+    static uint8_t junk[1 << 20];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (uint8_t)(i * 131 + 7);
+    memcpy(junk, "HTTP/1.1 200 OK\r\n", 17);
+    zprobe_stats st = probe_answer(junk, sizeof junk, 2);
+    cr_expect_eq(st.total.http_reply, 2);
+    cr_expect_eq(st.total.with_data, 2);
+}
+
 /* ---- the library from another thread ------------------------------------------ */
 
 typedef struct bg_run {
