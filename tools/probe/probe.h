@@ -57,7 +57,9 @@ typedef struct zprobe_config {
     double rate;               /* probe starts per second; 0: as fast as concurrency allows */
     uint64_t count;            /* stop starting after this many; 0: no limit */
     uint64_t duration_ms;      /* stop starting after this long; 0: no limit */
-    unsigned concurrency;      /* probes in flight at most */
+    unsigned concurrency;      /* probes in flight at most; each holds a descriptor, and
+                                * the library leaves RLIMIT_NOFILE alone (the command raises
+                                * it: zprobe_net_raise_fd_limit in probe_net.h) */
     const char *sources;       /* "127.0.0.2,127.0.0.3": bind probe k to source k % n; NULL: none */
     uint64_t connect_timeout_ms;
     uint64_t silent_max_ms;    /* cap on waiting for the server to drop us (all but rst/fin) */
