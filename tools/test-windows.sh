@@ -34,7 +34,8 @@ ctest --test-dir "$bld" --output-on-failure || rc=$?
 # what the suite itself counted under wine (ctest shows it only on failure)
 log="$bld/Testing/Temporary/LastTest.log"
 if [ -f "$log" ]; then
-  sed -n 's/^\([0-9][0-9]* passed, [0-9][0-9]* failed\)$/test-windows: contract_iocp under wine: \1/p' "$log"
+  awk '/Testing: / { t = $NF } t == "contract_iocp" && /^[0-9]+ passed, [0-9]+ failed$/ {
+         print "test-windows: contract_iocp under wine: " $0 }' "$log"
   grep -h "^legacy control: " "$log" | sed 's/^/test-windows: /' || true
 fi
 wineserver -k 2>/dev/null || true # the prefix's server would linger a few seconds
