@@ -1,0 +1,161 @@
+/* fq.c - the fair queue: incoming messages taken round robin from the pipes that
+ * have some, one whole message at a time. See the design notes in patterns.h. */
+#include "patterns.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void zfq_init(zfq *fq)
+{
+    memset(fq, 0, sizeof *fq);
+    zmsg_init(&fq->pre);
+}
+
+void zfq_fini(zfq *fq)
+{
+    zmsg_close(&fq->pre);
+    free(fq->pipes);
+    memset(fq, 0, sizeof *fq);
+}
+
+static void fq_swap(zfq *fq, int i, int j)
+{
+    if (i == j)
+        return;
+    zpipe_end *a = fq->pipes[i], *b = fq->pipes[j];
+    fq->pipes[i] = b;
+    fq->pipes[j] = a;
+    zpat_of(a)->fq_at = j;
+    zpat_of(b)->fq_at = i;
+}
+
+int zfq_attach(zfq *fq, zpipe_end *p)
+{
+    if (zpat_grow(&fq->pipes, &fq->cap, fq->n + 1, sizeof *fq->pipes) < 0)
+        return -ENOMEM;
+    fq->pipes[fq->n] = p;
+    zpat_of(p)->fq_at = fq->n++;
+    /* active from the start: it may hold messages already (inproc before bind) */
+    fq_swap(fq, fq->n - 1, fq->active++);
+    return 0;
+}
+
+static void fq_deactivate(zfq *fq, int i)
+{
+    fq_swap(fq, i, --fq->active);
+    if (fq->current >= fq->active)
+        fq->current = 0;
+}
+
+void zfq_detach(zfq *fq, zpipe_end *p)
+{
+    zpat_pipe *r = zpat_of(p);
+    if (r->fq_at < 0)
+        return;
+    if (r->fq_at < fq->active)
+        fq_deactivate(fq, r->fq_at);
+    fq_swap(fq, r->fq_at, --fq->n);
+    r->fq_at = -1;
+    if (fq->cur == p) {
+        /* only an unbind/disconnect can take a pipe in the middle of a message (a peer
+         * that leaves flushed whole messages, which are read first): its rest is lost */
+        fq->cur = NULL;
+        fq->more = false;
+    }
+    if (fq->pre_from == p) {
+        fq->pre_from = NULL;
+        /* a whole message read ahead is still delivered; the head of a cut one is not */
+        if (fq->has_pre && zmsg_more(&fq->pre)) {
+            zmsg_close(&fq->pre);
+            fq->has_pre = false;
+        }
+    }
+}
+
+void zfq_activated(zfq *fq, zpipe_end *p)
+{
+    zpat_pipe *r = zpat_of(p);
+    if (r->fq_at >= fq->active) /* idempotent: a wake-up can race our own re-check */
+        fq_swap(fq, r->fq_at, fq->active++);
+}
+
+/* A frame from p was taken: follow the message, or move on to the next pipe. */
+static void fq_took(zfq *fq, zpipe_end *p, zmsg *m)
+{
+    zpat_set_meta(m, p);
+    fq->more = zmsg_more(m);
+    if (fq->more) {
+        fq->cur = p;
+    } else {
+        fq->cur = NULL;
+        int at = zpat_of(p)->fq_at;
+        fq->current = at + 1 < fq->active ? at + 1 : 0;
+    }
+}
+
+int zfq_recv(zfq *fq, zsock *s, zmsg *m, zpipe_end **from)
+{
+    zpipe_end *dummy;
+    if (!from)
+        from = &dummy;
+    if (fq->has_pre) {
+        /* fq_took ran when it was read ahead */
+        zmsg_move(m, &fq->pre);
+        fq->has_pre = false;
+        *from = fq->pre_from;
+        fq->pre_from = NULL;
+        return 0;
+    }
+    if (fq->more) {
+        zpipe_end *p = fq->cur;
+        zpipe_status st = zpipe_read(p, m);
+        if (st == ZPIPE_OK) {
+            fq_took(fq, p, m);
+            *from = p;
+            return 0;
+        }
+        /* cannot happen while messages are atomic; recover at a message boundary */
+        fq->more = false;
+        fq->cur = NULL;
+        if (st == ZPIPE_TERMINATED)
+            zsock_pipe_terminated(s, p);
+    }
+    while (fq->active > 0) {
+        if (fq->current >= fq->active)
+            fq->current = 0;
+        zpipe_end *p = fq->pipes[fq->current];
+        switch (zpipe_read(p, m)) {
+        case ZPIPE_OK:
+            fq_took(fq, p, m);
+            *from = p;
+            return 0;
+        case ZPIPE_TERMINATED:
+            zsock_pipe_terminated(s, p); /* detach takes it out of the array */
+            break;
+        default:
+            fq_deactivate(fq, fq->current); /* asleep: readable will bring it back */
+            break;
+        }
+    }
+    return -EAGAIN;
+}
+
+bool zfq_has_in(zfq *fq, zsock *s)
+{
+    if (fq->has_pre || fq->more)
+        return true;
+    /* Reading is the only way to learn a pipe is empty and have it wake us later. */
+    if (zfq_recv(fq, s, &fq->pre, &fq->pre_from) < 0)
+        return false;
+    fq->has_pre = true;
+    return true;
+}
+
+void zfq_skip_rest(zfq *fq, zsock *s)
+{
+    zmsg m;
+    zmsg_init(&m);
+    while (fq->more && zfq_recv(fq, s, &m, NULL) == 0)
+        zmsg_close(&m);
+}
