@@ -1,0 +1,139 @@
+/* pattern_table.c - zpattern_find, and the pieces every socket type shares: the
+ * per-pipe record, refusing a pipe, the write probe, option checks. */
+#include "patterns.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+
+const zpattern_ops *zpattern_find(int type)
+{
+    switch (type) {
+    case ZAIO_PAIR: return &zpattern_pair;
+    case ZAIO_PUB: return &zpattern_pub;
+    case ZAIO_SUB: return &zpattern_sub;
+    case ZAIO_REQ: return &zpattern_req;
+    case ZAIO_REP: return &zpattern_rep;
+    case ZAIO_DEALER: return &zpattern_dealer;
+    case ZAIO_ROUTER: return &zpattern_router;
+    case ZAIO_PULL: return &zpattern_pull;
+    case ZAIO_PUSH: return &zpattern_push;
+    case ZAIO_XPUB: return &zpattern_xpub;
+    case ZAIO_XSUB: return &zpattern_xsub;
+    default: return NULL; /* STREAM and anything else */
+    }
+}
+
+/* Stands in for the record of a pipe that attached while memory was short: it is
+ * refused, and being shared it is never written to or freed. */
+static zpat_pipe zpat_no_memory = {
+    .fq_at = -1, .lb_at = -1, .dist_at = -1, .refused = true};
+
+zpat_pipe *zpat_pipe_new(zsock *s, zpipe_end *p)
+{
+    zpat_pipe *r = calloc(1, sizeof *r);
+    if (!r) {
+        zpipe_user_of(p)->owner_data = &zpat_no_memory;
+        zsock_pipe_notify(s, p, ZPIPE_PEER_GONE);
+        return NULL;
+    }
+    r->end = p;
+    r->fq_at = r->lb_at = r->dist_at = -1;
+    zpipe_user_of(p)->owner_data = r;
+    return r;
+}
+
+void zpat_pipe_free(zpipe_end *p)
+{
+    zpat_pipe *r = zpat_of(p);
+    if (r && r != &zpat_no_memory) {
+        /* no helper may keep a pipe that is about to go */
+        assert(r->fq_at < 0 && r->lb_at < 0 && r->dist_at < 0);
+        free(r);
+    }
+    zpipe_user_of(p)->owner_data = NULL;
+}
+
+void zpat_refuse(zsock *s, zpipe_end *p)
+{
+    zpat_pipe *r = zpat_of(p);
+    if (r != &zpat_no_memory)
+        r->refused = true;
+    /* The core's own path for a pipe whose peer left: on the next command run it drops
+     * the pipe if nothing is queued in it, or calls readable, where every type
+     * terminates a refused pipe. Going through the mailbox keeps attach from freeing
+     * the end under zsock_attach's feet. */
+    zsock_pipe_notify(s, p, ZPIPE_PEER_GONE);
+}
+
+bool zpat_take_refused(zsock *s, zpipe_end *p)
+{
+    if (!zpat_of(p)->refused)
+        return false;
+    zsock_pipe_terminated(s, p);
+    return true;
+}
+
+bool zpat_check_write(zpipe_end *p)
+{
+    if (zpipe_can_write(p))
+        return true;
+    /* Full (or gone). The pipe puts a writer to sleep only when a write is refused, so
+     * offer it an empty frame and take it back at once if it fits after all (the
+     * reader drained meanwhile). Callers are never in the middle of a message here,
+     * so the rollback takes back the probe and nothing else. */
+    zmsg probe;
+    zmsg_init(&probe);
+    if (zpipe_write(p, &probe) == ZPIPE_OK) {
+        zpipe_rollback(p);
+        return true;
+    }
+    return false;
+}
+
+void zpat_drain(zsock *s, zpipe_end *p)
+{
+    zmsg m;
+    zmsg_init(&m);
+    for (;;) {
+        switch (zpipe_read(p, &m)) {
+        case ZPIPE_OK: zmsg_close(&m); break;
+        case ZPIPE_TERMINATED: zsock_pipe_terminated(s, p); return;
+        default: return;
+        }
+    }
+}
+
+int zpat_setopt_common(zsock *s, int opt, const void *val, size_t len)
+{
+    (void)val;
+    (void)len;
+    int type = s->o.type;
+    switch (opt) {
+    case ZAIO_SUBSCRIBE:
+    case ZAIO_UNSUBSCRIBE:
+        return -EINVAL; /* SUB and XSUB handle these themselves */
+    case ZAIO_ROUTER_MANDATORY:
+        return type == ZAIO_ROUTER ? 1 : -EINVAL;
+    case ZAIO_XPUB_VERBOSE:
+        return type == ZAIO_XPUB || type == ZAIO_PUB ? 1 : -EINVAL;
+    default:
+        return 1;
+    }
+}
+
+int zpat_grow(void *arrp, int *cap, int need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    int ncap = *cap ? *cap : 4;
+    while (ncap < need)
+        ncap *= 2;
+    void **arr = arrp;
+    void *n = realloc(*arr, (size_t)ncap * elem);
+    if (!n)
+        return -ENOMEM;
+    *arr = n;
+    *cap = ncap;
+    return 0;
+}
