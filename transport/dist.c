@@ -4,87 +4,57 @@
  * following ones until it has room again (writable). See patterns.h. */
 #include "patterns.h"
 
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
-void zdist_init(zdist *d) { memset(d, 0, sizeof *d); }
-
-void zdist_fini(zdist *d)
+void zdist_init(zdist *d)
 {
-    free(d->pipes);
     memset(d, 0, sizeof *d);
+    zpat_set_init(&d->set, ZPAT_DIST);
 }
 
-static void dist_swap(zdist *d, int i, int j)
-{
-    if (i == j)
-        return;
-    zpipe_end *a = d->pipes[i], *b = d->pipes[j];
-    d->pipes[i] = b;
-    d->pipes[j] = a;
-    zpat_of(a)->dist_at = j;
-    zpat_of(b)->dist_at = i;
-}
+void zdist_fini(zdist *d) { zpat_set_fini(&d->set); }
 
-int zdist_attach(zdist *d, zpipe_end *p)
-{
-    if (zpat_grow(&d->pipes, &d->cap, d->n + 1, sizeof *d->pipes) < 0)
-        return -ENOMEM;
-    d->pipes[d->n] = p;
-    zpat_of(p)->dist_at = d->n++;
-    /* active but outside the matching set: a message under way is not its to get */
-    dist_swap(d, d->n - 1, d->active++);
-    return 0;
-}
+/* active but outside the matching set: a message under way is not its to get */
+int zdist_attach(zdist *d, zpipe_end *p) { return zpat_set_add(&d->set, p); }
 
-/* Moves pipe i out of the matching set and the active part. Returns its new index. */
-static int dist_deactivate(zdist *d, int i)
+/* Takes pipe i out of the matching set, and of the active part. */
+static void dist_deactivate(zdist *d, int i)
 {
     if (i < d->matching) {
-        dist_swap(d, i, --d->matching);
+        zpat_set_swap(&d->set, i, --d->matching);
         i = d->matching;
     }
-    if (i < d->active) {
-        dist_swap(d, i, --d->active);
-        i = d->active;
-    }
-    return i;
+    if (i < d->set.active)
+        zpat_set_deactivate(&d->set, i);
 }
 
 void zdist_detach(zdist *d, zpipe_end *p)
 {
-    zpat_pipe *r = zpat_of(p);
-    if (r->dist_at < 0)
+    int i = zpat_set_at(&d->set, p);
+    if (i < 0)
         return;
-    int i = dist_deactivate(d, r->dist_at);
-    dist_swap(d, i, --d->n);
-    r->dist_at = -1;
+    dist_deactivate(d, i);
+    zpat_set_remove(&d->set, p);
 }
 
-void zdist_activated(zdist *d, zpipe_end *p)
-{
-    zpat_pipe *r = zpat_of(p);
-    if (r->dist_at >= d->active)
-        dist_swap(d, r->dist_at, d->active++);
-}
+void zdist_activated(zdist *d, zpipe_end *p) { zpat_set_activate(&d->set, p); }
 
 void zdist_match(zdist *d, zpipe_end *p)
 {
-    int i = zpat_of(p)->dist_at;
-    if (i < d->matching || i >= d->active)
+    int i = zpat_set_at(&d->set, p);
+    if (i < d->matching || i >= d->set.active)
         return; /* matched already (it has several matching topics), or full */
-    dist_swap(d, i, d->matching++);
+    zpat_set_swap(&d->set, i, d->matching++);
 }
 
-void zdist_match_all(zdist *d) { d->matching = d->active; }
+void zdist_match_all(zdist *d) { d->matching = d->set.active; }
 
 void zdist_send(zdist *d, zmsg *m)
 {
     bool more = zmsg_more(m);
     int i = 0;
     while (i < d->matching) {
-        zpipe_end *p = d->pipes[i];
+        zpipe_end *p = d->set.pipes[i];
         bool last = i == d->matching - 1;
         zmsg copy;
         zmsg_init(&copy);
@@ -105,7 +75,7 @@ void zdist_send(zdist *d, zmsg *m)
     zmsg_close(m); /* moved out already unless nobody took it */
     if (!more) {
         for (int j = 0; j < d->matching; j++)
-            zpipe_flush(d->pipes[j]);
+            zpipe_flush(d->set.pipes[j]);
         d->matching = 0;
     }
     d->more = more;

@@ -3,60 +3,38 @@
 #include "patterns.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 void zfq_init(zfq *fq)
 {
     memset(fq, 0, sizeof *fq);
+    zpat_set_init(&fq->set, ZPAT_FQ);
     zmsg_init(&fq->pre);
 }
 
 void zfq_fini(zfq *fq)
 {
     zmsg_close(&fq->pre);
-    free(fq->pipes);
-    memset(fq, 0, sizeof *fq);
+    zpat_set_fini(&fq->set);
 }
 
-static void fq_swap(zfq *fq, int i, int j)
-{
-    if (i == j)
-        return;
-    zpipe_end *a = fq->pipes[i], *b = fq->pipes[j];
-    fq->pipes[i] = b;
-    fq->pipes[j] = a;
-    zpat_of(a)->fq_at = j;
-    zpat_of(b)->fq_at = i;
-}
-
-int zfq_attach(zfq *fq, zpipe_end *p)
-{
-    if (zpat_grow(&fq->pipes, &fq->cap, fq->n + 1, sizeof *fq->pipes) < 0)
-        return -ENOMEM;
-    fq->pipes[fq->n] = p;
-    zpat_of(p)->fq_at = fq->n++;
-    /* active from the start: it may hold messages already (inproc before bind) */
-    fq_swap(fq, fq->n - 1, fq->active++);
-    return 0;
-}
+/* active from the start: it may hold messages already (inproc before bind) */
+int zfq_attach(zfq *fq, zpipe_end *p) { return zpat_set_add(&fq->set, p); }
 
 static void fq_deactivate(zfq *fq, int i)
 {
-    fq_swap(fq, i, --fq->active);
-    if (fq->current >= fq->active)
+    zpat_set_deactivate(&fq->set, i);
+    if (fq->current >= fq->set.active)
         fq->current = 0;
 }
 
 void zfq_detach(zfq *fq, zpipe_end *p)
 {
-    zpat_pipe *r = zpat_of(p);
-    if (r->fq_at < 0)
+    if (zpat_set_at(&fq->set, p) < 0)
         return;
-    if (r->fq_at < fq->active)
-        fq_deactivate(fq, r->fq_at);
-    fq_swap(fq, r->fq_at, --fq->n);
-    r->fq_at = -1;
+    zpat_set_remove(&fq->set, p);
+    if (fq->current >= fq->set.active)
+        fq->current = 0;
     if (fq->cur == p) {
         /* only an unbind/disconnect can take a pipe in the middle of a message (a peer
          * that leaves flushed whole messages, which are read first): its rest is lost */
@@ -73,12 +51,7 @@ void zfq_detach(zfq *fq, zpipe_end *p)
     }
 }
 
-void zfq_activated(zfq *fq, zpipe_end *p)
-{
-    zpat_pipe *r = zpat_of(p);
-    if (r->fq_at >= fq->active) /* idempotent: a wake-up can race our own re-check */
-        fq_swap(fq, r->fq_at, fq->active++);
-}
+void zfq_activated(zfq *fq, zpipe_end *p) { zpat_set_activate(&fq->set, p); }
 
 /* A frame from p was taken: follow the message, or move on to the next pipe. */
 static void fq_took(zfq *fq, zpipe_end *p, zmsg *m)
@@ -89,8 +62,8 @@ static void fq_took(zfq *fq, zpipe_end *p, zmsg *m)
         fq->cur = p;
     } else {
         fq->cur = NULL;
-        int at = zpat_of(p)->fq_at;
-        fq->current = at + 1 < fq->active ? at + 1 : 0;
+        int at = zpat_set_at(&fq->set, p);
+        fq->current = at + 1 < fq->set.active ? at + 1 : 0;
     }
 }
 
@@ -121,10 +94,10 @@ int zfq_recv(zfq *fq, zsock *s, zmsg *m, zpipe_end **from)
         if (st == ZPIPE_TERMINATED)
             zsock_pipe_terminated(s, p);
     }
-    while (fq->active > 0) {
-        if (fq->current >= fq->active)
+    while (fq->set.active > 0) {
+        if (fq->current >= fq->set.active)
             fq->current = 0;
-        zpipe_end *p = fq->pipes[fq->current];
+        zpipe_end *p = fq->set.pipes[fq->current];
         switch (zpipe_read(p, m)) {
         case ZPIPE_OK:
             fq_took(fq, p, m);

@@ -3,54 +3,32 @@
 #include "patterns.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
-void zlb_init(zlb *lb) { memset(lb, 0, sizeof *lb); }
-
-void zlb_fini(zlb *lb)
+void zlb_init(zlb *lb)
 {
-    free(lb->pipes);
     memset(lb, 0, sizeof *lb);
+    zpat_set_init(&lb->set, ZPAT_LB);
 }
 
-static void lb_swap(zlb *lb, int i, int j)
-{
-    if (i == j)
-        return;
-    zpipe_end *a = lb->pipes[i], *b = lb->pipes[j];
-    lb->pipes[i] = b;
-    lb->pipes[j] = a;
-    zpat_of(a)->lb_at = j;
-    zpat_of(b)->lb_at = i;
-}
+void zlb_fini(zlb *lb) { zpat_set_fini(&lb->set); }
 
-int zlb_attach(zlb *lb, zpipe_end *p)
-{
-    if (zpat_grow(&lb->pipes, &lb->cap, lb->n + 1, sizeof *lb->pipes) < 0)
-        return -ENOMEM;
-    lb->pipes[lb->n] = p;
-    zpat_of(p)->lb_at = lb->n++;
-    lb_swap(lb, lb->n - 1, lb->active++);
-    return 0;
-}
+int zlb_attach(zlb *lb, zpipe_end *p) { return zpat_set_add(&lb->set, p); }
 
 static void lb_deactivate(zlb *lb, int i)
 {
-    lb_swap(lb, i, --lb->active);
-    if (lb->current >= lb->active)
+    zpat_set_deactivate(&lb->set, i);
+    if (lb->current >= lb->set.active)
         lb->current = 0;
 }
 
 void zlb_detach(zlb *lb, zpipe_end *p)
 {
-    zpat_pipe *r = zpat_of(p);
-    if (r->lb_at < 0)
+    if (zpat_set_at(&lb->set, p) < 0)
         return;
-    if (r->lb_at < lb->active)
-        lb_deactivate(lb, r->lb_at);
-    lb_swap(lb, r->lb_at, --lb->n);
-    r->lb_at = -1;
+    zpat_set_remove(&lb->set, p);
+    if (lb->current >= lb->set.active)
+        lb->current = 0;
     if (lb->cur == p) {
         /* the rest of the message has nowhere to go whole: drop it */
         lb->cur = NULL;
@@ -58,12 +36,7 @@ void zlb_detach(zlb *lb, zpipe_end *p)
     }
 }
 
-void zlb_activated(zlb *lb, zpipe_end *p)
-{
-    zpat_pipe *r = zpat_of(p);
-    if (r->lb_at >= lb->active)
-        lb_swap(lb, r->lb_at, lb->active++);
-}
+void zlb_activated(zlb *lb, zpipe_end *p) { zpat_set_activate(&lb->set, p); }
 
 int zlb_send(zlb *lb, zmsg *m, zpipe_end **to)
 {
@@ -86,20 +59,19 @@ int zlb_send(zlb *lb, zmsg *m, zpipe_end **to)
             zmsg_close(m);
         }
         if (!more) {
-            if (p && !lb->dropping && zpat_of(p)->lb_at >= 0) {
-                int at = zpat_of(p)->lb_at;
-                lb->current = at + 1 < lb->active ? at + 1 : 0;
-            }
+            int at = p && !lb->dropping ? zpat_set_at(&lb->set, p) : -1;
+            if (at >= 0)
+                lb->current = at + 1 < lb->set.active ? at + 1 : 0;
             lb->more = false;
             lb->cur = NULL;
             lb->dropping = false;
         }
         return 0;
     }
-    while (lb->active > 0) {
-        if (lb->current >= lb->active)
+    while (lb->set.active > 0) {
+        if (lb->current >= lb->set.active)
             lb->current = 0;
-        zpipe_end *p = lb->pipes[lb->current];
+        zpipe_end *p = lb->set.pipes[lb->current];
         if (zpipe_write(p, m) != ZPIPE_OK) {
             /* full (asleep until writable) or its peer gone (detach follows): skip it */
             lb_deactivate(lb, lb->current);
@@ -110,7 +82,7 @@ int zlb_send(zlb *lb, zmsg *m, zpipe_end **to)
             lb->cur = p;
         } else {
             zpipe_flush(p);
-            lb->current = lb->current + 1 < lb->active ? lb->current + 1 : 0;
+            lb->current = lb->current + 1 < lb->set.active ? lb->current + 1 : 0;
         }
         if (to)
             *to = p;
@@ -123,8 +95,8 @@ bool zlb_has_out(zlb *lb)
 {
     if (lb->more)
         return true;
-    for (int i = 0; i < lb->active;) {
-        if (zpat_check_write(lb->pipes[i]))
+    for (int i = 0; i < lb->set.active;) {
+        if (zpat_check_write(lb->set.pipes[i]))
             return true;
         lb_deactivate(lb, i); /* it sleeps now: writable will bring it back */
     }

@@ -67,7 +67,7 @@ void zpat_flow_detach(zsock *s, zpipe_end *p)
 {
     zpat_flow *f = s->pattern;
     zpat_pipe *r = zpat_of(p);
-    if (r->fq_at >= 0 || r->lb_at >= 0)
+    if (r->at[ZPAT_FQ] >= 0 || r->at[ZPAT_LB] >= 0)
         f->npipes--;
     zfq_detach(&f->fq, p);
     zlb_detach(&f->lb, p);
@@ -274,7 +274,7 @@ static void router_detach(zsock *s, zpipe_end *p)
 {
     router *r = s->pattern;
     zpat_pipe *rec = zpat_of(p);
-    if (rec->fq_at >= 0)
+    if (rec->at[ZPAT_FQ] >= 0)
         router_remove(r, rec);
     zfq_detach(&r->fq, p);
     if (r->cur_out == p)
@@ -422,8 +422,8 @@ static bool router_has_out(zsock *s)
     router *r = s->pattern;
     if (!s->o.router_mandatory || r->more_out)
         return true; /* a send is always taken (maybe dropped) */
-    for (int i = 0; i < r->fq.n; i++)
-        if (zpat_check_write(r->fq.pipes[i]))
+    for (int i = 0; i < r->fq.set.n; i++)
+        if (zpat_check_write(r->fq.set.pipes[i]))
             return true;
     return false;
 }

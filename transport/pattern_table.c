@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 const zpattern_ops *zpattern_find(int type)
 {
@@ -27,7 +28,7 @@ const zpattern_ops *zpattern_find(int type)
 /* Stands in for the record of a pipe that attached while memory was short: it is
  * refused, and being shared it is never written to or freed. */
 static zpat_pipe zpat_no_memory = {
-    .fq_at = -1, .lb_at = -1, .dist_at = -1, .refused = true};
+    .at = {-1, -1, -1}, .refused = true};
 
 zpat_pipe *zpat_pipe_new(zsock *s, zpipe_end *p)
 {
@@ -38,7 +39,8 @@ zpat_pipe *zpat_pipe_new(zsock *s, zpipe_end *p)
         return NULL;
     }
     r->end = p;
-    r->fq_at = r->lb_at = r->dist_at = -1;
+    for (int i = 0; i < ZPAT_NSETS; i++)
+        r->at[i] = -1;
     zpipe_user_of(p)->owner_data = r;
     return r;
 }
@@ -48,7 +50,8 @@ void zpat_pipe_free(zpipe_end *p)
     zpat_pipe *r = zpat_of(p);
     if (r && r != &zpat_no_memory) {
         /* no helper may keep a pipe that is about to go */
-        assert(r->fq_at < 0 && r->lb_at < 0 && r->dist_at < 0);
+        for (int i = 0; i < ZPAT_NSETS; i++)
+            assert(r->at[i] < 0);
         free(r);
     }
     zpipe_user_of(p)->owner_data = NULL;
@@ -136,4 +139,59 @@ int zpat_grow(void *arrp, int *cap, int need, size_t elem)
     *arr = n;
     *cap = ncap;
     return 0;
+}
+
+/* ---- sets of pipes -------------------------------------------------------------------- */
+
+void zpat_set_init(zpat_set *a, int kind)
+{
+    memset(a, 0, sizeof *a);
+    a->kind = kind;
+}
+
+void zpat_set_fini(zpat_set *a)
+{
+    free(a->pipes);
+    zpat_set_init(a, a->kind);
+}
+
+void zpat_set_swap(zpat_set *a, int i, int j)
+{
+    if (i == j)
+        return;
+    zpipe_end *x = a->pipes[i], *y = a->pipes[j];
+    a->pipes[i] = y;
+    a->pipes[j] = x;
+    zpat_of(x)->at[a->kind] = j;
+    zpat_of(y)->at[a->kind] = i;
+}
+
+int zpat_set_add(zpat_set *a, zpipe_end *p)
+{
+    if (zpat_grow(&a->pipes, &a->cap, a->n + 1, sizeof *a->pipes) < 0)
+        return -ENOMEM;
+    a->pipes[a->n] = p;
+    zpat_of(p)->at[a->kind] = a->n++;
+    zpat_set_swap(a, a->n - 1, a->active++);
+    return 0;
+}
+
+void zpat_set_activate(zpat_set *a, zpipe_end *p)
+{
+    int i = zpat_set_at(a, p);
+    if (i >= a->active) /* a wake-up can race the pattern's own re-check */
+        zpat_set_swap(a, i, a->active++);
+}
+
+void zpat_set_remove(zpat_set *a, zpipe_end *p)
+{
+    int i = zpat_set_at(a, p);
+    if (i < 0)
+        return;
+    if (i < a->active) {
+        zpat_set_deactivate(a, i);
+        i = a->active;
+    }
+    zpat_set_swap(a, i, --a->n);
+    zpat_of(p)->at[a->kind] = -1;
 }

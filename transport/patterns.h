@@ -32,9 +32,12 @@
 #include <stdint.h>
 
 /* ---- the per-pipe record ---------------------------------------------------------- */
+/* A pipe's place in each helper that may hold it (a DEALER's pipe is in two). */
+enum { ZPAT_FQ, ZPAT_LB, ZPAT_DIST, ZPAT_NSETS };
+
 typedef struct zpat_pipe {
     zpipe_end *end;
-    int fq_at, lb_at, dist_at; /* position in each helper's array, -1 when not in it */
+    int at[ZPAT_NSETS];        /* position in each helper's set, -1 when not in it */
     bool refused;              /* to be dropped: the type could not take it */
     bool ignored;              /* ROUTER: a duplicate routing id; never read nor routed to */
     /* ROUTER: the routing id (the peer's, or one we generated) and the id table chain */
@@ -79,10 +82,29 @@ int zpat_setopt_common(zsock *s, int opt, const void *val, size_t len);
 /* Grows an array of pointers to hold at least need elements (geometrically). */
 int zpat_grow(void *arrp, int *cap, int need, size_t elem);
 
+/* ---- a set of pipes, the active ones first ------------------------------------------ */
+/* What the fair queue, the load balancer and the distributor keep their pipes in:
+ * [0, active) may be used, [active, n) are asleep until readable/writable. Each pipe's
+ * record holds its index (at[kind]), so every operation is O(1). */
+typedef struct zpat_set {
+    zpipe_end **pipes;
+    int n, active, cap;
+    int kind; /* ZPAT_FQ, ZPAT_LB or ZPAT_DIST */
+} zpat_set;
+
+void zpat_set_init(zpat_set *a, int kind);
+void zpat_set_fini(zpat_set *a);
+static inline int zpat_set_at(const zpat_set *a, zpipe_end *p) { return zpat_of(p)->at[a->kind]; }
+void zpat_set_swap(zpat_set *a, int i, int j);
+int zpat_set_add(zpat_set *a, zpipe_end *p); /* active; 0 or -ENOMEM */
+/* Pipe i goes to sleep (to the end of the active part). */
+static inline void zpat_set_deactivate(zpat_set *a, int i) { zpat_set_swap(a, i, --a->active); }
+void zpat_set_activate(zpat_set *a, zpipe_end *p); /* idempotent */
+void zpat_set_remove(zpat_set *a, zpipe_end *p);   /* idempotent */
+
 /* ---- fair queue: round robin among readable pipes, one message at a time ------------- */
 typedef struct zfq {
-    zpipe_end **pipes; /* [0, active) may have something; [active, n) are asleep */
-    int n, active, cap;
+    zpat_set set;      /* active: may have something; the rest read EMPTY and sleep */
     int current;       /* where the next message is looked for */
     zpipe_end *cur;    /* while more: the pipe the message comes from */
     bool more;         /* the last frame handed out had MORE */
@@ -111,8 +133,7 @@ void zfq_skip_rest(zfq *fq, zsock *s);
 
 /* ---- load balancer: round robin among writable pipes, one message at a time ---------- */
 typedef struct zlb {
-    zpipe_end **pipes; /* [0, active) take messages; [active, n) are full and asleep */
-    int n, active, cap;
+    zpat_set set;      /* active: take messages; the rest said FULL and sleep */
     int current;
     zpipe_end *cur;    /* while more: the pipe the message goes to */
     bool more;
@@ -131,10 +152,10 @@ bool zlb_has_out(zlb *lb);
 
 /* ---- distributor: a message to a set of pipes; a full pipe misses it ----------------- */
 typedef struct zdist {
-    /* [0, matching) get the current message; [0, active) have room; the rest wait for
-     * writable (they miss messages meanwhile, as libzmq's PUB does) */
-    zpipe_end **pipes;
-    int n, matching, active, cap;
+    /* set.pipes[0, matching) get the current message; the active ones have room; the
+     * rest wait for writable (they miss messages meanwhile, as libzmq's PUB does) */
+    zpat_set set;
+    int matching;
     bool more; /* in the middle of a message: the set is fixed until it ends */
 } zdist;
 

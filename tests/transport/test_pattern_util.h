@@ -118,7 +118,9 @@ static inline void pt_close_all(void *ctx, ...)
     zaio_stats_t st;
     zt_assert(zaio_stats(ctx, &st) == 0, "stats");
     zt_assert(st.zsockets == 0, "sockets still open: %lld", (long long)st.zsockets);
-    zt_assert(st.bufs == 0, "message bodies leaked: %lld", (long long)st.bufs);
+    /* TCP sessions release their buffers on their I/O thread after the close, so the
+     * rest is checked once the context has ended and waited for them: the counters
+     * zaio_stats sums are the process's, read here directly since ctx is gone */
     zt_assert(zaio_ctx_term(ctx) == 0, "term: %s", zaio_strerror(zaio_errno()));
     aio_stats as;
     aio_stats_get(&as);
