@@ -1,0 +1,151 @@
+/* The socket types over tcp:// where the wire changes what they see: REQ/REP
+ * envelopes, routing ids from the ZMTP handshake, ROUTER_MANDATORY, subscriptions and
+ * cancels as ZMTP commands between XSUB and XPUB, and large bodies through ROUTER.
+ * (test_tcp.c has the transport itself: reconnects, linger, HWM, probes.) */
+#include "test_pattern_util.h"
+
+#include <stdlib.h>
+
+static void bind_any(void *s, char *ep, size_t cap)
+{
+    pt_bind(s, "tcp://127.0.0.1:*");
+    size_t len = cap;
+    zt_assert(zaio_getsockopt(s, ZAIO_LAST_ENDPOINT, ep, &len) == 0, "last endpoint");
+}
+
+ZT_TEST(pattern_tcp, req_rep_many_clients, 30)
+{
+    void *ctx = zaio_ctx_new();
+    void *rep = pt_socket(ctx, ZAIO_REP);
+    char ep[128];
+    bind_any(rep, ep, sizeof ep);
+    void *req[3];
+    for (int i = 0; i < 3; i++) {
+        req[i] = pt_socket(ctx, ZAIO_REQ);
+        pt_connect(req[i], ep);
+        char q[16];
+        snprintf(q, sizeof q, "q%d", i);
+        pt_send(req[i], q, ZAIO_SNDMORE);
+        pt_send(req[i], "part", 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        char q[16];
+        int n = pt_recvb(rep, q, sizeof q - 1);
+        q[n] = 0;
+        pt_recv_is(rep, "part", false);
+        q[0] = 'a';
+        pt_send(rep, q, 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        char a[16];
+        snprintf(a, sizeof a, "a%d", i);
+        pt_recv_is(req[i], a, false);
+    }
+    pt_close_all(ctx, rep, req[0], req[1], req[2], NULL);
+}
+
+ZT_TEST(pattern_tcp, routing_ids_from_the_handshake, 30)
+{
+    void *ctx = zaio_ctx_new();
+    void *router = pt_socket(ctx, ZAIO_ROUTER);
+    char ep[128];
+    bind_any(router, ep, sizeof ep);
+    void *named = pt_socket(ctx, ZAIO_REQ), *anon = pt_socket(ctx, ZAIO_DEALER);
+    zt_assert(zaio_setsockopt(named, ZAIO_ROUTING_ID, "req-7", 5) == 0, "id");
+    pt_connect(named, ep);
+    pt_connect(anon, ep);
+    pt_send(named, "from req", 0);
+    pt_send(anon, "from dealer", 0);
+    /* both arrive, in whatever order the connections came up */
+    char id_anon[8];
+    int id_anon_len = 0;
+    for (int k = 0; k < 2; k++) {
+        char id[64];
+        int n = pt_recvb(router, id, sizeof id);
+        if (n == 5 && memcmp(id, "req-7", 5) == 0) {
+            pt_recv_is(router, "", true);
+            pt_recv_is(router, "from req", false);
+        } else {
+            zt_assert(n == 5 && id[0] == 0, "generated id");
+            memcpy(id_anon, id, 5);
+            id_anon_len = n;
+            pt_recv_is(router, "from dealer", false);
+        }
+    }
+    pt_setint(router, ZAIO_ROUTER_MANDATORY, 1);
+    zt_assert(zaio_send(router, "nobody", 6, ZAIO_SNDMORE) == -1 && zaio_errno() == EHOSTUNREACH,
+              "unknown id");
+    pt_sendb(router, id_anon, (size_t)id_anon_len, ZAIO_SNDMORE);
+    pt_send(router, "to dealer", 0);
+    pt_send(router, "req-7", ZAIO_SNDMORE);
+    pt_send(router, "", ZAIO_SNDMORE);
+    pt_send(router, "to req", 0);
+    pt_recv_is(anon, "to dealer", false);
+    pt_recv_is(named, "to req", false);
+    pt_close_all(ctx, router, named, anon, NULL);
+}
+
+ZT_TEST(pattern_tcp, large_multipart_through_router, 60)
+{
+    void *ctx = zaio_ctx_new();
+    void *router = pt_socket(ctx, ZAIO_ROUTER), *dealer = pt_socket(ctx, ZAIO_DEALER);
+    char ep[128];
+    bind_any(router, ep, sizeof ep);
+    zt_assert(zaio_setsockopt(dealer, ZAIO_ROUTING_ID, "d", 1) == 0, "id");
+    pt_connect(dealer, ep);
+    size_t big = 1 << 20;
+    unsigned char *body = malloc(big), *back = malloc(big);
+    zt_assert(body && back, "memory");
+    for (size_t i = 0; i < big; i++)
+        body[i] = (unsigned char)(i * 7);
+    pt_send(dealer, "head", ZAIO_SNDMORE);
+    pt_sendb(dealer, body, big, 0);
+    pt_recv_is(router, "d", true);
+    pt_recv_is(router, "head", true);
+    zt_assert(zaio_recv(router, back, big, 0) == (int)big && memcmp(body, back, big) == 0,
+              "1 MiB to the router");
+    pt_send(router, "d", ZAIO_SNDMORE);
+    pt_sendb(router, body, big, ZAIO_SNDMORE);
+    pt_send(router, "tail", 0);
+    memset(back, 0, big);
+    zt_assert(zaio_recv(dealer, back, big, 0) == (int)big && memcmp(body, back, big) == 0,
+              "1 MiB back");
+    pt_recv_is(dealer, "tail", false);
+    free(body);
+    free(back);
+    pt_close_all(ctx, router, dealer, NULL);
+}
+
+ZT_TEST(pattern_tcp, xsub_xpub_subscriptions_cancels_and_data, 30)
+{
+    void *ctx = zaio_ctx_new();
+    void *xpub = pt_socket(ctx, ZAIO_XPUB);
+    pt_setint(xpub, ZAIO_XPUB_VERBOSE, 1);
+    char ep[128];
+    bind_any(xpub, ep, sizeof ep);
+    void *xsub = pt_socket(ctx, ZAIO_XSUB), *sub = pt_socket(ctx, ZAIO_SUB);
+    pt_connect(xsub, ep);
+    pt_connect(sub, ep);
+    pt_send(xsub, "\x01news", 0);
+    pt_recv_is(xpub, "\x01news", false);
+    zt_assert(zaio_setsockopt(sub, ZAIO_SUBSCRIBE, "news", 4) == 0, "subscribe");
+    pt_recv_is(xpub, "\x01news", false); /* verbose: the second subscriber is shown too */
+    pt_send(xpub, "news: one", 0);
+    pt_send(xpub, "weather", 0);
+    pt_send(xpub, "news: two", 0);
+    pt_recv_is(xsub, "news: one", false);
+    pt_recv_is(xsub, "news: two", false);
+    pt_recv_is(sub, "news: one", false);
+    pt_recv_is(sub, "news: two", false);
+    /* data upstream from XSUB */
+    pt_send(xsub, "upstream", ZAIO_SNDMORE);
+    pt_send(xsub, "data", 0);
+    pt_recv_is(xpub, "upstream", true);
+    pt_recv_is(xpub, "data", false);
+    /* cancels: the topic goes when its last subscriber cancels */
+    pt_sendb(xsub, "\0news", 5, 0);
+    zt_assert(zaio_setsockopt(sub, ZAIO_UNSUBSCRIBE, "news", 4) == 0, "unsubscribe");
+    pt_recv_bin(xpub, "\0news", 5, false);
+    pt_recv_none(xpub);
+    pt_close_all(ctx, xpub, xsub, sub, NULL);
+}
