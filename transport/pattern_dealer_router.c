@@ -10,8 +10,9 @@
  * handed over with that id as an extra first frame; a sent message's first frame
  * names the peer. An unknown id, or a peer at its HWM, drops the message silently,
  * unless ROUTER_MANDATORY is set: then EHOSTUNREACH, or EAGAIN. A second peer with an
- * id in use is ignored (never read, never routed to) until it goes, as libzmq does
- * without ROUTER_HANDOVER.
+ * id in use is ignored (never read, never routed to), as libzmq does without
+ * ROUTER_HANDOVER; unlike libzmq, it takes the id over once the first peer has gone
+ * (a client that restarted before its old connection was noticed gets through).
  */
 #include "patterns.h"
 
@@ -135,6 +136,9 @@ typedef struct router {
     zpat_pipe **tab;
     uint32_t tab_cap, count;
     uint32_t next_id;
+    /* peers ignored for an id in use, waiting for it to be free */
+    zpipe_end **ignored;
+    int nignored, capignored;
     /* receiving: a message's id frame and first frame, taken together */
     zmsg pre_id, pre_msg;
     bool has_pre_id, has_pre_msg;
@@ -230,8 +234,21 @@ static void router_fini(zsock *s)
     zmsg_close(&r->pre_msg);
     zfq_fini(&r->fq);
     free(r->tab);
+    free(r->ignored);
     free(r);
     s->pattern = NULL;
+}
+
+/* Routes to p from now on (its id is free). 0, or -ENOMEM with nothing changed. */
+static int router_take(router *r, zpat_pipe *rec)
+{
+    if (router_insert(r, rec) < 0)
+        return -ENOMEM;
+    if (zfq_attach(&r->fq, rec->end) < 0) {
+        router_remove(r, rec);
+        return -ENOMEM;
+    }
+    return 0;
 }
 
 static void router_attach(zsock *s, zpipe_end *p)
@@ -245,7 +262,13 @@ static void router_attach(zsock *s, zpipe_end *p)
         rec->id = u->routing_id;
         rec->id_len = u->routing_id_len;
         if (router_lookup(r, rec->id, rec->id_len)) {
-            rec->ignored = true; /* the id is taken: libzmq ignores the newcomer */
+            /* the id is taken: libzmq ignores the newcomer */
+            if (zpat_grow(&r->ignored, &r->capignored, r->nignored + 1, sizeof *r->ignored) < 0) {
+                zpat_refuse(s, p);
+                return;
+            }
+            rec->ignored = true;
+            r->ignored[r->nignored++] = p;
             return;
         }
     } else {
@@ -260,22 +283,33 @@ static void router_attach(zsock *s, zpipe_end *p)
             rec->gen_id[4] = (uint8_t)n;
         } while (router_lookup(r, rec->gen_id, sizeof rec->gen_id));
     }
-    if (router_insert(r, rec) < 0) {
+    if (router_take(r, rec) < 0)
         zpat_refuse(s, p);
-        return;
-    }
-    if (zfq_attach(&r->fq, p) < 0) {
-        router_remove(r, rec);
-        zpat_refuse(s, p);
-    }
 }
 
 static void router_detach(zsock *s, zpipe_end *p)
 {
     router *r = s->pattern;
     zpat_pipe *rec = zpat_of(p);
-    if (rec->at[ZPAT_FQ] >= 0)
+    if (rec->ignored) {
+        for (int i = 0; i < r->nignored; i++)
+            if (r->ignored[i] == p) {
+                r->ignored[i] = r->ignored[--r->nignored];
+                break;
+            }
+    } else if (rec->at[ZPAT_FQ] >= 0) {
         router_remove(r, rec);
+        /* its id is free: the first peer that was refused it takes it */
+        for (int i = 0; i < r->nignored; i++) {
+            zpat_pipe *w = zpat_of(r->ignored[i]);
+            if (w->id_len == rec->id_len && memcmp(w->id, rec->id, rec->id_len) == 0 &&
+                router_take(r, w) == 0) {
+                w->ignored = false;
+                r->ignored[i] = r->ignored[--r->nignored];
+                break;
+            }
+        }
+    }
     zfq_detach(&r->fq, p);
     if (r->cur_out == p)
         r->cur_out = NULL; /* the rest of the message being sent is dropped */

@@ -1,7 +1,7 @@
 /* DEALER and ROUTER over inproc: round robin and fair queueing without envelopes,
  * routing ids (announced and generated), replies routed by id, unknown ids and full
  * peers (dropped, or EHOSTUNREACH / EAGAIN with ROUTER_MANDATORY), a duplicate id
- * ignored, and ROUTER to ROUTER. */
+ * ignored while its holder is there, and ROUTER to ROUTER. */
 #include "test_pattern_util.h"
 
 ZT_TEST(dealer_router, dealer_round_robin_and_fair_queue, 10)
@@ -154,11 +154,15 @@ ZT_TEST(dealer_router, duplicate_id_ignored_until_the_first_leaves, 10)
     void *router = pt_socket(ctx, ZAIO_ROUTER);
     pt_bind(router, "inproc://dup");
     void *first = pt_socket(ctx, ZAIO_DEALER), *second = pt_socket(ctx, ZAIO_DEALER);
+    void *third = pt_socket(ctx, ZAIO_DEALER);
     zt_assert(zaio_setsockopt(first, ZAIO_ROUTING_ID, "same", 4) == 0, "id");
     zt_assert(zaio_setsockopt(second, ZAIO_ROUTING_ID, "same", 4) == 0, "id");
+    zt_assert(zaio_setsockopt(third, ZAIO_ROUTING_ID, "same", 4) == 0, "id");
     pt_connect(first, "inproc://dup");
     pt_connect(second, "inproc://dup");
+    pt_connect(third, "inproc://dup");
     pt_send(second, "from second", 0);
+    pt_send(third, "from third", 0);
     pt_send(first, "from first", 0);
     pt_recv_is(router, "same", true);
     pt_recv_is(router, "from first", false);
@@ -167,10 +171,18 @@ ZT_TEST(dealer_router, duplicate_id_ignored_until_the_first_leaves, 10)
     pt_send(router, "reply", 0);
     pt_recv_is(first, "reply", false);
     pt_recv_none(second);
-    /* the ignored peer goes: its pipe is released with what it sent */
-    zt_assert(zaio_close(second) == 0, "close second");
+    pt_recv_none(third);
+    /* an ignored peer that goes is released with what it sent */
+    zt_assert(zaio_close(third) == 0, "close third");
     pt_recv_none(router);
-    pt_close_all(ctx, router, first, NULL);
+    /* the first goes: the one still waiting takes the id, and is heard */
+    zt_assert(zaio_close(first) == 0, "close first");
+    pt_recv_is(router, "same", true);
+    pt_recv_is(router, "from second", false);
+    pt_send(router, "same", ZAIO_SNDMORE);
+    pt_send(router, "now you", 0);
+    pt_recv_is(second, "now you", false);
+    pt_close_all(ctx, router, second, NULL);
 }
 
 ZT_TEST(dealer_router, router_to_router, 10)
