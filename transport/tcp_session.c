@@ -45,10 +45,11 @@
  * connects, and IMMEDIATE, get one pipe per connection after the handshake instead:
  * the routing id comes from the peer's handshake.
  *
- * Subscriptions. A client session remembers the topics it has sent upstream (a
- * subscribe adds, a cancel removes) and sends them all again first thing on every new
- * connection: the publisher forgot them with the old one. libzmq does the same by a
- * "hiccup" that makes the SUB resend; here the pipe stays, so the session does it.
+ * Subscriptions. A client session with a kept pipe remembers the topics it has sent
+ * upstream (a subscribe adds, a cancel removes) and sends them all again first thing on
+ * every new connection: the publisher forgot them with the old one. libzmq does the
+ * same by a "hiccup" that makes the SUB resend; here the pipe stays, so the session
+ * does it. (A pipe per connection gets them from the pattern when it attaches.)
  *
  * PLAIN. There is no ZAP handler and the socket layer exposes no credential check, so
  * a PLAIN server accepts any username and password (libzmq does the same without a ZAP
@@ -363,6 +364,15 @@ static int sub_find(zsession *s, const uint8_t *t, size_t len)
     return -1;
 }
 
+static void sub_forget_all(zsession *s)
+{
+    for (int i = 0; i < s->nsubs; i++)
+        free(s->subs[i].data);
+    free(s->subs);
+    s->subs = NULL;
+    s->nsubs = s->capsubs = s->sub_replay = 0;
+}
+
 static void sub_note(zsession *s, int subscribe, const uint8_t *t, size_t len)
 {
     int i = sub_find(s, t, len);
@@ -433,7 +443,7 @@ static void tx_fill(zsession *s)
             s->tx_has_msg = false;
             continue;
         }
-        if (sub && s->client) {
+        if (sub && s->keep_pipe) {
             sub_note(s, d[0], d + 1, m->size - 1);
             s->sub_replay = s->nsubs; /* sent just now: nothing of it to replay */
         }
@@ -1089,9 +1099,7 @@ static void session_free(zsession *s)
         if (bufs[i])
             aio_buf_unref(bufs[i]);
     free(s->scratch);
-    for (int i = 0; i < s->nsubs; i++)
-        free(s->subs[i].data);
-    free(s->subs);
+    sub_forget_all(s);
     zmeta_unref(s->meta);
     zmonitor_unref(s->mon);
     zmailbox_unref(s->smb);
@@ -1152,6 +1160,7 @@ static void on_pipe_gone(zsession *s)
     bool connected = s->state == SS_ACTIVE;
     pipe_detach(s);
     s->keep_pipe = false;
+    sub_forget_all(s); /* each new pipe gets the subscriptions from the pattern now */
     if (connected)
         conn_lost(s, LOSS_CONN, ECONNRESET);
 }

@@ -72,6 +72,18 @@ static inline void th_bind(void *s, const char *ep, char *out, size_t cap)
     zt_assert(zaio_getsockopt(s, ZAIO_LAST_ENDPOINT, out, &len) == 0, "last endpoint");
 }
 
+/* Binds an address a closed socket or an unbind just released: as with libzmq, the
+ * listener lets go of its port on its I/O thread shortly after the call returns. */
+static inline void th_rebind(void *s, const char *ep)
+{
+    int64_t end = th_now_ms() + 3000;
+    while (zaio_bind(s, ep) != 0) {
+        zt_assert(zaio_errno() == EADDRINUSE && th_now_ms() < end, "rebind %s: %s", ep,
+                  zaio_strerror(zaio_errno()));
+        th_sleep_ms(5);
+    }
+}
+
 static inline void th_connect(void *s, const char *ep)
 {
     zt_assert(zaio_connect(s, ep) == 0, "connect %s: %s", ep, zaio_strerror(zaio_errno()));

@@ -115,7 +115,7 @@ ZT_TEST(tcp, connect_before_bind_queues_and_reconnects, 30)
     }
     zt_assert(th_wait_event(mon, ZAIO_EVENT_CONNECT_RETRIED, 3000, NULL), "retried");
     void *pull = new_sock(ctx, ZAIO_PULL);
-    zt_assert(zaio_bind(pull, ep) == 0, "bind %s: %s", ep, zaio_strerror(zaio_errno()));
+    th_rebind(pull, ep);
     for (int i = 0; i < 10; i++) {
         char m[16];
         snprintf(m, sizeof m, "early %d", i);
@@ -127,7 +127,7 @@ ZT_TEST(tcp, connect_before_bind_queues_and_reconnects, 30)
     zt_assert(th_wait_event(mon, ZAIO_EVENT_DISCONNECTED, 3000, NULL), "disconnected");
     th_send_str(push, "while away", 0);
     pull = new_sock(ctx, ZAIO_PULL);
-    zt_assert(zaio_bind(pull, ep) == 0, "rebind: %s", zaio_strerror(zaio_errno()));
+    th_rebind(pull, ep);
     th_recv_str(pull, "while away");
     zaio_close(pull);
     zaio_close(push);
@@ -457,5 +457,66 @@ ZT_TEST(tcp, plain_mechanism, 20)
     zaio_close(req2);
     zaio_close(req);
     zaio_close(rep);
+    th_term(ctx);
+}
+
+ZT_TEST(tcp, sub_resubscribes_after_the_publisher_restarts, 30)
+{
+    void *ctx = zaio_ctx_new();
+    char ep[256];
+    free_port(ctx, ep, sizeof ep);
+    void *sub = new_sock(ctx, ZAIO_SUB);
+    th_set_int(sub, ZAIO_RECONNECT_IVL, 20);
+    zt_assert(zaio_setsockopt(sub, ZAIO_SUBSCRIBE, "a", 1) == 0, "subscribe a");
+    th_connect(sub, ep); /* before the bind, and the SUB is not touched again until recv */
+    zt_assert(zaio_setsockopt(sub, ZAIO_SUBSCRIBE, "b", 1) == 0, "subscribe b");
+    zt_assert(zaio_setsockopt(sub, ZAIO_SUBSCRIBE, "c", 1) == 0, "subscribe c");
+    zt_assert(zaio_setsockopt(sub, ZAIO_UNSUBSCRIBE, "c", 1) == 0, "cancel c");
+    th_set_int(sub, ZAIO_RCVTIMEO, 50);
+    for (int round = 0; round < 3; round++) {
+        void *pub = new_sock(ctx, ZAIO_PUB);
+        th_rebind(pub, ep);
+        char buf[16];
+        bool got_a = false, got_b = false;
+        for (int i = 0; i < 200 && !(got_a && got_b); i++) {
+            th_send_str(pub, "c-no", 0);
+            th_send_str(pub, "a-yes", 0);
+            th_send_str(pub, "b-yes", 0);
+            int n;
+            while ((n = zaio_recv(sub, buf, sizeof buf, 0)) > 0) {
+                zt_assert(buf[0] != 'c', "round %d: a cancelled topic arrived", round);
+                got_a |= buf[0] == 'a';
+                got_b |= buf[0] == 'b';
+            }
+        }
+        zt_assert(got_a && got_b, "round %d: a %d b %d", round, got_a, got_b);
+        zaio_close(pub); /* the next round's publisher knows nothing of the SUB */
+    }
+    zaio_close(sub);
+    th_term(ctx);
+}
+
+ZT_TEST(tcp, unbind_ends_the_accepted_connections, 20)
+{
+    void *ctx = zaio_ctx_new();
+    void *pull = new_sock(ctx, ZAIO_PULL), *push = new_sock(ctx, ZAIO_PUSH);
+    char ep[256];
+    th_bind(pull, "tcp://127.0.0.1:*", ep, sizeof ep);
+    void *mon = th_monitor(ctx, push, "inproc://mon-unbind", ZAIO_EVENT_ALL);
+    th_connect(push, ep);
+    th_send_str(push, "before", 0);
+    th_recv_str(pull, "before");
+    zt_assert(zaio_unbind(pull, ep) == 0, "unbind");
+    zt_assert(zaio_unbind(pull, ep) == -1 && zaio_errno() == ENOENT, "twice");
+    zt_assert(th_wait_event(mon, ZAIO_EVENT_DISCONNECTED, 3000, NULL), "the peer saw it go");
+    /* the port is free again, for anyone */
+    void *pull2 = new_sock(ctx, ZAIO_PULL);
+    th_rebind(pull2, ep);
+    th_send_str(push, "after", 0);
+    th_recv_str(pull2, "after");
+    zaio_close(push);
+    zaio_close(pull);
+    zaio_close(pull2);
+    zaio_close(mon);
     th_term(ctx);
 }
