@@ -520,3 +520,56 @@ ZT_TEST(tcp, unbind_ends_the_accepted_connections, 20)
     zaio_close(mon);
     th_term(ctx);
 }
+
+ZT_TEST(tcp, immediate_sends_only_to_connected_peers, 20)
+{
+    void *ctx = zaio_ctx_new();
+    char dead[256];
+    free_port(ctx, dead, sizeof dead);
+    void *pull = new_sock(ctx, ZAIO_PULL), *push = new_sock(ctx, ZAIO_PUSH);
+    char ep[256];
+    th_bind(pull, "tcp://127.0.0.1:*", ep, sizeof ep);
+    th_set_int(push, ZAIO_IMMEDIATE, 1);
+    th_set_int(push, ZAIO_LINGER, 0);
+    th_set_int(push, ZAIO_SNDTIMEO, 3000);
+    th_connect(push, dead);
+    th_connect(push, ep);
+    /* without IMMEDIATE half of these would wait in the dead endpoint's pipe */
+    for (int i = 0; i < 10; i++) {
+        char m[16];
+        snprintf(m, sizeof m, "msg %d", i);
+        th_send_str(push, m, 0);
+    }
+    for (int i = 0; i < 10; i++) {
+        char m[16];
+        snprintf(m, sizeof m, "msg %d", i);
+        th_recv_str(pull, m);
+    }
+    zaio_close(push);
+    zaio_close(pull);
+    th_term(ctx);
+}
+
+ZT_TEST(tcp, reconnect_backoff_grows_to_the_max, 20)
+{
+    void *ctx = zaio_ctx_new();
+    char dead[256];
+    free_port(ctx, dead, sizeof dead);
+    void *push = new_sock(ctx, ZAIO_PUSH);
+    th_set_int(push, ZAIO_RECONNECT_IVL, 10);
+    th_set_int(push, ZAIO_RECONNECT_IVL_MAX, 80);
+    th_set_int(push, ZAIO_LINGER, 0);
+    void *mon = th_monitor(ctx, push, "inproc://mon-backoff", ZAIO_EVENT_CONNECT_RETRIED);
+    th_connect(push, dead);
+    static const uint32_t base[] = {10, 20, 40, 80, 80, 80};
+    for (int i = 0; i < 6; i++) {
+        uint32_t v;
+        zt_assert(th_event(mon, 3000, &v) == ZAIO_EVENT_CONNECT_RETRIED, "retry %d", i);
+        /* the interval, plus a jitter below RECONNECT_IVL so peers do not retry in step */
+        zt_assert(v >= base[i] && v < base[i] + 10, "retry %d after %u ms, want %u..%u", i, v,
+                  base[i], base[i] + 9);
+    }
+    zaio_close(push);
+    zaio_close(mon);
+    th_term(ctx);
+}
