@@ -132,3 +132,13 @@ void zfq_skip_rest(zfq *fq, zsock *s)
     while (fq->more && zfq_recv(fq, s, &m, NULL) == 0)
         zmsg_close(&m);
 }
+
+void zfq_drop_next(zfq *fq, zsock *s)
+{
+    zmsg m;
+    zmsg_init(&m);
+    if (zfq_recv(fq, s, &m, NULL) == 0) {
+        zmsg_close(&m);
+        zfq_skip_rest(fq, s);
+    }
+}

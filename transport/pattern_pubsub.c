@@ -384,10 +384,7 @@ static bool xsub_has_in(zsock *s)
         const zmsg *head = zfq_peek(&x->fq);
         if (!head || xsub_wanted(x, head))
             return true;
-        zmsg m;
-        zmsg_init(&m);
-        zfq_recv(&x->fq, s, &m, NULL);
-        xsub_drop(s, x, &m);
+        zfq_drop_next(&x->fq, s);
     }
     return false;
 }

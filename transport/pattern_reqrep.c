@@ -130,13 +130,7 @@ static bool req_has_in(zsock *s)
         if (!head || (req_from_asked(r, r->f.fq.pre_from) && zmsg_more(head) &&
                       zmsg_size(head) == 0))
             return true;
-        zmsg f;
-        zmsg_init(&f);
-        zfq_recv(&r->f.fq, s, &f, NULL);
-        bool more = zmsg_more(&f);
-        zmsg_close(&f);
-        if (more)
-            zfq_skip_rest(&r->f.fq, s);
+        zfq_drop_next(&r->f.fq, s);
     }
     return false;
 }

@@ -130,6 +130,8 @@ bool zfq_has_in(zfq *fq, zsock *s);
 static inline const zmsg *zfq_peek(const zfq *fq) { return fq->has_pre ? &fq->pre : NULL; }
 /* Reads and drops the rest of the current message (after a frame with MORE). */
 void zfq_skip_rest(zfq *fq, zsock *s);
+/* Reads and drops the next message whole (the one zfq_peek shows). */
+void zfq_drop_next(zfq *fq, zsock *s);
 
 /* ---- load balancer: round robin among writable pipes, one message at a time ---------- */
 typedef struct zlb {
