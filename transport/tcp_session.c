@@ -428,7 +428,10 @@ static void tx_fill(zsession *s)
     while (s->sub_replay == s->nsubs && tx_next(s, &dry)) {
         zmsg *m = &s->tx_msg;
         const uint8_t *d = zmsg_data(m);
-        bool sub = (m->flags & ZMSG_SUBSCRIPTION) && m->size >= 1 && d[0] <= 1;
+        /* a subscription is a whole one-frame message; anything else marked so (a
+         * frame of a multipart message) travels as the data it also is */
+        bool sub = (m->flags & ZMSG_SUBSCRIPTION) && s->tx_msg_first && !zmsg_more(m) &&
+                   m->size >= 1 && d[0] <= 1;
         bool large = !sub && m->size > TX_COPY_MAX;
         if (large && s->tx_nlarge == TX_MAX_LARGE)
             break;
@@ -1064,6 +1067,8 @@ static void conn_lost(zsession *s, loss_kind kind, int err)
     if (established)
         ev(s, ZAIO_EVENT_DISCONNECTED, (uint32_t)s->fd);
     conn_teardown(s);
+    if (s->client && !s->keep_pipe)
+        pipe_detach(s); /* a pipe per connection: the next one brings its own id and pipe */
     if (!s->client)
         session_finish(s);
     else if (kind == LOSS_PROTOCOL || s->o.reconnect_ivl < 0)

@@ -573,3 +573,36 @@ ZT_TEST(tcp, reconnect_backoff_grows_to_the_max, 20)
     zaio_close(mon);
     th_term(ctx);
 }
+
+ZT_TEST(tcp, connecting_router_learns_a_restarted_peers_new_id, 30)
+{
+    void *ctx = zaio_ctx_new();
+    void *dealer = new_sock(ctx, ZAIO_DEALER), *router = new_sock(ctx, ZAIO_ROUTER);
+    zt_assert(zaio_setsockopt(dealer, ZAIO_ROUTING_ID, "first", 5) == 0, "id");
+    char ep[256];
+    th_bind(dealer, "tcp://127.0.0.1:*", ep, sizeof ep);
+    th_set_int(router, ZAIO_RECONNECT_IVL, 20);
+    th_connect(router, ep);
+    th_send_str(dealer, "one", 0);
+    char id[64];
+    int n = zaio_recv(router, id, sizeof id, 0);
+    zt_assert(n == 5 && memcmp(id, "first", 5) == 0, "id %.*s", n, id);
+    th_recv_str(router, "one");
+    zaio_close(dealer);
+    dealer = new_sock(ctx, ZAIO_DEALER);
+    zt_assert(zaio_setsockopt(dealer, ZAIO_ROUTING_ID, "second", 6) == 0, "id");
+    th_rebind(dealer, ep);
+    th_send_str(dealer, "two", 0);
+    n = zaio_recv(router, id, sizeof id, 0);
+    zt_assert(n == 6 && memcmp(id, "second", 6) == 0, "after the restart: %.*s", n, id);
+    th_recv_str(router, "two");
+    th_set_int(router, ZAIO_ROUTER_MANDATORY, 1);
+    zt_assert(zaio_send(router, "first", 5, ZAIO_SNDMORE | ZAIO_DONTWAIT) == -1 &&
+                  zaio_errno() == EHOSTUNREACH, "the old id is gone: %s", zaio_strerror(zaio_errno()));
+    th_send(router, "second", 6, ZAIO_SNDMORE);
+    th_send_str(router, "back", 0);
+    th_recv_str(dealer, "back");
+    zaio_close(dealer);
+    zaio_close(router);
+    th_term(ctx);
+}
