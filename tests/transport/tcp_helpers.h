@@ -65,6 +65,13 @@ static inline void th_term(void *ctx)
               (long long)st.bufs, (long long)st.buf_bytes, (long long)st.ports);
 }
 
+static inline void *th_socket(void *ctx, int type)
+{
+    void *s = zaio_socket(ctx, type);
+    zt_assert(s, "socket %d: %s", type, zaio_strerror(zaio_errno()));
+    return s;
+}
+
 static inline void th_bind(void *s, const char *ep, char *out, size_t cap)
 {
     zt_assert(zaio_bind(s, ep) == 0, "bind %s: %s", ep, zaio_strerror(zaio_errno()));
@@ -107,6 +114,17 @@ static inline void th_recv_str(void *s, const char *want)
     zt_assert(n >= 0, "recv (want '%s'): %s", want, zaio_strerror(zaio_errno()));
     zt_assert(n == (int)strlen(want) && memcmp(buf, want, (size_t)n) == 0, "got '%.*s', want '%s'",
               n > 512 ? 512 : n, buf, want);
+}
+
+/* A socket of bind_type bound to a loopback port (*ep: its endpoint) and one of
+ * conn_type connected to it. */
+static inline void th_tcp_pair(void *ctx, int bind_type, int conn_type, void **b, void **c,
+                               char *ep, size_t cap)
+{
+    *b = th_socket(ctx, bind_type);
+    *c = th_socket(ctx, conn_type);
+    th_bind(*b, "tcp://127.0.0.1:*", ep, cap);
+    th_connect(*c, ep);
 }
 
 /* ---- monitor ------------------------------------------------------------------------- */

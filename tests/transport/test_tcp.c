@@ -4,21 +4,14 @@
  * live counters at zero. */
 #include "tcp_helpers.h"
 
-static void *new_sock(void *ctx, int type)
-{
-    void *s = zaio_socket(ctx, type);
-    zt_assert(s, "socket %d: %s", type, zaio_strerror(zaio_errno()));
-    return s;
-}
-
 ZT_TEST(tcp, bind_wildcard_port_and_last_endpoint, 20)
 {
     void *ctx = zaio_ctx_new();
-    void *pull = new_sock(ctx, ZAIO_PULL), *push = new_sock(ctx, ZAIO_PUSH);
+    void *pull = th_socket(ctx, ZAIO_PULL), *push = th_socket(ctx, ZAIO_PUSH);
     char ep[256];
     th_bind(pull, "tcp://127.0.0.1:*", ep, sizeof ep);
     zt_assert(strncmp(ep, "tcp://127.0.0.1:", 16) == 0 && atoi(ep + 16) > 0, "last endpoint %s", ep);
-    void *other = new_sock(ctx, ZAIO_PULL);
+    void *other = th_socket(ctx, ZAIO_PULL);
     zt_assert(zaio_bind(other, ep) == -1 && zaio_errno() == EADDRINUSE, "second bind: %s",
               zaio_strerror(zaio_errno()));
     zt_assert(zaio_bind(other, "tcp://127.0.0.1:99999") == -1 && zaio_errno() == EINVAL, "bad port");
@@ -32,7 +25,7 @@ ZT_TEST(tcp, bind_wildcard_port_and_last_endpoint, 20)
     zt_assert(strncmp(any, "tcp://0.0.0.0:", 14) == 0, "any: %s", any);
     char lo[256];
     snprintf(lo, sizeof lo, "tcp://127.0.0.1:%s", any + 14);
-    void *push2 = new_sock(ctx, ZAIO_PUSH);
+    void *push2 = th_socket(ctx, ZAIO_PUSH);
     th_connect(push2, lo);
     th_send_str(push2, "via any", 0);
     th_recv_str(other, "via any");
@@ -62,7 +55,7 @@ ZT_TEST(tcp, ipv6_loopback, 20)
         return;
     }
     void *ctx = zaio_ctx_new();
-    void *rep = new_sock(ctx, ZAIO_REP), *req = new_sock(ctx, ZAIO_REQ);
+    void *rep = th_socket(ctx, ZAIO_REP), *req = th_socket(ctx, ZAIO_REQ);
     th_set_int(rep, ZAIO_IPV6, 1);
     th_set_int(req, ZAIO_IPV6, 1);
     char ep[256];
@@ -74,7 +67,7 @@ ZT_TEST(tcp, ipv6_loopback, 20)
     th_send_str(rep, "pong6", 0);
     th_recv_str(req, "pong6");
     /* a dual-stack wildcard takes IPv4 peers too */
-    void *pull = new_sock(ctx, ZAIO_PULL), *push = new_sock(ctx, ZAIO_PUSH);
+    void *pull = th_socket(ctx, ZAIO_PULL), *push = th_socket(ctx, ZAIO_PUSH);
     th_set_int(pull, ZAIO_IPV6, 1);
     char any[256], v4[256];
     th_bind(pull, "tcp://*:*", any, sizeof any);
@@ -93,7 +86,7 @@ ZT_TEST(tcp, ipv6_loopback, 20)
 /* A free port: bound by zaio, then released. */
 static void free_port(void *ctx, char *ep, size_t cap)
 {
-    void *s = new_sock(ctx, ZAIO_PULL);
+    void *s = th_socket(ctx, ZAIO_PULL);
     th_bind(s, "tcp://127.0.0.1:*", ep, cap);
     zaio_close(s);
 }
@@ -103,7 +96,7 @@ ZT_TEST(tcp, connect_before_bind_queues_and_reconnects, 30)
     void *ctx = zaio_ctx_new();
     char ep[256];
     free_port(ctx, ep, sizeof ep);
-    void *push = new_sock(ctx, ZAIO_PUSH);
+    void *push = th_socket(ctx, ZAIO_PUSH);
     th_set_int(push, ZAIO_RECONNECT_IVL, 20);
     void *mon = th_monitor(ctx, push, "inproc://mon-cbb", ZAIO_EVENT_ALL);
     th_connect(push, ep);
@@ -114,7 +107,7 @@ ZT_TEST(tcp, connect_before_bind_queues_and_reconnects, 30)
         th_send_str(push, m, ZAIO_DONTWAIT);
     }
     zt_assert(th_wait_event(mon, ZAIO_EVENT_CONNECT_RETRIED, 3000, NULL), "retried");
-    void *pull = new_sock(ctx, ZAIO_PULL);
+    void *pull = th_socket(ctx, ZAIO_PULL);
     th_rebind(pull, ep);
     for (int i = 0; i < 10; i++) {
         char m[16];
@@ -126,7 +119,7 @@ ZT_TEST(tcp, connect_before_bind_queues_and_reconnects, 30)
     zaio_close(pull);
     zt_assert(th_wait_event(mon, ZAIO_EVENT_DISCONNECTED, 3000, NULL), "disconnected");
     th_send_str(push, "while away", 0);
-    pull = new_sock(ctx, ZAIO_PULL);
+    pull = th_socket(ctx, ZAIO_PULL);
     th_rebind(pull, ep);
     th_recv_str(pull, "while away");
     zaio_close(pull);
@@ -138,10 +131,9 @@ ZT_TEST(tcp, connect_before_bind_queues_and_reconnects, 30)
 ZT_TEST(tcp, push_pull_shapes_and_sizes, 60)
 {
     void *ctx = zaio_ctx_new();
-    void *pull = new_sock(ctx, ZAIO_PULL), *push = new_sock(ctx, ZAIO_PUSH);
+    void *pull, *push;
     char ep[256];
-    th_bind(pull, "tcp://127.0.0.1:*", ep, sizeof ep);
-    th_connect(push, ep);
+    th_tcp_pair(ctx, ZAIO_PULL, ZAIO_PUSH, &pull, &push, ep, sizeof ep);
     /* 0 bytes */
     th_send(push, "", 0, 0);
     char b[8];
@@ -206,10 +198,9 @@ ZT_TEST(tcp, push_pull_shapes_and_sizes, 60)
 ZT_TEST(tcp, hundred_thousand_in_order, 120)
 {
     void *ctx = zaio_ctx_new();
-    void *pull = new_sock(ctx, ZAIO_PULL), *push = new_sock(ctx, ZAIO_PUSH);
+    void *pull, *push;
     char ep[256];
-    th_bind(pull, "tcp://127.0.0.1:*", ep, sizeof ep);
-    th_connect(push, ep);
+    th_tcp_pair(ctx, ZAIO_PULL, ZAIO_PUSH, &pull, &push, ep, sizeof ep);
     enum { N = 100000 };
     /* the sender blocks at the HWM, so send from this thread in slices and drain */
     int sent = 0, got = 0;
@@ -241,10 +232,10 @@ ZT_TEST(tcp, hundred_thousand_in_order, 120)
 ZT_TEST(tcp, dealer_router_with_routing_ids, 20)
 {
     void *ctx = zaio_ctx_new();
-    void *router = new_sock(ctx, ZAIO_ROUTER);
+    void *router = th_socket(ctx, ZAIO_ROUTER);
     char ep[256];
     th_bind(router, "tcp://127.0.0.1:*", ep, sizeof ep);
-    void *d1 = new_sock(ctx, ZAIO_DEALER), *d2 = new_sock(ctx, ZAIO_DEALER);
+    void *d1 = th_socket(ctx, ZAIO_DEALER), *d2 = th_socket(ctx, ZAIO_DEALER);
     zt_assert(zaio_setsockopt(d1, ZAIO_ROUTING_ID, "alpha", 5) == 0, "id");
     th_connect(d1, ep);
     th_connect(d2, ep);
@@ -266,7 +257,7 @@ ZT_TEST(tcp, dealer_router_with_routing_ids, 20)
     th_recv_str(d1, "to alpha");
     th_recv_str(d2, "to anon");
     /* a ROUTER that connects learns the binder's id from the handshake */
-    void *r2 = new_sock(ctx, ZAIO_ROUTER), *dealer = new_sock(ctx, ZAIO_DEALER);
+    void *r2 = th_socket(ctx, ZAIO_ROUTER), *dealer = th_socket(ctx, ZAIO_DEALER);
     zt_assert(zaio_setsockopt(dealer, ZAIO_ROUTING_ID, "srv", 3) == 0, "id");
     char ep2[256];
     th_bind(dealer, "tcp://127.0.0.1:*", ep2, sizeof ep2);
@@ -289,7 +280,7 @@ ZT_TEST(tcp, dealer_router_with_routing_ids, 20)
 ZT_TEST(tcp, pub_sub_subscriptions_over_tcp, 20)
 {
     void *ctx = zaio_ctx_new();
-    void *pub = new_sock(ctx, ZAIO_PUB), *sub = new_sock(ctx, ZAIO_SUB);
+    void *pub = th_socket(ctx, ZAIO_PUB), *sub = th_socket(ctx, ZAIO_SUB);
     char ep[256];
     th_bind(pub, "tcp://127.0.0.1:*", ep, sizeof ep);
     zt_assert(zaio_setsockopt(sub, ZAIO_SUBSCRIBE, "news", 4) == 0, "subscribe");
@@ -314,7 +305,7 @@ ZT_TEST(tcp, pub_sub_subscriptions_over_tcp, 20)
     }
     zt_assert(n == 8 && memcmp(buf, "sports 2", 8) == 0, "after the change: %.*s", n, buf);
     /* an XPUB sees the subscriptions as messages */
-    void *xpub = new_sock(ctx, ZAIO_XPUB), *sub2 = new_sock(ctx, ZAIO_SUB);
+    void *xpub = th_socket(ctx, ZAIO_XPUB), *sub2 = th_socket(ctx, ZAIO_SUB);
     char ep2[256];
     th_bind(xpub, "tcp://127.0.0.1:*", ep2, sizeof ep2);
     zt_assert(zaio_setsockopt(sub2, ZAIO_SUBSCRIBE, "topic", 5) == 0, "subscribe");
@@ -331,10 +322,9 @@ ZT_TEST(tcp, pub_sub_subscriptions_over_tcp, 20)
 ZT_TEST(tcp, linger_delivers_what_was_sent_before_close, 30)
 {
     void *ctx = zaio_ctx_new();
-    void *pull = new_sock(ctx, ZAIO_PULL), *push = new_sock(ctx, ZAIO_PUSH);
+    void *pull, *push;
     char ep[256];
-    th_bind(pull, "tcp://127.0.0.1:*", ep, sizeof ep);
-    th_connect(push, ep);
+    th_tcp_pair(ctx, ZAIO_PULL, ZAIO_PUSH, &pull, &push, ep, sizeof ep);
     enum { N = 500 };
     static char big[200000];
     for (int i = 0; i < N; i++)
@@ -354,7 +344,7 @@ ZT_TEST(tcp, linger_zero_drops_and_disconnect_stops, 20)
     char ep[256];
     free_port(ctx, ep, sizeof ep);
     /* nobody will ever accept: LINGER 0 must not hold zaio_ctx_term */
-    void *push = new_sock(ctx, ZAIO_PUSH);
+    void *push = th_socket(ctx, ZAIO_PUSH);
     th_set_int(push, ZAIO_LINGER, 0);
     th_connect(push, ep);
     th_send_str(push, "lost", 0);
@@ -364,7 +354,7 @@ ZT_TEST(tcp, linger_zero_drops_and_disconnect_stops, 20)
     th_send_str(push, "lost too", 0);
     zaio_close(push);
     /* a finite linger ends too */
-    void *push2 = new_sock(ctx, ZAIO_PUSH);
+    void *push2 = th_socket(ctx, ZAIO_PUSH);
     th_set_int(push2, ZAIO_LINGER, 100);
     th_connect(push2, ep);
     th_send_str(push2, "lost after 100 ms", 0);
@@ -377,7 +367,7 @@ ZT_TEST(tcp, linger_zero_drops_and_disconnect_stops, 20)
 ZT_TEST(tcp, hwm_blocks_the_sender_then_drains, 30)
 {
     void *ctx = zaio_ctx_new();
-    void *pull = new_sock(ctx, ZAIO_PULL), *push = new_sock(ctx, ZAIO_PUSH);
+    void *pull = th_socket(ctx, ZAIO_PULL), *push = th_socket(ctx, ZAIO_PUSH);
     th_set_int(pull, ZAIO_RCVHWM, 10);
     th_set_int(push, ZAIO_SNDHWM, 10);
     char ep[256];
@@ -406,7 +396,7 @@ ZT_TEST(tcp, hwm_blocks_the_sender_then_drains, 30)
 ZT_TEST(tcp, maxmsgsize_drops_the_connection, 20)
 {
     void *ctx = zaio_ctx_new();
-    void *pull = new_sock(ctx, ZAIO_PULL), *push = new_sock(ctx, ZAIO_PUSH);
+    void *pull = th_socket(ctx, ZAIO_PULL), *push = th_socket(ctx, ZAIO_PUSH);
     int64_t max = 1000;
     zt_assert(zaio_setsockopt(pull, ZAIO_MAXMSGSIZE, &max, sizeof max) == 0, "maxmsgsize");
     void *mon = th_monitor(ctx, pull, "inproc://mon-max", ZAIO_EVENT_DISCONNECTED);
@@ -430,7 +420,7 @@ ZT_TEST(tcp, maxmsgsize_drops_the_connection, 20)
 ZT_TEST(tcp, plain_mechanism, 20)
 {
     void *ctx = zaio_ctx_new();
-    void *rep = new_sock(ctx, ZAIO_REP), *req = new_sock(ctx, ZAIO_REQ);
+    void *rep = th_socket(ctx, ZAIO_REP), *req = th_socket(ctx, ZAIO_REQ);
     th_set_int(rep, ZAIO_PLAIN_SERVER, 1);
     zt_assert(zaio_setsockopt(req, ZAIO_PLAIN_USERNAME, "admin", 5) == 0, "user");
     zt_assert(zaio_setsockopt(req, ZAIO_PLAIN_PASSWORD, "secret", 6) == 0, "pass");
@@ -447,7 +437,7 @@ ZT_TEST(tcp, plain_mechanism, 20)
     th_send_str(rep, "welcome", 0);
     th_recv_str(req, "welcome");
     /* a NULL client is refused: mechanisms differ */
-    void *req2 = new_sock(ctx, ZAIO_REQ);
+    void *req2 = th_socket(ctx, ZAIO_REQ);
     void *mon = th_monitor(ctx, req2, "inproc://mon-plain", ZAIO_EVENT_HANDSHAKE_FAILED_PROTOCOL);
     th_connect(req2, ep);
     uint32_t v = 0;
@@ -465,7 +455,7 @@ ZT_TEST(tcp, sub_resubscribes_after_the_publisher_restarts, 30)
     void *ctx = zaio_ctx_new();
     char ep[256];
     free_port(ctx, ep, sizeof ep);
-    void *sub = new_sock(ctx, ZAIO_SUB);
+    void *sub = th_socket(ctx, ZAIO_SUB);
     th_set_int(sub, ZAIO_RECONNECT_IVL, 20);
     zt_assert(zaio_setsockopt(sub, ZAIO_SUBSCRIBE, "a", 1) == 0, "subscribe a");
     th_connect(sub, ep); /* before the bind, and the SUB is not touched again until recv */
@@ -474,7 +464,7 @@ ZT_TEST(tcp, sub_resubscribes_after_the_publisher_restarts, 30)
     zt_assert(zaio_setsockopt(sub, ZAIO_UNSUBSCRIBE, "c", 1) == 0, "cancel c");
     th_set_int(sub, ZAIO_RCVTIMEO, 50);
     for (int round = 0; round < 3; round++) {
-        void *pub = new_sock(ctx, ZAIO_PUB);
+        void *pub = th_socket(ctx, ZAIO_PUB);
         th_rebind(pub, ep);
         char buf[16];
         bool got_a = false, got_b = false;
@@ -499,7 +489,7 @@ ZT_TEST(tcp, sub_resubscribes_after_the_publisher_restarts, 30)
 ZT_TEST(tcp, unbind_ends_the_accepted_connections, 20)
 {
     void *ctx = zaio_ctx_new();
-    void *pull = new_sock(ctx, ZAIO_PULL), *push = new_sock(ctx, ZAIO_PUSH);
+    void *pull = th_socket(ctx, ZAIO_PULL), *push = th_socket(ctx, ZAIO_PUSH);
     char ep[256];
     th_bind(pull, "tcp://127.0.0.1:*", ep, sizeof ep);
     void *mon = th_monitor(ctx, push, "inproc://mon-unbind", ZAIO_EVENT_ALL);
@@ -510,7 +500,7 @@ ZT_TEST(tcp, unbind_ends_the_accepted_connections, 20)
     zt_assert(zaio_unbind(pull, ep) == -1 && zaio_errno() == ENOENT, "twice");
     zt_assert(th_wait_event(mon, ZAIO_EVENT_DISCONNECTED, 3000, NULL), "the peer saw it go");
     /* the port is free again, for anyone */
-    void *pull2 = new_sock(ctx, ZAIO_PULL);
+    void *pull2 = th_socket(ctx, ZAIO_PULL);
     th_rebind(pull2, ep);
     th_send_str(push, "after", 0);
     th_recv_str(pull2, "after");
@@ -526,7 +516,7 @@ ZT_TEST(tcp, immediate_sends_only_to_connected_peers, 20)
     void *ctx = zaio_ctx_new();
     char dead[256];
     free_port(ctx, dead, sizeof dead);
-    void *pull = new_sock(ctx, ZAIO_PULL), *push = new_sock(ctx, ZAIO_PUSH);
+    void *pull = th_socket(ctx, ZAIO_PULL), *push = th_socket(ctx, ZAIO_PUSH);
     char ep[256];
     th_bind(pull, "tcp://127.0.0.1:*", ep, sizeof ep);
     th_set_int(push, ZAIO_IMMEDIATE, 1);
@@ -555,7 +545,7 @@ ZT_TEST(tcp, reconnect_backoff_grows_to_the_max, 20)
     void *ctx = zaio_ctx_new();
     char dead[256];
     free_port(ctx, dead, sizeof dead);
-    void *push = new_sock(ctx, ZAIO_PUSH);
+    void *push = th_socket(ctx, ZAIO_PUSH);
     th_set_int(push, ZAIO_RECONNECT_IVL, 10);
     th_set_int(push, ZAIO_RECONNECT_IVL_MAX, 80);
     th_set_int(push, ZAIO_LINGER, 0);
@@ -577,7 +567,7 @@ ZT_TEST(tcp, reconnect_backoff_grows_to_the_max, 20)
 ZT_TEST(tcp, connecting_router_learns_a_restarted_peers_new_id, 30)
 {
     void *ctx = zaio_ctx_new();
-    void *dealer = new_sock(ctx, ZAIO_DEALER), *router = new_sock(ctx, ZAIO_ROUTER);
+    void *dealer = th_socket(ctx, ZAIO_DEALER), *router = th_socket(ctx, ZAIO_ROUTER);
     zt_assert(zaio_setsockopt(dealer, ZAIO_ROUTING_ID, "first", 5) == 0, "id");
     char ep[256];
     th_bind(dealer, "tcp://127.0.0.1:*", ep, sizeof ep);
@@ -589,7 +579,7 @@ ZT_TEST(tcp, connecting_router_learns_a_restarted_peers_new_id, 30)
     zt_assert(n == 5 && memcmp(id, "first", 5) == 0, "id %.*s", n, id);
     th_recv_str(router, "one");
     zaio_close(dealer);
-    dealer = new_sock(ctx, ZAIO_DEALER);
+    dealer = th_socket(ctx, ZAIO_DEALER);
     zt_assert(zaio_setsockopt(dealer, ZAIO_ROUTING_ID, "second", 6) == 0, "id");
     th_rebind(dealer, ep);
     th_send_str(dealer, "two", 0);

@@ -5,17 +5,10 @@
  * every test ends with the context terminated and the live counters at zero. */
 #include "tcp_helpers.h"
 
-static void *new_sock(void *ctx, int type)
-{
-    void *s = zaio_socket(ctx, type);
-    zt_assert(s, "socket %d: %s", type, zaio_strerror(zaio_errno()));
-    return s;
-}
-
 /* A DEALER talking to the ROUTER at ep: proves the listener still serves. */
 static void round_trip(void *ctx, void *router, const char *ep, const char *text)
 {
-    void *d = new_sock(ctx, ZAIO_DEALER);
+    void *d = th_socket(ctx, ZAIO_DEALER);
     th_connect(d, ep);
     th_send_str(d, text, 0);
     char id[256];
@@ -38,7 +31,7 @@ static long long stat_handshakes(void *ctx)
 ZT_TEST(tcp_probe, silent_client_dropped_after_handshake_ivl, 30)
 {
     void *ctx = zaio_ctx_new();
-    void *router = new_sock(ctx, ZAIO_ROUTER);
+    void *router = th_socket(ctx, ZAIO_ROUTER);
     th_set_int(router, ZAIO_HANDSHAKE_IVL, 300);
     void *mon = th_monitor(ctx, router, "inproc://mon-silent", ZAIO_EVENT_ALL);
     char ep[256];
@@ -69,7 +62,7 @@ ZT_TEST(tcp_probe, silent_client_dropped_after_handshake_ivl, 30)
 ZT_TEST(tcp_probe, http_health_check_dropped_at_once, 30)
 {
     void *ctx = zaio_ctx_new();
-    void *router = new_sock(ctx, ZAIO_ROUTER); /* HANDSHAKE_IVL stays at 30 s */
+    void *router = th_socket(ctx, ZAIO_ROUTER); /* HANDSHAKE_IVL stays at 30 s */
     void *mon = th_monitor(ctx, router, "inproc://mon-http", ZAIO_EVENT_ALL);
     char ep[256];
     th_bind(router, "tcp://127.0.0.1:*", ep, sizeof ep);
@@ -128,11 +121,11 @@ static void probe(const char *ep, int kind)
 ZT_TEST(tcp_probe, probe_storm_beside_real_traffic_releases_everything, 120)
 {
     void *ctx = zaio_ctx_new();
-    void *router = new_sock(ctx, ZAIO_ROUTER);
+    void *router = th_socket(ctx, ZAIO_ROUTER);
     th_set_int(router, ZAIO_HANDSHAKE_IVL, 500);
     char ep[256];
     th_bind(router, "tcp://127.0.0.1:*", ep, sizeof ep);
-    void *dealer = new_sock(ctx, ZAIO_DEALER);
+    void *dealer = th_socket(ctx, ZAIO_DEALER);
     zt_assert(zaio_setsockopt(dealer, ZAIO_ROUTING_ID, "real", 4) == 0, "id");
     th_connect(dealer, ep);
     th_set_int(router, ZAIO_RCVTIMEO, 5000);
@@ -180,7 +173,7 @@ ZT_TEST(tcp_probe, probe_storm_beside_real_traffic_releases_everything, 120)
 ZT_TEST(tcp_probe, wrong_socket_type_refused_with_error_and_event, 30)
 {
     void *ctx = zaio_ctx_new();
-    void *pub = new_sock(ctx, ZAIO_PUB), *req = new_sock(ctx, ZAIO_REQ);
+    void *pub = th_socket(ctx, ZAIO_PUB), *req = th_socket(ctx, ZAIO_REQ);
     th_set_int(req, ZAIO_RECONNECT_IVL, 20);
     void *mpub = th_monitor(ctx, pub, "inproc://mon-pub", ZAIO_EVENT_ALL);
     void *mreq = th_monitor(ctx, req, "inproc://mon-req", ZAIO_EVENT_ALL);
@@ -246,7 +239,7 @@ ZT_TEST(tcp_probe, wrong_socket_type_refused_with_error_and_event, 30)
 ZT_TEST(tcp_probe, heartbeat_timeout_drops_a_silent_peer, 30)
 {
     void *ctx = zaio_ctx_new();
-    void *router = new_sock(ctx, ZAIO_ROUTER);
+    void *router = th_socket(ctx, ZAIO_ROUTER);
     th_set_int(router, ZAIO_HEARTBEAT_IVL, 100);
     th_set_int(router, ZAIO_HEARTBEAT_TIMEOUT, 300);
     void *mon = th_monitor(ctx, router, "inproc://mon-hb", ZAIO_EVENT_ALL);
@@ -264,7 +257,7 @@ ZT_TEST(tcp_probe, heartbeat_timeout_drops_a_silent_peer, 30)
     close(fd);
     zt_assert(th_wait_event(mon, ZAIO_EVENT_DISCONNECTED, 2000, NULL), "disconnected");
     /* a zaio peer answers PINGs: idle for many timeouts, still connected */
-    void *dealer = new_sock(ctx, ZAIO_DEALER);
+    void *dealer = th_socket(ctx, ZAIO_DEALER);
     th_set_int(dealer, ZAIO_HEARTBEAT_IVL, 50);
     th_connect(dealer, ep);
     th_send_str(dealer, "one", 0);
@@ -288,7 +281,7 @@ ZT_TEST(tcp_probe, heartbeat_timeout_drops_a_silent_peer, 30)
 ZT_TEST(tcp_probe, a_peers_ping_ttl_is_honoured, 30)
 {
     void *ctx = zaio_ctx_new();
-    void *router = new_sock(ctx, ZAIO_ROUTER); /* no heartbeat options of its own */
+    void *router = th_socket(ctx, ZAIO_ROUTER); /* no heartbeat options of its own */
     void *mon = th_monitor(ctx, router, "inproc://mon-ttl", ZAIO_EVENT_ALL);
     char ep[256];
     th_bind(router, "tcp://127.0.0.1:*", ep, sizeof ep);
@@ -331,7 +324,7 @@ ZT_TEST(tcp_probe, a_server_that_never_greets, 30)
     char ep[64];
     snprintf(ep, sizeof ep, "tcp://127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
     void *ctx = zaio_ctx_new();
-    void *dealer = new_sock(ctx, ZAIO_DEALER);
+    void *dealer = th_socket(ctx, ZAIO_DEALER);
     th_set_int(dealer, ZAIO_HANDSHAKE_IVL, 200);
     th_set_int(dealer, ZAIO_RECONNECT_IVL, 50);
     th_set_int(dealer, ZAIO_LINGER, 0);
@@ -351,7 +344,7 @@ ZT_TEST(tcp_probe, a_server_that_never_greets, 30)
 ZT_TEST(tcp_probe, garbage_after_the_handshake, 30)
 {
     void *ctx = zaio_ctx_new();
-    void *pull = new_sock(ctx, ZAIO_PULL);
+    void *pull = th_socket(ctx, ZAIO_PULL);
     void *mon = th_monitor(ctx, pull, "inproc://mon-garbage", ZAIO_EVENT_ALL);
     char ep[256];
     th_bind(pull, "tcp://127.0.0.1:*", ep, sizeof ep);
@@ -383,7 +376,7 @@ ZT_TEST(tcp_probe, garbage_after_the_handshake, 30)
     zt_assert(th_raw_wait_closed(fd, 3000, NULL), "kept the huge frame's sender");
     close(fd);
 #endif
-    void *push = new_sock(ctx, ZAIO_PUSH);
+    void *push = th_socket(ctx, ZAIO_PUSH);
     th_connect(push, ep);
     th_send_str(push, "still serving", 0);
     th_set_int(pull, ZAIO_RCVTIMEO, 5000);
