@@ -24,7 +24,7 @@ ZT_TEST(tcp, bind_wildcard_port_and_last_endpoint, 20)
     th_bind(other, "tcp://*:*", any, sizeof any);
     zt_assert(strncmp(any, "tcp://0.0.0.0:", 14) == 0, "any: %s", any);
     char lo[256];
-    snprintf(lo, sizeof lo, "tcp://127.0.0.1:%s", any + 14);
+    snprintf(lo, sizeof lo, "tcp://127.0.0.1:%d", atoi(any + 14));
     void *push2 = th_socket(ctx, ZAIO_PUSH);
     th_connect(push2, lo);
     th_send_str(push2, "via any", 0);
@@ -72,7 +72,7 @@ ZT_TEST(tcp, ipv6_loopback, 20)
     char any[256], v4[256];
     th_bind(pull, "tcp://*:*", any, sizeof any);
     zt_assert(strncmp(any, "tcp://[::]:", 11) == 0, "any6: %s", any);
-    snprintf(v4, sizeof v4, "tcp://127.0.0.1:%s", any + 11);
+    snprintf(v4, sizeof v4, "tcp://127.0.0.1:%d", atoi(any + 11));
     th_connect(push, v4);
     th_send_str(push, "v4 to v6", 0);
     th_recv_str(pull, "v4 to v6");
