@@ -1031,6 +1031,7 @@ static void conn_teardown(zsession *s)
 }
 
 static void connect_now(zsession *s);
+static void client_stop(zsession *s);
 
 static void reconnect_later(zsession *s)
 {
@@ -1039,9 +1040,12 @@ static void reconnect_later(zsession *s)
         session_finish(s);
         return;
     }
-    int ivl = s->reconnect_cur;
-    if (s->o.reconnect_ivl > 0)
-        ivl += (int)(rng_next(s) % (uint32_t)s->o.reconnect_ivl); /* peers do not retry in step */
+    if (s->o.reconnect_ivl <= 0) {
+        client_stop(s); /* as libzmq: no retry timer unless RECONNECT_IVL > 0 */
+        return;
+    }
+    /* the interval plus a jitter, so peers that lost the same server do not retry in step */
+    int ivl = s->reconnect_cur + (int)(rng_next(s) % (uint32_t)s->o.reconnect_ivl);
     if (s->o.reconnect_ivl_max > s->o.reconnect_ivl)
         s->reconnect_cur = s->reconnect_cur > s->o.reconnect_ivl_max / 2 ? s->o.reconnect_ivl_max
                                                                           : s->reconnect_cur * 2;
@@ -1071,7 +1075,7 @@ static void conn_lost(zsession *s, loss_kind kind, int err)
         pipe_detach(s); /* a pipe per connection: the next one brings its own id and pipe */
     if (!s->client)
         session_finish(s);
-    else if (kind == LOSS_PROTOCOL || s->o.reconnect_ivl < 0)
+    else if (kind == LOSS_PROTOCOL)
         client_stop(s);
     else
         reconnect_later(s);

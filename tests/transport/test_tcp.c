@@ -596,3 +596,25 @@ ZT_TEST(tcp, connecting_router_learns_a_restarted_peers_new_id, 30)
     zaio_close(router);
     th_term(ctx);
 }
+
+ZT_TEST(tcp, no_reconnect_without_reconnect_ivl, 20)
+{
+    void *ctx = zaio_ctx_new();
+    char dead[256];
+    free_port(ctx, dead, sizeof dead);
+    void *push = th_socket(ctx, ZAIO_PUSH);
+    th_set_int(push, ZAIO_RECONNECT_IVL, -1);
+    void *mon = th_monitor(ctx, push, "inproc://mon-noretry", ZAIO_EVENT_ALL);
+    th_connect(push, dead);
+    zt_assert(th_wait_event(mon, ZAIO_EVENT_CONNECT_DELAYED, 3000, NULL), "one attempt");
+    int ev;
+    while ((ev = th_event(mon, 300, NULL)) >= 0)
+        zt_assert(ev != ZAIO_EVENT_CONNECT_RETRIED && ev != ZAIO_EVENT_CONNECT_DELAYED,
+                  "retried (event %x)", ev);
+    /* the endpoint gave up: its pipe is gone, so not even one message queues */
+    zt_assert(zaio_send(push, "x", 1, ZAIO_DONTWAIT) == -1 && zaio_errno() == EAGAIN,
+              "a message queued for a dead endpoint");
+    zaio_close(push);
+    zaio_close(mon);
+    th_term(ctx);
+}
