@@ -12,7 +12,9 @@
  *   that long at most instead of forever.
  * - Timers are embedded in their owners (no allocation to arm one) and kept in a binary
  *   heap of pointers ordered by due time; each knows its index, so cancel and re-arm
- *   are O(log n). Only the I/O thread touches the heap.
+ *   are O(log n). If the heap cannot grow (out of memory) a timer goes to a small
+ *   fixed spill list instead, so arming never fails silently and never runs the
+ *   callback inside its caller. Only the I/O thread touches either.
  * - Stop, then free: zio_free asks the thread to stop and joins it, runs what the
  *   mailbox still holds on the caller's thread (the I/O thread is gone, so that thread
  *   is now the owner), and only then destroys the port, which drains what is left. */

@@ -8,7 +8,10 @@
  * accepted connection into a server-side session on the same thread (an accepted
  * socket belongs to the listener's port), and keeps the list of its sessions, because
  * closing the endpoint (unbind, or the socket's close) ends them too, after linger, as
- * libzmq's listener ends the sessions it launched.
+ * libzmq's listener ends the sessions it launched. That close runs on the I/O thread
+ * and aio releases the descriptor once the pending accept's cancel has completed, so
+ * the port is free a moment after zaio_unbind / zaio_close returns (as with libzmq),
+ * not at once.
  *
  * Accept errors never stop the listener: a peer that reset before it was accepted is
  * reported (ACCEPT_FAILED) and the next accept submitted; running out of descriptors or
