@@ -52,31 +52,35 @@ static void finish(void *ctx, void *pull, void *push, void *mon)
     th_term(ctx);
 }
 
-ZT_TEST(tcp_faults, recv_completes_with_an_error, 30)
+/* One fault costs one connection: it drops, reconnects, and traffic resumes. */
+static void one_connection_lost(aio_fault f, aio_op op, int err, const char *what)
 {
     void *ctx = zaio_ctx_new();
     void *pull, *push, *mon;
-    pair(ctx, &pull, &push, &mon, "inproc://f-recv");
-    aio_fault_arm(io_port(ctx), AIO_FAULT_COMPLETE_ERROR, AIO_OP_RECV, -ECONNRESET);
-    /* the next recv to complete, on either side, carries the error */
+    pair(ctx, &pull, &push, &mon, "inproc://f-one");
+    aio_fault_arm(io_port(ctx), f, op, err);
+    /* the next op of that kind, on either side, meets the fault */
     th_send_str(push, "trigger", 0);
-    zt_assert(th_wait_event(mon, ZAIO_EVENT_DISCONNECTED, 3000, NULL), "a side dropped");
-    zt_assert(th_wait_event(mon, ZAIO_EVENT_HANDSHAKE_SUCCEEDED, 3000, NULL), "and reconnected");
-    traffic_resumes(push, pull, "after recv error");
+    zt_assert(th_wait_event(mon, ZAIO_EVENT_DISCONNECTED, 3000, NULL), "%s: dropped", what);
+    zt_assert(th_wait_event(mon, ZAIO_EVENT_HANDSHAKE_SUCCEEDED, 3000, NULL), "%s: reconnected",
+              what);
+    traffic_resumes(push, pull, what);
     finish(ctx, pull, push, mon);
+}
+
+ZT_TEST(tcp_faults, recv_completes_with_an_error, 30)
+{
+    one_connection_lost(AIO_FAULT_COMPLETE_ERROR, AIO_OP_RECV, -ECONNRESET, "recv error");
 }
 
 ZT_TEST(tcp_faults, send_fails_at_submit, 30)
 {
-    void *ctx = zaio_ctx_new();
-    void *pull, *push, *mon;
-    pair(ctx, &pull, &push, &mon, "inproc://f-send");
-    aio_fault_arm(io_port(ctx), AIO_FAULT_SUBMIT_ERROR, AIO_OP_SEND, -EPIPE);
-    th_send_str(push, "lost to the fault", 0);
-    zt_assert(th_wait_event(mon, ZAIO_EVENT_DISCONNECTED, 3000, NULL), "dropped");
-    zt_assert(th_wait_event(mon, ZAIO_EVENT_HANDSHAKE_SUCCEEDED, 3000, NULL), "reconnected");
-    traffic_resumes(push, pull, "after send error");
-    finish(ctx, pull, push, mon);
+    one_connection_lost(AIO_FAULT_SUBMIT_ERROR, AIO_OP_SEND, -EPIPE, "send error");
+}
+
+ZT_TEST(tcp_faults, send_completes_with_an_error, 30)
+{
+    one_connection_lost(AIO_FAULT_COMPLETE_ERROR, AIO_OP_SEND, -ECONNRESET, "send completion");
 }
 
 ZT_TEST(tcp_faults, send_queue_full_and_sync_success, 30)
