@@ -3,7 +3,7 @@ BUILD    ?= build
 JOBS     ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-linux test-sanitize soak fuzz clean
+.PHONY: all deps build test test-linux test-sanitize test-windows soak fuzz clean
 
 all: build
 
@@ -15,8 +15,9 @@ build: deps
 	cmake --build $(BUILD) -j$(JOBS)
 
 # Everything: the Linux suites (both backends, interop, negative control), the same
-# suites under ASan+UBSan. Fails if any test fails.
-test: test-linux test-sanitize
+# suites under ASan+UBSan, and the Windows (IOCP) build's contract suite under wine.
+# Fails if any test fails.
+test: test-linux test-sanitize test-windows
 
 test-linux: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
@@ -26,8 +27,14 @@ test-sanitize: deps
 	cmake --build $(BUILD)-asan -j$(JOBS)
 	ctest --test-dir $(BUILD)-asan --output-on-failure -j$(JOBS) -LE no-sanitize
 
+test-windows:
+	tools/test-windows.sh $(BUILD)-win
+
 soak:
-	@echo "make soak: the soak (zaio-soak with zaio-probe) is not built yet; see issue 5." >&2
+	@echo "make test-windows:
+	tools/test-windows.sh $(BUILD)-win
+
+soak: the soak (zaio-soak with zaio-probe) is not built yet; see issue 5." >&2
 	@exit 1
 
 # The codec's libFuzzer target (clang, its own build dir) for FUZZ_SECONDS; crashes

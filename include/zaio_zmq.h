@@ -1,0 +1,179 @@
+/* zaio_zmq.h - lets a program written for zmq.h build against zaio unchanged:
+ *
+ *     #include <zaio_zmq.h>    (instead of <zmq.h>)
+ *
+ * Every zmq_ call and ZMQ_ constant that zaio provides is mapped onto its zaio_ twin
+ * (same signature, same numbers: see zaio.h). Calls zaio lacks are left undefined, so a
+ * program using them fails to compile rather than behave differently. */
+#ifndef ZAIO_ZMQ_H
+#define ZAIO_ZMQ_H
+
+#include "zaio.h"
+
+#define ZMQ_VERSION_MAJOR 4
+#define ZMQ_VERSION_MINOR 3
+#define ZMQ_VERSION_PATCH 4
+#define ZMQ_MAKE_VERSION(major, minor, patch) ((major)*10000 + (minor)*100 + (patch))
+#define ZMQ_VERSION ZMQ_MAKE_VERSION(ZMQ_VERSION_MAJOR, ZMQ_VERSION_MINOR, ZMQ_VERSION_PATCH)
+
+/* types */
+#define zmq_msg_t zaio_msg_t
+#define zmq_pollitem_t zaio_pollitem_t
+#define zmq_free_fn zaio_free_fn
+#define zmq_fd_t zaio_fd_t
+
+/* errors libzmq defines itself */
+#define EFSM ZAIO_EFSM
+#define ENOCOMPATPROTO ZAIO_ENOCOMPATPROTO
+#define ETERM ZAIO_ETERM
+#define EMTHREAD ZAIO_EMTHREAD
+
+/* calls */
+#define zmq_bind zaio_bind
+#define zmq_close zaio_close
+#define zmq_connect zaio_connect
+#define zmq_ctx_get zaio_ctx_get
+#define zmq_ctx_new zaio_ctx_new
+#define zmq_ctx_set zaio_ctx_set
+#define zmq_ctx_shutdown zaio_ctx_shutdown
+#define zmq_ctx_term zaio_ctx_term
+#define zmq_disconnect zaio_disconnect
+#define zmq_errno zaio_errno
+#define zmq_getsockopt zaio_getsockopt
+#define zmq_msg_close zaio_msg_close
+#define zmq_msg_copy zaio_msg_copy
+#define zmq_msg_data zaio_msg_data
+#define zmq_msg_get zaio_msg_get
+#define zmq_msg_gets zaio_msg_gets
+#define zmq_msg_init zaio_msg_init
+#define zmq_msg_init_data zaio_msg_init_data
+#define zmq_msg_init_size zaio_msg_init_size
+#define zmq_msg_more zaio_msg_more
+#define zmq_msg_move zaio_msg_move
+#define zmq_msg_recv zaio_msg_recv
+#define zmq_msg_send zaio_msg_send
+#define zmq_msg_set zaio_msg_set
+#define zmq_msg_size zaio_msg_size
+#define zmq_poll zaio_poll
+#define zmq_proxy zaio_proxy
+#define zmq_recv zaio_recv
+#define zmq_send zaio_send
+#define zmq_send_const zaio_send_const
+#define zmq_setsockopt zaio_setsockopt
+#define zmq_socket zaio_socket
+#define zmq_socket_monitor zaio_socket_monitor
+#define zmq_strerror zaio_strerror
+#define zmq_unbind zaio_unbind
+#define zmq_version zaio_version
+#define zmq_ctx_destroy zaio_ctx_term /* deprecated spellings, still common */
+#define zmq_term zaio_ctx_term
+#define zmq_init(io_threads) zaio__zmq_init(io_threads)
+
+static inline void *zaio__zmq_init(int io_threads)
+{
+    void *ctx = zaio_ctx_new();
+    if (ctx && io_threads > 0)
+        zaio_ctx_set(ctx, ZAIO_IO_THREADS, io_threads);
+    return ctx;
+}
+
+/* constants */
+#define ZMQ_HAUSNUMERO ZAIO_HAUSNUMERO
+#define ZMQ_IO_THREADS ZAIO_IO_THREADS
+#define ZMQ_MAX_SOCKETS ZAIO_MAX_SOCKETS
+#define ZMQ_SOCKET_LIMIT ZAIO_SOCKET_LIMIT
+#define ZMQ_MAX_MSGSZ ZAIO_MAX_MSGSZ
+#define ZMQ_MSG_T_SIZE ZAIO_MSG_T_SIZE
+#define ZMQ_IO_THREADS_DFLT ZAIO_IO_THREADS_DFLT
+#define ZMQ_MAX_SOCKETS_DFLT ZAIO_MAX_SOCKETS_DFLT
+#define ZMQ_MORE ZAIO_MORE
+#define ZMQ_SHARED ZAIO_SHARED
+#define ZMQ_PAIR ZAIO_PAIR
+#define ZMQ_PUB ZAIO_PUB
+#define ZMQ_SUB ZAIO_SUB
+#define ZMQ_REQ ZAIO_REQ
+#define ZMQ_REP ZAIO_REP
+#define ZMQ_DEALER ZAIO_DEALER
+#define ZMQ_ROUTER ZAIO_ROUTER
+#define ZMQ_PULL ZAIO_PULL
+#define ZMQ_PUSH ZAIO_PUSH
+#define ZMQ_XPUB ZAIO_XPUB
+#define ZMQ_XSUB ZAIO_XSUB
+#define ZMQ_STREAM ZAIO_STREAM
+#define ZMQ_AFFINITY ZAIO_AFFINITY
+#define ZMQ_ROUTING_ID ZAIO_ROUTING_ID
+#define ZMQ_IDENTITY ZAIO_IDENTITY
+#define ZMQ_SUBSCRIBE ZAIO_SUBSCRIBE
+#define ZMQ_UNSUBSCRIBE ZAIO_UNSUBSCRIBE
+#define ZMQ_SNDBUF ZAIO_SNDBUF
+#define ZMQ_RCVBUF ZAIO_RCVBUF
+#define ZMQ_RCVMORE ZAIO_RCVMORE
+#define ZMQ_FD ZAIO_FD
+#define ZMQ_EVENTS ZAIO_EVENTS
+#define ZMQ_TYPE ZAIO_TYPE
+#define ZMQ_LINGER ZAIO_LINGER
+#define ZMQ_RECONNECT_IVL ZAIO_RECONNECT_IVL
+#define ZMQ_BACKLOG ZAIO_BACKLOG
+#define ZMQ_RECONNECT_IVL_MAX ZAIO_RECONNECT_IVL_MAX
+#define ZMQ_MAXMSGSIZE ZAIO_MAXMSGSIZE
+#define ZMQ_SNDHWM ZAIO_SNDHWM
+#define ZMQ_RCVHWM ZAIO_RCVHWM
+#define ZMQ_RCVTIMEO ZAIO_RCVTIMEO
+#define ZMQ_SNDTIMEO ZAIO_SNDTIMEO
+#define ZMQ_IPV4ONLY ZAIO_IPV4ONLY
+#define ZMQ_LAST_ENDPOINT ZAIO_LAST_ENDPOINT
+#define ZMQ_ROUTER_MANDATORY ZAIO_ROUTER_MANDATORY
+#define ZMQ_TCP_KEEPALIVE ZAIO_TCP_KEEPALIVE
+#define ZMQ_TCP_KEEPALIVE_CNT ZAIO_TCP_KEEPALIVE_CNT
+#define ZMQ_TCP_KEEPALIVE_IDLE ZAIO_TCP_KEEPALIVE_IDLE
+#define ZMQ_TCP_KEEPALIVE_INTVL ZAIO_TCP_KEEPALIVE_INTVL
+#define ZMQ_IMMEDIATE ZAIO_IMMEDIATE
+#define ZMQ_XPUB_VERBOSE ZAIO_XPUB_VERBOSE
+#define ZMQ_IPV6 ZAIO_IPV6
+#define ZMQ_MECHANISM ZAIO_MECHANISM
+#define ZMQ_PLAIN_SERVER ZAIO_PLAIN_SERVER
+#define ZMQ_PLAIN_USERNAME ZAIO_PLAIN_USERNAME
+#define ZMQ_PLAIN_PASSWORD ZAIO_PLAIN_PASSWORD
+#define ZMQ_CONFLATE ZAIO_CONFLATE
+#define ZMQ_HANDSHAKE_IVL ZAIO_HANDSHAKE_IVL
+#define ZMQ_HEARTBEAT_IVL ZAIO_HEARTBEAT_IVL
+#define ZMQ_HEARTBEAT_TTL ZAIO_HEARTBEAT_TTL
+#define ZMQ_HEARTBEAT_TIMEOUT ZAIO_HEARTBEAT_TIMEOUT
+#define ZMQ_CONNECT_TIMEOUT ZAIO_CONNECT_TIMEOUT
+#define ZMQ_NULL ZAIO_NULL
+#define ZMQ_PLAIN ZAIO_PLAIN
+#define ZMQ_DONTWAIT ZAIO_DONTWAIT
+#define ZMQ_SNDMORE ZAIO_SNDMORE
+#define ZMQ_EVENT_CONNECTED ZAIO_EVENT_CONNECTED
+#define ZMQ_EVENT_CONNECT_DELAYED ZAIO_EVENT_CONNECT_DELAYED
+#define ZMQ_EVENT_CONNECT_RETRIED ZAIO_EVENT_CONNECT_RETRIED
+#define ZMQ_EVENT_LISTENING ZAIO_EVENT_LISTENING
+#define ZMQ_EVENT_BIND_FAILED ZAIO_EVENT_BIND_FAILED
+#define ZMQ_EVENT_ACCEPTED ZAIO_EVENT_ACCEPTED
+#define ZMQ_EVENT_ACCEPT_FAILED ZAIO_EVENT_ACCEPT_FAILED
+#define ZMQ_EVENT_CLOSED ZAIO_EVENT_CLOSED
+#define ZMQ_EVENT_CLOSE_FAILED ZAIO_EVENT_CLOSE_FAILED
+#define ZMQ_EVENT_DISCONNECTED ZAIO_EVENT_DISCONNECTED
+#define ZMQ_EVENT_MONITOR_STOPPED ZAIO_EVENT_MONITOR_STOPPED
+#define ZMQ_EVENT_ALL ZAIO_EVENT_ALL
+#define ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ZAIO_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+#define ZMQ_EVENT_HANDSHAKE_SUCCEEDED ZAIO_EVENT_HANDSHAKE_SUCCEEDED
+#define ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ZAIO_EVENT_HANDSHAKE_FAILED_PROTOCOL
+#define ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ZAIO_EVENT_HANDSHAKE_FAILED_AUTH
+#define ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED ZAIO_PROTOCOL_ERROR_ZMTP_UNSPECIFIED
+#define ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND ZAIO_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND
+#define ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE ZAIO_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE
+#define ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED
+#define ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_MESSAGE ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_MESSAGE
+#define ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO
+#define ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR
+#define ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY
+#define ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA ZAIO_PROTOCOL_ERROR_ZMTP_INVALID_METADATA
+#define ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH ZAIO_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
+#define ZMQ_POLLIN ZAIO_POLLIN
+#define ZMQ_POLLOUT ZAIO_POLLOUT
+#define ZMQ_POLLERR ZAIO_POLLERR
+#define ZMQ_POLLPRI ZAIO_POLLPRI
+#define ZMQ_POLLITEMS_DFLT ZAIO_POLLITEMS_DFLT
+
+#endif

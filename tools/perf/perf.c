@@ -1,0 +1,199 @@
+/* perf.c - throughput and latency, with the arguments and output lines of libzmq's perf
+ * programs, so either side of a measurement can be libzmq's. Written for zmq.h: built
+ * against zaio (include/compat/zmq.h) it is zaio-perf, built against libzmq it is the
+ * reference side the comparison table runs in the same session.
+ *
+ *   zaio-perf local_thr  <bind-to>    <message-size> <message-count>
+ *   zaio-perf remote_thr <connect-to> <message-size> <message-count>
+ *   zaio-perf local_lat  <bind-to>    <message-size> <roundtrip-count>
+ *   zaio-perf remote_lat <connect-to> <message-size> <roundtrip-count>
+ *
+ * The program name works as the sub-command too (a link named local_thr). */
+#include <zmq.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int fail(const char *what)
+{
+    fprintf(stderr, "error in %s: %s\n", what, zmq_strerror(zmq_errno()));
+    return 1;
+}
+
+/* With a wildcard port ("tcp://127.0.0.1:*") the chosen endpoint goes to stderr as
+ * "endpoint: ...", so a script can start the remote side without picking a port. */
+static int bind_and_tell(void *s, const char *ep)
+{
+    if (zmq_bind(s, ep) != 0)
+        return fail("zmq_bind");
+    if (strchr(ep, '*')) {
+        char last[256];
+        size_t len = sizeof last;
+        zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, last, &len);
+        fprintf(stderr, "endpoint: %s\n", last);
+        fflush(stderr);
+    }
+    return 0;
+}
+
+static int local_thr(const char *ep, size_t size, int count)
+{
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_PULL);
+    if (bind_and_tell(s, ep) != 0)
+        return 1;
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, s, 0) < 0)
+        return fail("zmq_msg_recv");
+    if (zmq_msg_size(&m) != size) {
+        fprintf(stderr, "message of incorrect size received\n");
+        return 1;
+    }
+    uint64_t t0 = now_us();
+    for (int i = 1; i < count; i++) {
+        if (zmq_msg_recv(&m, s, 0) < 0)
+            return fail("zmq_msg_recv");
+        if (zmq_msg_size(&m) != size) {
+            fprintf(stderr, "message of incorrect size received\n");
+            return 1;
+        }
+    }
+    uint64_t elapsed = now_us() - t0;
+    if (elapsed == 0)
+        elapsed = 1;
+    zmq_msg_close(&m);
+    double throughput = (double)(count - 1) / (double)elapsed * 1000000.0;
+    double megabits = throughput * (double)size * 8 / 1000000.0;
+    printf("message size: %d [B]\n", (int)size);
+    printf("message count: %d\n", count);
+    printf("mean throughput: %d [msg/s]\n", (int)throughput);
+    printf("mean throughput: %.3f [Mb/s]\n", megabits);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return 0;
+}
+
+static int remote_thr(const char *ep, size_t size, int count)
+{
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_PUSH);
+    if (zmq_connect(s, ep) != 0)
+        return fail("zmq_connect");
+    for (int i = 0; i < count; i++) {
+        zmq_msg_t m;
+        if (zmq_msg_init_size(&m, size) != 0)
+            return fail("zmq_msg_init_size");
+        memset(zmq_msg_data(&m), 0, size);
+        if (zmq_msg_send(&m, s, 0) < 0)
+            return fail("zmq_msg_send");
+        zmq_msg_close(&m);
+    }
+    zmq_close(s); /* lingers until everything went out */
+    zmq_ctx_term(ctx);
+    return 0;
+}
+
+static int local_lat(const char *ep, size_t size, int count)
+{
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_REP);
+    if (bind_and_tell(s, ep) != 0)
+        return 1;
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    for (int i = 0; i < count; i++) {
+        if (zmq_msg_recv(&m, s, 0) < 0)
+            return fail("zmq_msg_recv");
+        if (zmq_msg_size(&m) != size) {
+            fprintf(stderr, "message of incorrect size received\n");
+            return 1;
+        }
+        if (zmq_msg_send(&m, s, 0) < 0)
+            return fail("zmq_msg_send");
+    }
+    zmq_msg_close(&m);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return 0;
+}
+
+static int remote_lat(const char *ep, size_t size, int count)
+{
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_REQ);
+    if (zmq_connect(s, ep) != 0)
+        return fail("zmq_connect");
+    zmq_msg_t m;
+    if (zmq_msg_init_size(&m, size) != 0)
+        return fail("zmq_msg_init_size");
+    memset(zmq_msg_data(&m), 0, size);
+    uint64_t t0 = now_us();
+    for (int i = 0; i < count; i++) {
+        if (zmq_msg_send(&m, s, 0) < 0)
+            return fail("zmq_msg_send");
+        if (zmq_msg_recv(&m, s, 0) < 0)
+            return fail("zmq_msg_recv");
+        if (zmq_msg_size(&m) != size) {
+            fprintf(stderr, "message of incorrect size received\n");
+            return 1;
+        }
+    }
+    uint64_t elapsed = now_us() - t0;
+    zmq_msg_close(&m);
+    double latency = (double)elapsed / (count * 2);
+    printf("message size: %d [B]\n", (int)size);
+    printf("roundtrip count: %d\n", count);
+    printf("average latency: %.3f [us]\n", latency);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *prog = strrchr(argv[0], '/');
+    prog = prog ? prog + 1 : argv[0];
+    const char *cmd = prog;
+    int a = 1;
+    if (strstr(prog, "perf")) { /* zaio-perf <cmd> ... */
+        if (argc < 2) {
+            fprintf(stderr, "usage: %s local_thr|remote_thr|local_lat|remote_lat "
+                            "<endpoint> <message-size> <count>\n", prog);
+            return 1;
+        }
+        cmd = argv[1];
+        a = 2;
+    }
+    if (argc - a != 3) {
+        fprintf(stderr, "usage: %s <endpoint> <message-size> <count>\n", cmd);
+        return 1;
+    }
+    const char *ep = argv[a];
+    size_t size = (size_t)atol(argv[a + 1]);
+    int count = atoi(argv[a + 2]);
+    if (count < 1) {
+        fprintf(stderr, "count must be at least 1\n");
+        return 1;
+    }
+    if (strcmp(cmd, "local_thr") == 0)
+        return local_thr(ep, size, count);
+    if (strcmp(cmd, "remote_thr") == 0)
+        return remote_thr(ep, size, count);
+    if (strcmp(cmd, "local_lat") == 0)
+        return local_lat(ep, size, count);
+    if (strcmp(cmd, "remote_lat") == 0)
+        return remote_lat(ep, size, count);
+    fprintf(stderr, "unknown command %s\n", cmd);
+    return 1;
+}
