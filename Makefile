@@ -27,14 +27,11 @@ test-sanitize: deps
 	cmake --build $(BUILD)-asan -j$(JOBS)
 	ctest --test-dir $(BUILD)-asan --output-on-failure -j$(JOBS) -LE no-sanitize
 
-test-windows:
-	tools/test-windows.sh $(BUILD)-win
+test-windows: deps
+	tools/test-windows.sh $(abspath $(BUILD)-win)
 
 soak:
-	@echo "make test-windows:
-	tools/test-windows.sh $(BUILD)-win
-
-soak: the soak (zaio-soak with zaio-probe) is not built yet; see issue 5." >&2
+	@echo "make soak: the soak (zaio-soak with zaio-probe) is not built yet; see issue 5." >&2
 	@exit 1
 
 # The codec's libFuzzer target (clang, its own build dir) for FUZZ_SECONDS; crashes
