@@ -138,6 +138,8 @@ static void fmt(const char *hostport, bool bind, bool ipv6, const char *want)
     zt_assert(strcmp(out, want) == 0, "%s formats as %s, want %s", hostport, out, want);
 }
 
+/* Parsing and formatting only: no socket is created, so the port numbers below are
+ * text, never bound or connected to. */
 ZT_TEST(tcp_addr, forms_that_resolve, 10)
 {
     fmt("127.0.0.1:5555", false, false, "tcp://127.0.0.1:5555");
