@@ -159,6 +159,17 @@ int zaio_msg_recv(zaio_msg_t *msg, void *socket, int flags)
     return m->size > INT32_MAX ? INT32_MAX : (int)m->size;
 }
 
+/* Sends m (built by the caller from len bytes); closes it on failure. */
+static int send_built(zsock *s, zmsg *m, size_t len, int flags)
+{
+    int rc = zsock_send(s, m, flags);
+    if (rc < 0) {
+        zmsg_close(m);
+        return zaio__set_errno(rc);
+    }
+    return len > INT32_MAX ? INT32_MAX : (int)len;
+}
+
 int zaio_send(void *socket, const void *buf, size_t len, int flags)
 {
     zsock *s = sock_check(socket);
@@ -170,12 +181,7 @@ int zaio_send(void *socket, const void *buf, size_t len, int flags)
     int rc = zmsg_init_copy(&m, buf, len);
     if (rc < 0)
         return zaio__set_errno(rc);
-    rc = zsock_send(s, &m, flags);
-    if (rc < 0) {
-        zmsg_close(&m);
-        return zaio__set_errno(rc);
-    }
-    return len > INT32_MAX ? INT32_MAX : (int)len;
+    return send_built(s, &m, len, flags);
 }
 
 int zaio_send_const(void *socket, const void *buf, size_t len, int flags)
@@ -200,12 +206,7 @@ int zaio_send_const(void *socket, const void *buf, size_t len, int flags)
         m.buf = b;
         m.size = len;
     }
-    int rc = zsock_send(s, &m, flags);
-    if (rc < 0) {
-        zmsg_close(&m);
-        return zaio__set_errno(rc);
-    }
-    return len > INT32_MAX ? INT32_MAX : (int)len;
+    return send_built(s, &m, len, flags);
 }
 
 int zaio_recv(void *socket, void *buf, size_t len, int flags)

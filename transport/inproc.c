@@ -27,8 +27,6 @@ struct zinproc {
     pending_pipe *pending;
 };
 
-static zmutex *ctx_lock(zctx *c) { return &c->lock; }
-
 static zinproc *find(zctx *c, const char *name)
 {
     for (zinproc *i = c->inproc; i; i = i->next)
@@ -81,13 +79,13 @@ static void inproc_unbind(zendpoint *ep, zsock *s, int linger)
 {
     (void)linger; /* what was sent is in the pipes already; they outlive the binding */
     zctx *c = s->ctx;
-    zmutex_lock(ctx_lock(c));
+    zmutex_lock(&c->lock);
     zinproc *x = ep->impl;
     zmailbox_unref(x->mb);
     x->mb = NULL;
     x->binder = NULL;
     forget_if_unused(c, x);
-    zmutex_unlock(ctx_lock(c));
+    zmutex_unlock(&c->lock);
 }
 
 int zinproc_bind(zsock *s, const char *name, zendpoint *ep)
@@ -95,14 +93,14 @@ int zinproc_bind(zsock *s, const char *name, zendpoint *ep)
     if (!*name || strlen(name) >= 256)
         return -EINVAL;
     zctx *c = s->ctx;
-    zmutex_lock(ctx_lock(c));
+    zmutex_lock(&c->lock);
     zinproc *x = find_or_add(c, name);
     if (!x) {
-        zmutex_unlock(ctx_lock(c));
+        zmutex_unlock(&c->lock);
         return -ENOMEM;
     }
     if (x->mb) {
-        zmutex_unlock(ctx_lock(c));
+        zmutex_unlock(&c->lock);
         return -EADDRINUSE;
     }
     zmailbox_ref(s->mb);
@@ -111,7 +109,7 @@ int zinproc_bind(zsock *s, const char *name, zendpoint *ep)
     x->opts = s->o;
     pending_pipe *p = x->pending;
     x->pending = NULL;
-    zmutex_unlock(ctx_lock(c));
+    zmutex_unlock(&c->lock);
     /* connects that came first: their pipes are ours now (we are on our thread) */
     while (p) {
         pending_pipe *n = p->next;
@@ -142,10 +140,10 @@ int zinproc_connect(zsock *s, const char *name, zendpoint *ep)
     if (!*name || strlen(name) >= 256)
         return -EINVAL;
     zctx *c = s->ctx;
-    zmutex_lock(ctx_lock(c));
+    zmutex_lock(&c->lock);
     zinproc *x = find_or_add(c, name);
     if (!x) {
-        zmutex_unlock(ctx_lock(c));
+        zmutex_unlock(&c->lock);
         return -ENOMEM;
     }
     zopts peer;
@@ -155,7 +153,7 @@ int zinproc_connect(zsock *s, const char *name, zendpoint *ep)
     else
         zopts_default(&peer, -1); /* unknown yet: libzmq's defaults for the HWM */
     if (bound && peer.type >= 0 && !zmtp_socket_types_compatible(s->o.type, peer.type)) {
-        zmutex_unlock(ctx_lock(c));
+        zmutex_unlock(&c->lock);
         return -ZAIO_ENOCOMPATPROTO;
     }
     zpipe_end *mine, *theirs;
@@ -163,7 +161,7 @@ int zinproc_connect(zsock *s, const char *name, zendpoint *ep)
                        pipe_hwm(peer.sndhwm, s->o.rcvhwm));
     if (rc < 0) {
         forget_if_unused(c, x);
-        zmutex_unlock(ctx_lock(c));
+        zmutex_unlock(&c->lock);
         return rc;
     }
     fill_peer(theirs, &s->o);
@@ -173,7 +171,7 @@ int zinproc_connect(zsock *s, const char *name, zendpoint *ep)
     } else {
         pending_pipe *p = calloc(1, sizeof *p);
         if (!p) {
-            zmutex_unlock(ctx_lock(c));
+            zmutex_unlock(&c->lock);
             zpipe_detach(mine);
             zpipe_detach(theirs);
             return -ENOMEM;
@@ -182,7 +180,7 @@ int zinproc_connect(zsock *s, const char *name, zendpoint *ep)
         p->next = x->pending;
         x->pending = p;
     }
-    zmutex_unlock(ctx_lock(c));
+    zmutex_unlock(&c->lock);
     zsock_attach(s, mine);
     ep->kind = ZEP_INPROC_CONNECT;
     ep->impl = mine;

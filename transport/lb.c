@@ -96,7 +96,7 @@ bool zlb_has_out(zlb *lb)
     if (lb->more)
         return true;
     for (int i = 0; i < lb->set.active;) {
-        if (zpat_check_write(lb->set.pipes[i]))
+        if (zpipe_check_write(lb->set.pipes[i]))
             return true;
         lb_deactivate(lb, i); /* it sleeps now: writable will bring it back */
     }

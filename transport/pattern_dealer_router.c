@@ -414,7 +414,7 @@ static int router_send(zsock *s, zmsg *m)
         if (!rec) {
             if (s->o.router_mandatory)
                 return -EHOSTUNREACH;
-        } else if (!zpat_check_write(rec->end)) {
+        } else if (!zpipe_check_write(rec->end)) {
             if (s->o.router_mandatory)
                 return zpipe_peer_gone(rec->end) ? -EHOSTUNREACH : -EAGAIN;
         } else {
@@ -457,7 +457,7 @@ static bool router_has_out(zsock *s)
     if (!s->o.router_mandatory || r->more_out)
         return true; /* a send is always taken (maybe dropped) */
     for (int i = 0; i < r->fq.set.n; i++)
-        if (zpat_check_write(r->fq.set.pipes[i]))
+        if (zpipe_check_write(r->fq.set.pipes[i]))
             return true;
     return false;
 }

@@ -278,7 +278,7 @@ static int rep_send(zsock *s, zmsg *m)
     zpipe_end *p = r->reply_pipe;
     if (!r->reply_started) {
         r->reply_started = true;
-        r->dropping = !p || !zpat_check_write(p);
+        r->dropping = !p || !zpipe_check_write(p);
         for (int i = 0; i < r->nenv && !r->dropping; i++) {
             if (zpipe_write(p, &r->env[i]) != ZPIPE_OK) {
                 zpipe_rollback(p);

@@ -77,23 +77,6 @@ bool zpat_take_refused(zsock *s, zpipe_end *p)
     return true;
 }
 
-bool zpat_check_write(zpipe_end *p)
-{
-    if (zpipe_can_write(p))
-        return true;
-    /* Full (or gone). The pipe puts a writer to sleep only when a write is refused, so
-     * offer it an empty frame and take it back at once if it fits after all (the
-     * reader drained meanwhile). Callers are never in the middle of a message here,
-     * so the rollback takes back the probe and nothing else. */
-    zmsg probe;
-    zmsg_init(&probe);
-    if (zpipe_write(p, &probe) == ZPIPE_OK) {
-        zpipe_rollback(p);
-        return true;
-    }
-    return false;
-}
-
 void zpat_drain(zsock *s, zpipe_end *p)
 {
     zmsg m;

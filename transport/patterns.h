@@ -11,8 +11,8 @@
  *   active part only when the pipe itself said EMPTY or FULL: from then on it is
  *   asleep and the core will call readable/writable for it, so nothing is forgotten.
  *   zpipe_can_read/can_write do not put a pipe to sleep, which is why has_in
- *   prefetches a frame (zfq_has_in) and has_out probes with a frame it takes back
- *   (zpat_check_write): a poller that is told "nothing" must be woken later.
+ *   prefetches a frame (zfq_has_in) and has_out asks zpipe_check_write, which does:
+ *   a poller that is told "nothing" must be woken later.
  * - Multipart messages are atomic in a pipe, so a reader in the middle of a message
  *   always finds its next frame, and a writer past a message's first frame is never
  *   refused by the HWM. The helpers stay on one pipe for the whole message.
@@ -58,9 +58,6 @@ void zpat_pipe_free(zpipe_end *p);
 /* The type will not take p: it is dropped the next time the socket runs its commands
  * (the core's peer-gone path, which reads nothing and calls detach). */
 void zpat_refuse(zsock *s, zpipe_end *p);
-/* Whether p takes a new message now. When it does not, p sleeps and the core will
- * call writable(p) once it has room (zpipe_can_write alone would not arrange that). */
-bool zpat_check_write(zpipe_end *p);
 /* Reads and drops whatever p holds, for pipes a type never reads (PUSH). A pipe whose
  * peer has gone and that is empty is terminated here. */
 void zpat_drain(zsock *s, zpipe_end *p);

@@ -155,18 +155,31 @@ bool zpipe_can_write(zpipe_end *e)
     return e->out->w_in_msg || !zq_full(e->out);
 }
 
+/* At a message start: whether the HWM has room. When not, the writer sleeps, then
+ * looks again: the reader may have drained the queue meanwhile. */
+static bool zq_room_or_sleep(zqueue *q)
+{
+    if (q->w_in_msg || !zq_full(q))
+        return true;
+    atomic_store(&q->writer_asleep, 1);
+    if (zq_full(q))
+        return false;
+    atomic_store(&q->writer_asleep, 0);
+    return true;
+}
+
+bool zpipe_check_write(zpipe_end *e)
+{
+    return !atomic_load(&e->peer->detached) && zq_room_or_sleep(e->out);
+}
+
 zpipe_status zpipe_write(zpipe_end *e, zmsg *m)
 {
     zqueue *q = e->out;
     if (atomic_load(&e->peer->detached))
         return ZPIPE_TERMINATED;
-    if (!q->w_in_msg && zq_full(q)) {
-        /* sleep, then look again: the reader may have drained it meanwhile */
-        atomic_store(&q->writer_asleep, 1);
-        if (zq_full(q))
-            return ZPIPE_FULL;
-        atomic_store(&q->writer_asleep, 0);
-    }
+    if (!zq_room_or_sleep(q))
+        return ZPIPE_FULL;
     if (q->w_pos == ZQ_SLOTS - 1 && !q->w_chunk->next) {
         /* link the next chunk before filling the last slot, so a reader that takes
          * the last slot always finds its successor */

@@ -63,6 +63,9 @@ void zpipe_set_notify(zpipe_end *e, zpipe_notify_fn fn, void *owner);
 zpipe_status zpipe_write(zpipe_end *e, zmsg *m);
 /* Whether a new message would be accepted now (does not put the writer to sleep). */
 bool zpipe_can_write(zpipe_end *e);
+/* Like zpipe_can_write, but a refusal puts the writer to sleep as a refused write
+ * does: ZPIPE_WRITABLE follows once there is room (for has_out / ZAIO_EVENTS). */
+bool zpipe_check_write(zpipe_end *e);
 /* Makes what was written visible to the reader and wakes it if it sleeps. */
 void zpipe_flush(zpipe_end *e);
 /* Takes back the frames written since the last flush (a partial multipart message

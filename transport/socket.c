@@ -27,6 +27,15 @@ static char *dup_n(const void *p, size_t n)
     return s;
 }
 
+/* Appends name=value; false when out of memory (the caller frees m). */
+static bool meta_add(zmeta *m, const void *name, size_t nlen, const void *value, size_t vlen)
+{
+    m->prop[m->n].name = dup_n(name, nlen);
+    m->prop[m->n].value = dup_n(value, vlen);
+    m->n++;
+    return m->prop[m->n - 1].name && m->prop[m->n - 1].value;
+}
+
 zmeta *zmeta_new(const uint8_t *md, size_t md_len, const char *const *extra, int nextra)
 {
     int n = nextra;
@@ -38,24 +47,15 @@ zmeta *zmeta_new(const uint8_t *md, size_t md_len, const char *const *extra, int
     if (!m)
         return NULL;
     atomic_init(&m->refs, 1);
+    bool ok = true;
     pos = 0;
-    while (md && zmtp_metadata_next(md, md_len, &pos, &pr) == 1) {
-        m->prop[m->n].name = dup_n(pr.name, pr.name_len);
-        m->prop[m->n].value = dup_n(pr.value, pr.value_len);
-        m->n++;
-        if (!m->prop[m->n - 1].name || !m->prop[m->n - 1].value) {
-            zmeta_unref(m);
-            return NULL;
-        }
-    }
-    for (int i = 0; i + 1 < nextra * 2 && extra; i += 2) {
-        m->prop[m->n].name = dup_n(extra[i], strlen(extra[i]));
-        m->prop[m->n].value = dup_n(extra[i + 1], strlen(extra[i + 1]));
-        m->n++;
-        if (!m->prop[m->n - 1].name || !m->prop[m->n - 1].value) {
-            zmeta_unref(m);
-            return NULL;
-        }
+    while (ok && md && zmtp_metadata_next(md, md_len, &pos, &pr) == 1)
+        ok = meta_add(m, pr.name, pr.name_len, pr.value, pr.value_len);
+    for (int i = 0; ok && extra && i < nextra * 2; i += 2)
+        ok = meta_add(m, extra[i], strlen(extra[i]), extra[i + 1], strlen(extra[i + 1]));
+    if (!ok) {
+        zmeta_unref(m);
+        return NULL;
     }
     return m;
 }

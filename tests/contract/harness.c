@@ -338,6 +338,13 @@ void h_probes_join(h_thread *t)
     free(g);
 }
 
+aio_stats h_stats(void)
+{
+    aio_stats st;
+    aio_stats_get(&st);
+    return st;
+}
+
 void h_finish(aio_port *p)
 {
     aio_port_destroy(p);

@@ -86,6 +86,9 @@ void h_clients_reset(h_clients *c); /* RST on every connection (SO_LINGER 0), as
  * the Unix limit: the wineserver holds both ends of every loopback connection. */
 int h_raise_fd_limit(void);
 
+/* The counters now (aio_stats_get by value). */
+aio_stats h_stats(void);
+
 /* Every test ends here: destroys the port (draining it) and asserts that every live
  * counter is zero and that every submit produced exactly one completion. */
 void h_finish(aio_port *p);

@@ -6,13 +6,6 @@
 #include <errno.h>
 #include <string.h>
 
-static aio_stats stats(void)
-{
-    aio_stats st;
-    aio_stats_get(&st);
-    return st;
-}
-
 ZT_TEST(path4_accept_submit_fails, accept_socket_released_listener_goes_on, 30)
 {
     aio_port *p = h_port();
@@ -26,8 +19,8 @@ ZT_TEST(path4_accept_submit_fails, accept_socket_released_listener_goes_on, 30)
     h_poll_until(p, &lr.n, 1, 5000);
     zt_assert(lr.c[0].status == -EMFILE && lr.c[0].accepted == NULL, "status %s",
               aio_strerror(lr.c[0].status));
-    zt_assert(stats().accept_sockets == 0, "the pre-created accept socket was not released");
-    zt_assert(stats().sockets == 1, "only the listener is alive");
+    zt_assert(h_stats().accept_sockets == 0, "the pre-created accept socket was not released");
+    zt_assert(h_stats().sockets == 1, "only the listener is alive");
 
     /* the listener keeps accepting */
     zt_assert(aio_accept(l) == 0, "accept again");
@@ -52,7 +45,7 @@ ZT_TEST(path4_accept_submit_fails, creating_the_accept_socket_fails, 30)
     zt_assert(aio_accept(l) == 0, "accept");
     h_poll_until(p, &lr.n, 1, 5000);
     zt_assert(lr.c[0].status == -ENFILE, "status %s", aio_strerror(lr.c[0].status));
-    zt_assert(stats().accept_sockets == 0 && stats().ops_in_flight == 0, "released");
+    zt_assert(h_stats().accept_sockets == 0 && h_stats().ops_in_flight == 0, "released");
     zt_assert(aio_accept(l) == 0, "accept again");
     cli_fd c = h_cli_connect(&addr, len);
     h_poll_until(p, &lr.n, 2, 5000);
@@ -83,7 +76,7 @@ ZT_TEST(path5_accept_completes_with_error, accept_socket_released, 30)
     h_poll_until(p, &lr.n, 1, 5000);
     zt_assert(lr.c[0].status == -ECONNABORTED && !lr.c[0].accepted, "status %s",
               aio_strerror(lr.c[0].status));
-    zt_assert(stats().accept_sockets == 0 && stats().sockets == 1, "accept socket released");
+    zt_assert(h_stats().accept_sockets == 0 && h_stats().sockets == 1, "accept socket released");
     int fds1 = h_open_fds();
     zt_assert(fds0 == fds1, "descriptors leaked: %d -> %d", fds0, fds1);
 
@@ -109,17 +102,17 @@ ZT_TEST(path6_listener_closed_with_accept_pending, freed_after_aborted_completio
     aio_socket *l = h_listener(p, h_record, &lr, &addr, &len, 16);
     zt_assert(aio_accept(l) == 0, "accept");
     aio_port_poll(p, 0); /* let the backend take the op */
-    aio_stats st = stats();
+    aio_stats st = h_stats();
     zt_assert(st.accept_sockets == 1 && st.ops_in_flight == 1, "accept pending");
 
     aio_close(l);
-    st = stats();
+    st = h_stats();
     zt_assert(st.accept_sockets == 1 && st.sockets == 2,
               "freed before the aborted completion (accept sockets %lld sockets %lld)",
               (long long)st.accept_sockets, (long long)st.sockets);
     zt_assert(st.cancels >= 1, "the pending accept was cancelled");
     h_poll_until_freed(p, 5000);
-    st = stats();
+    st = h_stats();
     zt_assert(st.accept_sockets == 0 && st.ops_in_flight == 0, "released after the completion");
     zt_assert(lr.n == 0, "the aborted accept reached the handler of a closed listener");
     h_finish(p);
@@ -139,7 +132,7 @@ ZT_TEST(path7_accept_succeeds, ownership_passes_once, 30)
     zt_assert(lr.n == 1 && lr.naccepted == 1 && lr.c[0].status == 0, "one accept completion");
     aio_socket *s = lr.accepted[0];
     zt_assert(aio_socket_key(s) == &lr, "an accepted socket starts with the listener's key");
-    aio_stats st = stats();
+    aio_stats st = h_stats();
     zt_assert(st.accept_sockets == 0 && st.sockets == 2, "owned by the user now");
 
     aio_socket_set_handler(s, h_record, &sr);

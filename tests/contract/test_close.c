@@ -7,13 +7,6 @@
 #include <string.h>
 
 
-static aio_stats stats(void)
-{
-    aio_stats st;
-    aio_stats_get(&st);
-    return st;
-}
-
 /* A memory block wrapped as an aio_buf that says when aio frees it. */
 typedef struct watched {
     char mem[256];
@@ -53,18 +46,18 @@ ZT_TEST(path3_connect_pending_at_close, cancelled_then_freed, 30)
     zt_assert(aio_socket_new(p, AF_INET, h_record, &cr, &s) == 0, "socket");
     zt_assert(aio_connect(s, (struct sockaddr *)&addr, len) == 0, "connect");
     zt_assert(aio_port_poll(p, 0) == 0 && cr.n == 0, "the connect is pending");
-    aio_stats before = stats();
+    aio_stats before = h_stats();
     zt_assert(before.ops_in_flight == 1, "one op in flight, have %lld",
               (long long)before.ops_in_flight);
 
     aio_close(s);
-    aio_stats st = stats();
+    aio_stats st = h_stats();
     zt_assert(st.sockets == before.sockets && st.ops_in_flight == 1,
               "the record (and the address it holds) must outlive aio_close until the "
               "aborted completion");
     zt_assert(st.cancels == before.cancels + 1, "the pending connect was cancelled");
     h_poll_until_freed_except(p, 1, 5000); /* the listener stays */
-    st = stats();
+    st = h_stats();
     zt_assert(st.ops_in_flight == 0 && st.swallowed == before.swallowed + 1,
               "the aborted completion was processed and swallowed");
     zt_assert(cr.n == 0, "the aborted connect reached the handler of a closed socket");
@@ -92,7 +85,7 @@ ZT_TEST(path3_connect_pending_at_close, completion_races_close, 30)
     /* held: nothing may be freed however often the port is polled */
     for (int i = 0; i < 3; i++)
         aio_port_poll(p, 10);
-    zt_assert(stats().sockets == 2 && stats().ops_in_flight == 1, "freed before its completion");
+    zt_assert(h_stats().sockets == 2 && h_stats().ops_in_flight == 1, "freed before its completion");
     zt_assert(aio_fault_release(p) == 1, "one completion was held");
     h_poll_until_freed_except(p, 1, 5000);
     zt_assert(cr.n == 0, "the completion of a closed socket reached its handler");
@@ -113,7 +106,7 @@ ZT_TEST(path8_recv_pending_at_close, buffer_lives_until_completion, 30)
     zt_assert(aio_recv(s, b, 0, sizeof w.mem) == 0, "recv");
     aio_buf_unref(b);
     zt_assert(aio_port_poll(p, 0) == 0 && sr.n == 0, "the recv is pending");
-    zt_assert(w.freed == 0 && stats().bufs == 1, "the op holds the buffer");
+    zt_assert(w.freed == 0 && h_stats().bufs == 1, "the op holds the buffer");
 
     aio_close(s);
     zt_assert(w.freed == 0, "the buffer was freed while the cancelled recv could still write it");
@@ -139,7 +132,7 @@ ZT_TEST(path8_recv_pending_at_close, success_racing_close, 30)
     aio_buf_unref(b);
     h_cli_send(cli, "late", 4);
     /* the recv completes into the held list; poll until the backend has seen it */
-    for (int i = 0; i < 100 && stats().ops_in_flight == 1; i++) {
+    for (int i = 0; i < 100 && h_stats().ops_in_flight == 1; i++) {
         aio_port_poll(p, 20);
         if (w.mem[0] == 'l')
             break;
@@ -182,7 +175,7 @@ ZT_TEST(path9_completion_after_close, never_reaches_user, 30)
     aio_port_poll(p, 0);
     aio_fault_release(p);
     h_poll_until_freed(p, 5000);
-    aio_stats st = stats();
+    aio_stats st = h_stats();
     zt_assert(st.swallowed >= 2, "both completions swallowed (%lld)", (long long)st.swallowed);
     h_cli_close(cli);
     h_finish(p);
@@ -201,8 +194,8 @@ ZT_TEST(path13_close_once, double_close, 30)
     aio_buf_unref(b);
     aio_close(s);
     aio_close(s);
-    zt_assert(stats().cancels == 1, "one cancel for two closes, have %lld",
-              (long long)stats().cancels);
+    zt_assert(h_stats().cancels == 1, "one cancel for two closes, have %lld",
+              (long long)h_stats().cancels);
     aio_close(s); /* still not freed: closing again is still a no-op */
     h_poll_until_freed(p, 5000);
     h_cli_close(cli);
@@ -260,18 +253,18 @@ ZT_TEST(path13_close_once, close_from_another_thread_races_completion, 120)
         zt_assert(aio_buf_new(8, &b) == 0, "buf");
         zt_assert(aio_recv(s, b, 0, 8) == 0, "recv");
         aio_buf_unref(b);
-        int64_t sw0 = stats().swallowed;
+        int64_t sw0 = h_stats().swallowed;
         racer rc = {s};
         h_cli_send(cli, "r", 1);
         h_thread *t = h_thread_start(racer_close, &rc);
-        while (stats().sockets > 1 && sr.n == 0)
+        while (h_stats().sockets > 1 && sr.n == 0)
             aio_port_poll(p, 10);
         h_thread_join(t);
         h_poll_until_freed_except(p, 1, 5000);
         zt_assert(sr.n <= 1, "reported %d times", sr.n);
         delivered += sr.n;
-        swallowed += (int)(stats().swallowed - sw0);
-        zt_assert(sr.n + (stats().swallowed - sw0) == 1,
+        swallowed += (int)(h_stats().swallowed - sw0);
+        zt_assert(sr.n + (h_stats().swallowed - sw0) == 1,
                   "the completion is either reported or swallowed, exactly once");
         h_cli_close(cli);
     }

@@ -5,13 +5,6 @@
 #include <errno.h>
 #include <string.h>
 
-static aio_stats stats(void)
-{
-    aio_stats st;
-    aio_stats_get(&st);
-    return st;
-}
-
 /* Path 10: AsyncIO posted its own completion packet when WSARecv succeeded at once,
  * while the kernel queued one too: two completions for one op. Here an op that
  * finishes inside the submit call completes once. */
@@ -27,7 +20,7 @@ static void sync_success_once(aio_op op)
         h_cli_send(cli, "ready", 5);
         h_wait_readable(s, 5000); /* the data is there: the recv can finish at once */
     }
-    aio_stats before = stats();
+    aio_stats before = h_stats();
     aio_fault_arm(p, AIO_FAULT_SYNC_SUCCESS, op, 0);
     int rc = op == AIO_OP_RECV ? aio_recv(s, b, 0, 32) : aio_send(s, b, 0, 32);
     zt_assert(rc == 0, "submit: %s", aio_strerror(rc));
@@ -38,7 +31,7 @@ static void sync_success_once(aio_op op)
     for (int i = 0; i < 5; i++)
         aio_port_poll(p, 10);
     zt_assert(sr.n == 1, "one op, %d completions", sr.n);
-    aio_stats st = stats();
+    aio_stats st = h_stats();
     zt_assert(st.completions - before.completions == 1 && st.submits - before.submits == 1,
               "one submit, one completion (%lld, %lld)", (long long)(st.submits - before.submits),
               (long long)(st.completions - before.completions));
@@ -96,7 +89,7 @@ ZT_TEST(path11_peer_closed, recv_after_reset, 30)
         zt_assert(st == -ECONNRESET || (st == 0 && sr.c[i].bytes == 0),
                   "recv %d after RST: %s, %zu bytes", i, aio_strerror(st), sr.c[i].bytes);
     }
-    zt_assert(aio_buf_refs(b) == 1 && stats().ops_in_flight == 0, "released");
+    zt_assert(aio_buf_refs(b) == 1 && h_stats().ops_in_flight == 0, "released");
     aio_buf_unref(b);
     aio_close(s);
     h_finish(p);
@@ -195,7 +188,7 @@ ZT_TEST(path12_buffer_lifetime, user_drops_buffers_during_send, 30)
     for (int i = 0; i < 3; i++)
         aio_port_poll(p, 10);
     zt_assert(wa.freed == 0 && wb.freed == 0, "freed while the send is in flight");
-    zt_assert(stats().bufs == 2, "both pinned");
+    zt_assert(h_stats().bufs == 2, "both pinned");
     aio_fault_release(p);
     h_poll_until(p, &sr.n, 1, 5000);
     zt_assert(sr.c[0].status == 0 && sr.c[0].bytes == 150, "sent %zu: %s", sr.c[0].bytes,

@@ -5,13 +5,6 @@
 #include <errno.h>
 #include <string.h>
 
-static aio_stats stats(void)
-{
-    aio_stats st;
-    aio_stats_get(&st);
-    return st;
-}
-
 static void must_not_run(const aio_completion *c)
 {
     zt_fail("a handler ran while the port was being destroyed (op %d)", (int)c->op);
@@ -52,7 +45,7 @@ ZT_TEST(path14_destroy_with_ops_pending, drains_everything, 30)
     /* a posted signal never dispatched */
     zt_assert(aio_port_post(p, must_not_run, NULL) == 0, "post");
 
-    aio_stats st = stats();
+    aio_stats st = h_stats();
     zt_assert(st.ops_in_flight == 5 && st.accept_sockets == 1 && st.bufs == 2,
               "in flight before destroy: ops %lld accept sockets %lld bufs %lld",
               (long long)st.ops_in_flight, (long long)st.accept_sockets, (long long)st.bufs);
@@ -118,7 +111,7 @@ ZT_TEST(port_signal, close_wakes_blocked_poll, 30)
     aio_buf_unref(b);
     closer c = {s};
     h_thread *t = h_thread_start(close_from_thread, &c);
-    while (stats().sockets > 0)
+    while (h_stats().sockets > 0)
         zt_assert(aio_port_poll(p, -1) >= 0, "poll");
     h_thread_join(t);
     zt_assert(sr.n == 0, "the cancelled recv was not reported");

@@ -11,13 +11,6 @@
 #define PROBE_THREADS 8
 #define PROBE_BATCH 500
 
-static aio_stats stats(void)
-{
-    aio_stats st;
-    aio_stats_get(&st);
-    return st;
-}
-
 /* A server that accepts, reads, and closes whatever ends: a probe's connection. */
 typedef struct server {
     aio_socket *l;
@@ -97,7 +90,7 @@ static void server_open(server *sv, aio_port *p, struct sockaddr_storage *addr, 
 
 static void assert_flat(const char *what, int fds0, int64_t sockets_expected)
 {
-    aio_stats st = stats();
+    aio_stats st = h_stats();
     int fds = h_open_fds();
     zt_assert(fds == fds0, "%s: open descriptors %d -> %d", what, fds0, fds);
     zt_assert(st.sockets == sockets_expected && st.accept_sockets == 0 && st.bufs == 0,
@@ -140,7 +133,7 @@ ZT_TEST(path1_probe_loop, rst_before_first_recv_10000, 300)
     h.sv.p = p;
     h.sv.l = h_listener(p, hold_accept, &h, &addr, &len, 4096);
     int fds0 = h_open_fds();
-    aio_stats st0 = stats();
+    aio_stats st0 = h_stats();
     for (int done = 0; done < PROBES; done += PROBE_BATCH) {
         h.nheld = 0;
         h.want = PROBE_BATCH;
@@ -156,7 +149,7 @@ ZT_TEST(path1_probe_loop, rst_before_first_recv_10000, 300)
         h_poll_until_freed_except(p, 1, 10000);
         assert_flat("after a batch", fds0, 1);
     }
-    aio_stats st = stats();
+    aio_stats st = h_stats();
     int64_t sync_failures = st.submit_failures - st0.submit_failures;
     zt_log("%d probes accepted and reset, %lld first ops failed inside the submit",
            h.sv.accepted, (long long)sync_failures);
@@ -189,7 +182,7 @@ ZT_TEST(path5_probe_loop, connect_rst_while_accepting_10000, 300)
         zt_assert(aio_port_poll(p, 100) >= 0, "poll");
         if (sv.accepted + sv.accept_errors - last_log >= 2500) {
             last_log = sv.accepted + sv.accept_errors;
-            zt_log("  %lld accepts, %d live sockets", (long long)last_log, (int)stats().sockets);
+            zt_log("  %lld accepts, %d live sockets", (long long)last_log, (int)h_stats().sockets);
         }
     }
     h_probes_join(probes);
@@ -285,18 +278,18 @@ ZT_TEST(path8_recv_pending_at_close, idle_10000_closed_at_once, 300)
     h_clients *cl = h_clients_start(&addr, len, n, PROBE_THREADS);
     h_poll_until(p, &sv.n, n, 240000);
     aio_port_poll(p, 0);
-    aio_stats st = stats();
+    aio_stats st = h_stats();
     zt_assert(st.sockets == n + 1 && st.ops_in_flight == n && st.bufs == n,
               "%d idle connections with a recv each: sockets %lld ops %lld bufs %lld", n,
               (long long)st.sockets, (long long)st.ops_in_flight, (long long)st.bufs);
 
     for (int i = 0; i < n; i++)
         aio_close(sv.conns[i]);
-    st = stats();
+    st = h_stats();
     zt_assert(st.bufs == n, "buffers freed before their recv's completion (%lld left)",
               (long long)st.bufs);
     h_poll_until_freed_except(p, 1, 60000);
-    st = stats();
+    st = h_stats();
     zt_assert(st.ops_in_flight == 0 && st.bufs == 0 && st.buf_bytes == 0,
               "drained: ops %lld bufs %lld", (long long)st.ops_in_flight, (long long)st.bufs);
     zt_assert(sv.reported == 0, "%d cancelled recvs reached the handler", sv.reported);

@@ -30,6 +30,14 @@ static int fail(const char *what)
     return 1;
 }
 
+static int size_ok(zmq_msg_t *m, size_t size)
+{
+    if (zmq_msg_size(m) == size)
+        return 1;
+    fprintf(stderr, "message of incorrect size received\n");
+    return 0;
+}
+
 /* With a wildcard port ("tcp://127.0.0.1:*") the chosen endpoint goes to stderr as
  * "endpoint: ...", so a script can start the remote side without picking a port. */
 static int bind_and_tell(void *s, const char *ep)
@@ -56,18 +64,14 @@ static int local_thr(const char *ep, size_t size, int count)
     zmq_msg_init(&m);
     if (zmq_msg_recv(&m, s, 0) < 0)
         return fail("zmq_msg_recv");
-    if (zmq_msg_size(&m) != size) {
-        fprintf(stderr, "message of incorrect size received\n");
+    if (!size_ok(&m, size))
         return 1;
-    }
     uint64_t t0 = now_us();
     for (int i = 1; i < count; i++) {
         if (zmq_msg_recv(&m, s, 0) < 0)
             return fail("zmq_msg_recv");
-        if (zmq_msg_size(&m) != size) {
-            fprintf(stderr, "message of incorrect size received\n");
+        if (!size_ok(&m, size))
             return 1;
-        }
     }
     uint64_t elapsed = now_us() - t0;
     if (elapsed == 0)
@@ -115,10 +119,8 @@ static int local_lat(const char *ep, size_t size, int count)
     for (int i = 0; i < count; i++) {
         if (zmq_msg_recv(&m, s, 0) < 0)
             return fail("zmq_msg_recv");
-        if (zmq_msg_size(&m) != size) {
-            fprintf(stderr, "message of incorrect size received\n");
+        if (!size_ok(&m, size))
             return 1;
-        }
         if (zmq_msg_send(&m, s, 0) < 0)
             return fail("zmq_msg_send");
     }
@@ -144,10 +146,8 @@ static int remote_lat(const char *ep, size_t size, int count)
             return fail("zmq_msg_send");
         if (zmq_msg_recv(&m, s, 0) < 0)
             return fail("zmq_msg_recv");
-        if (zmq_msg_size(&m) != size) {
-            fprintf(stderr, "message of incorrect size received\n");
+        if (!size_ok(&m, size))
             return 1;
-        }
     }
     uint64_t elapsed = now_us() - t0;
     zmq_msg_close(&m);
