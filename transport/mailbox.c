@@ -162,6 +162,13 @@ int zsignaler_new(zsignaler **out)
     zsignaler *s = calloc(1, sizeof *s);
     if (!s)
         return -ENOMEM;
+    /* a socket may be made before any I/O thread's port started Winsock; the count is
+     * per call, undone in zsignaler_free */
+    WSADATA wsa;
+    if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
+        free(s);
+        return -ENETDOWN;
+    }
     SOCKET l = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     struct sockaddr_in a = {0};
     a.sin_family = AF_INET;
@@ -190,6 +197,7 @@ fail:
         closesocket(l);
     if (s->w != INVALID_SOCKET)
         closesocket(s->w);
+    WSACleanup();
     free(s);
     return -EMFILE;
 }
@@ -198,6 +206,7 @@ void zsignaler_free(zsignaler *s)
 {
     closesocket(s->w);
     closesocket(s->r);
+    WSACleanup();
     free(s);
 }
 
