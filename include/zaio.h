@@ -228,6 +228,12 @@ typedef struct zaio_stats_t {
     int64_t handshakes;  /* of which still in the handshake */
     int64_t zsockets;    /* zaio sockets open */
 } zaio_stats_t;
+/* The asyncio backend the context's I/O threads run on: "uring", "epoll" or "iocp"
+ * (ZAIO_BACKEND in the environment picks one; otherwise the best available). NULL
+ * until the first bind or connect over TCP has started the I/O threads. */
+const char *zaio_backend(void *ctx);
+/* ctx NULL: the asyncio counters alone (the context's fields are zero), so a program
+ * can check that nothing is left once zaio_ctx_term has returned. */
 int zaio_stats(void *ctx, zaio_stats_t *out);
 
 #ifdef __cplusplus

@@ -187,10 +187,23 @@ int zaio_ctx_get(void *ctx, int option)
     }
 }
 
-int zaio_stats(void *ctx, zaio_stats_t *out)
+const char *zaio_backend(void *ctx)
 {
     zctx *c = ctx_check(ctx);
-    if (!c || !out)
+    if (!c) {
+        zaio__set_errno(-EFAULT);
+        return NULL;
+    }
+    zmutex_lock(&c->lock);
+    const char *name = c->nio > 0 ? aio_backend_name(aio_port_backend(zio_port(c->io[0]))) : NULL;
+    zmutex_unlock(&c->lock);
+    return name;
+}
+
+int zaio_stats(void *ctx, zaio_stats_t *out)
+{
+    zctx *c = ctx ? ctx_check(ctx) : NULL;
+    if ((ctx && !c) || !out)
         return zaio__set_errno(-EFAULT);
     aio_stats st;
     aio_stats_get(&st);
@@ -204,6 +217,8 @@ int zaio_stats(void *ctx, zaio_stats_t *out)
     out->completions = st.completions;
     out->cancels = st.cancels;
     out->submit_failures = st.submit_failures;
+    if (!c)
+        return 0; /* the process's asyncio counters alone, e.g. after every context ended */
     out->connections = atomic_load(&c->connections);
     out->handshakes = atomic_load(&c->handshakes);
     zmutex_lock(&c->lock);

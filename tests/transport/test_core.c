@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef _WIN32
@@ -63,6 +64,38 @@ ZT_TEST(core, options_round_trip, 10)
     zt_assert(zaio_close(s) == 0, "close");
     zt_assert(zaio_close(NULL) == -1 && zaio_errno() == ENOTSOCK, "not a socket");
     term_and_check(ctx);
+}
+
+/* zaio_backend names the backend actually running; zaio_stats(NULL) reads the process's
+ * asyncio counters, the one check left once the context has ended. */
+ZT_TEST(core, backend_and_process_stats, 10)
+{
+    void *ctx = zaio_ctx_new();
+    zt_assert(zaio_backend(ctx) == NULL, "no I/O thread before the first endpoint");
+    void *s = zaio_socket(ctx, ZAIO_PULL);
+    zt_assert(s != NULL, "socket");
+    zt_assert(zaio_bind(s, "tcp://127.0.0.1:*") == 0, "bind: %s", zaio_strerror(zaio_errno()));
+    const char *name = zaio_backend(ctx);
+    const char *want = getenv("ZAIO_BACKEND");
+    zt_assert(name != NULL, "backend");
+    if (want && *want)
+        zt_assert(strcmp(name, want) == 0, "backend %s, ZAIO_BACKEND %s", name, want);
+    else
+        zt_assert(!strcmp(name, "uring") || !strcmp(name, "epoll") || !strcmp(name, "iocp"),
+                  "backend %s", name);
+    zt_assert(zaio_backend(NULL) == NULL && zaio_errno() == EFAULT, "no context");
+    zaio_stats_t st;
+    zt_assert(zaio_stats(NULL, &st) == 0, "process stats");
+    zt_assert(st.sockets >= 1 && st.accept_sockets >= 0, "the listener: %lld sockets",
+              (long long)st.sockets);
+    zt_assert(st.connections == 0 && st.zsockets == 0, "no context's own figures");
+    zt_assert(zaio_stats(NULL, NULL) == -1 && zaio_errno() == EFAULT, "no output");
+    zt_assert(zaio_close(s) == 0, "close");
+    term_and_check(ctx);
+    zt_assert(zaio_stats(NULL, &st) == 0 && st.sockets == 0 && st.ops_in_flight == 0 &&
+                  st.bufs == 0,
+              "after term: sockets %lld ops %lld bufs %lld", (long long)st.sockets,
+              (long long)st.ops_in_flight, (long long)st.bufs);
 }
 
 ZT_TEST(core, inproc_pair_both_ways_and_endpoints, 10)
