@@ -1,0 +1,94 @@
+/* soak.h - zaio-soak's parts: the run (run.c) and what it reports (report.c).
+ *
+ * A run: a zaio server socket bound on loopback; a libzmq peer process (zaio-soak-peer)
+ * that trades numbered messages with it (traffic.h); zprobe_run in a thread of its own
+ * hitting the same port; a sample every interval of RSS, zaio_stats and the counters;
+ * then the probes stop, the traffic drains and is reconciled, the live records must
+ * settle back to where they were before the first probe, and after the socket and the
+ * context close every asyncio counter must read zero. */
+#ifndef ZAIO_TOOLS_SOAK_H
+#define ZAIO_TOOLS_SOAK_H
+
+#include "probe.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct soak_config {
+    const char *backend;     /* ZAIO_BACKEND: uring, epoll, iocp; NULL: the best available */
+    int server_type;         /* ZAIO_ROUTER, ... (traffic.h pairs each with a peer) */
+    const char *bind;        /* the server's endpoint, default tcp://127.0.0.1:* */
+    zprobe_config probe;     /* target is filled in with the bound endpoint */
+    size_t msg_size;
+    double msg_rate;         /* messages per second the sender aims at; 0: window only */
+    uint64_t window;
+    int handshake_ivl_ms;    /* the server drops a peer that has not greeted by then */
+    int heartbeat_ms;        /* the peer's ZMQ_HEARTBEAT_IVL; 0: off */
+    int backlog;
+    uint64_t interval_ms;    /* a CSV row every interval */
+    uint64_t progress_ms;    /* a progress line (or a redraw on a terminal) every period */
+    uint64_t settle_ms;      /* how long live records may take to return after the probes */
+    double rss_bound_mib;    /* PASS needs RSS growth under this */
+    const char *csv, *png;
+    const char *peer_path;   /* the zaio-soak-peer executable */
+    int quiet;               /* no progress lines, the verdict only */
+} soak_config;
+
+void soak_config_init(soak_config *cfg);
+
+/* One sample: a CSV row and a point of the plot. */
+typedef struct soak_sample {
+    uint64_t t_ms;
+    const char *phase;       /* idle, probing, draining, settling, closed */
+    uint64_t probes_started, probes_done, probes_in_flight;
+    uint64_t msgs;           /* messages the server handled (echoed, received or sent) */
+    uint64_t rss_kib;
+    int64_t live;            /* aio sockets + ops in flight + pinned buffers */
+    int64_t sockets, accept_sockets, ops_in_flight, bufs, buf_bytes;
+    int64_t connections, handshakes, submit_failures;
+} soak_sample;
+
+/* The figures the verdict rests on. */
+typedef struct soak_result {
+    const char *backend, *type;
+    uint64_t elapsed_ms, probe_ms;
+    zprobe_stats probes;
+    int probe_rc;
+    /* traffic, reconciled after the drain */
+    int peer_done;           /* the peer reported its final counts */
+    uint64_t msgs, sent, received, missing, reordered, corrupt, errors, skipped;
+    char traffic_error[160];
+    /* live records */
+    int64_t live_base;       /* idle, before the first probe */
+    int64_t live_peak;
+    int64_t live_after;      /* settled, after the probes and the drain */
+    int settled;
+    int term_done;           /* zaio_ctx_term returned within its deadline */
+    int64_t live_closed;     /* after the socket and the context closed (must be 0) */
+    int64_t sockets_closed, ops_closed, bufs_closed;
+    /* memory */
+    uint64_t rss_base_kib, rss_ref_kib, rss_end_kib, rss_peak_kib;
+    uint64_t rss_ref_probes; /* the probe count at the reference sample */
+    double rss_slope_kib_per_10k; /* least squares over the probing samples past the reference */
+    double rss_bound_mib;
+    int pass;
+    char why[512];
+} soak_result;
+
+/* run.c: the whole soak. Returns 0 on PASS, 1 on FAIL, 2 when it could not run. */
+int soak_run(const soak_config *cfg);
+/* Asks a running soak to end early (SIGINT): the probes stop, the rest runs as usual. */
+void soak_interrupt(void);
+
+/* report.c */
+typedef struct soak_report soak_report;
+soak_report *soak_report_open(const soak_config *cfg, const char *backend, const char *type);
+void soak_report_sample(soak_report *r, const soak_sample *s, const soak_result *res);
+void soak_report_progress(soak_report *r, const soak_sample *s, int final);
+/* Judges res from the samples and prints the verdict; writes the plot. */
+void soak_report_finish(soak_report *r, soak_result *res);
+void soak_report_close(soak_report *r);
+
+uint64_t soak_rss_kib(void);
+
+#endif
