@@ -30,9 +30,22 @@ test-sanitize: deps
 test-windows: deps
 	tools/test-windows.sh $(abspath $(BUILD)-win)
 
+# The main job: a zaio server under libzmq traffic and every probe mode, with progress,
+# a CSV, a PNG plot and a verdict (tools/soak/). About a minute; DURATION=2h for a long
+# soak, or PROBES=536534 for a probe count; BACKEND=uring|epoll; SOAK_ARGS for any other
+# zaio-soak option (zaio-soak --help).
+DURATION  ?= 50s
+PROBES    ?=
+BACKEND   ?=
+SOAK_ARGS ?=
+SOAK_OUT  ?= $(BUILD)/soak/soak
 soak:
-	@echo "make soak: the soak (zaio-soak with zaio-probe) is not built yet; see issue 5." >&2
-	@exit 1
+	@tools/install-deps.sh linux
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target zaio-soak
+	@mkdir -p $(dir $(SOAK_OUT))
+	$(BUILD)/tools/soak/zaio-soak $(if $(PROBES),--probes $(PROBES),--duration $(DURATION)) \
+	  $(if $(BACKEND),--backend $(BACKEND)) -o $(SOAK_OUT) $(SOAK_ARGS)
 
 # The codec's libFuzzer target (clang, its own build dir) for FUZZ_SECONDS; crashes
 # land in $(BUILD)/fuzz-build/artifacts/. `make test` runs it for ZAIO_FUZZ_SECONDS.
