@@ -255,8 +255,8 @@ void soak_report_finish(soak_report *r, soak_result *res)
     soak_judge(res);
     const zprobe_counts *p = &res->probes.total;
     double ps = res->probe_ms ? (double)p->done * 1e3 / (double)res->probe_ms : 0;
-    printf("\n== zaio-soak: %s server, backend %s, %.1f s ==\n", res->type, res->backend,
-           (double)res->elapsed_ms / 1e3);
+    printf("\n== zaio-soak: %s server, backend %s, %.1f s%s ==\n", res->type, res->backend,
+           (double)res->elapsed_ms / 1e3, res->interrupted ? ", probes interrupted" : "");
     printf("probes:   %" PRIu64 " done in %.1f s (%.0f/s): %" PRIu64 " connected, %" PRIu64
            " refused, %" PRIu64 " timed out; server reset %" PRIu64 ", closed %" PRIu64
            "; peak %" PRIu64 " in flight\n",

@@ -397,6 +397,7 @@ static void soak_probe_phase(soak_state *st)
         if (!stopped && atomic_load(&soak_stop_requested)) {
             zprobe_stop(&p->rep);
             stopped = 1;
+            st->res.interrupted = 1;
         }
         if (soak_step(st, 100) < 0 || st->peer.eof) {
             if (!st->res.traffic_error[0])

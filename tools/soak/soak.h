@@ -54,6 +54,7 @@ typedef struct soak_result {
     uint64_t elapsed_ms, probe_ms;
     zprobe_stats probes;
     int probe_rc;
+    int interrupted;         /* SIGINT/SIGTERM ended the probes early */
     /* traffic, reconciled after the drain */
     int peer_done;           /* the peer reported its final counts */
     uint64_t msgs, sent, received, missing, reordered, corrupt, errors, skipped;
