@@ -15,7 +15,8 @@ build: deps
 	cmake --build $(BUILD) -j$(JOBS)
 
 # Everything: the Linux suites (both backends, interop, negative control), the same
-# suites under ASan+UBSan, and the Windows (IOCP) build's contract suite under wine.
+# suites under ASan+UBSan, and the Windows (IOCP) build under wine: its contract suite,
+# and its transport against native libzmq peers and zaio-probe.
 # Fails if any test fails.
 test: test-linux test-sanitize test-windows
 
@@ -27,8 +28,9 @@ test-sanitize: deps
 	cmake --build $(BUILD)-asan -j$(JOBS)
 	ctest --test-dir $(BUILD)-asan --output-on-failure -j$(JOBS) -LE no-sanitize
 
+# the interop tests under wine run native programs from the Linux build
 test-windows: deps
-	tools/test-windows.sh $(abspath $(BUILD)-win)
+	tools/test-windows.sh $(abspath $(BUILD)-win) $(abspath $(BUILD))
 
 # The main job: a zaio server under libzmq traffic and every probe mode, with progress,
 # a CSV, a PNG plot and a verdict (tools/soak/). About a minute; DURATION=2h for a long

@@ -2,11 +2,16 @@
 # The Windows part of `make test`, from a clean clone: installs mingw-w64 and wine when
 # missing, cross-builds zaio for Windows (IOCP backend) in build-win, and runs ctest
 # there, each .exe under wine: the asyncio contract suite (contract_iocp) and its
-# negative control against AsyncIO 0.1.26's behaviour. Exits non-zero on any failure.
-# Usage: tools/test-windows.sh [build dir]   (default: build-win)
+# negative control against AsyncIO 0.1.26's behaviour, then the Windows build against
+# native Linux programs over 127.0.0.1 (interop/windows: libzmq peers, zaio-probe).
+# Those native programs come from a Linux build of the tree: `make test` passes its own
+# (build/, built just before); without one, a Linux build is made in <build dir>/native.
+# Exits non-zero on any failure.
+# Usage: tools/test-windows.sh [build dir] [Linux build dir]   (absolute; default: build-win)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bld=${1:-$root/build-win}
+native=${2:-$bld/native}
 jobs=${JOBS:-2}
 start=$(date +%s)
 
@@ -25,18 +30,30 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   wineserver -w
 fi
 
+# the native side of the interop tests: only the programs they run (configured first,
+# keeping a Linux build's own options, so that targets new to it are known)
+if [ -f "$native/CMakeCache.txt" ]; then
+  cmake -S "$root" -B "$native" >/dev/null
+else
+  cmake -S "$root" -B "$native" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+cmake --build "$native" -j"$jobs" --target zaio-probe peer_libzmq soak_dealer_libzmq
+
 cmake -S "$root" -B "$bld" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchain-mingw-w64-x86_64.cmake" \
-      -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-# only what the Windows tests run: the rest of the tree is not ported yet
-cmake --build "$bld" -j"$jobs" --target aio_contract
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZAIO_NATIVE_BUILD="$native" >/dev/null
+# only what the Windows tests run: the tools and the Criterion suites are Linux's
+cmake --build "$bld" -j"$jobs" --target aio_contract peer_zaio soak_server_zaio
 rc=0
 ctest --test-dir "$bld" --output-on-failure || rc=$?
 # what the suite itself counted under wine (ctest shows it only on failure)
 log="$bld/Testing/Temporary/LastTest.log"
 if [ -f "$log" ]; then
-  awk '/Testing: / { t = $NF } t == "contract_iocp" && /^[0-9]+ passed, [0-9]+ failed$/ {
-         print "test-windows: contract_iocp under wine: " $0 }' "$log"
+  awk '/Testing: / { t = $NF }
+       (t == "contract_iocp" || t == "interop_wine_matrix") && /^[0-9]+ passed, [0-9]+ failed$/ {
+         print "test-windows: " t " under wine: " $0 }' "$log"
   grep -h "^legacy control: " "$log" | sed 's/^/test-windows: /' || true
+  grep -h -e "^soak_server: after close: " -e "^run_soak: [0-9]* probes in" "$log" |
+    sed 's/^/test-windows: /' || true
 fi
 wineserver -k 2>/dev/null || true # the prefix's server would linger a few seconds
 echo "test-windows: $(( $(date +%s) - start )) s, ctest exit $rc"

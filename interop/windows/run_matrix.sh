@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The interop matrix: zaio (peer.c built against zaio; for Windows, run under wine) and
+# libzmq (the same source built against it, native) as the two ends of PUSH/PULL,
+# REQ/REP, DEALER/ROUTER and PUB/SUB over 127.0.0.1: zaio plays each socket type of
+# each pair, binding (tcp://127.0.0.1:*, the port it got passed on) and connecting.
+# Prints a line a scenario, then "N passed, N failed"; exits non-zero on any failure.
+# Usage: run_matrix.sh <zaio peer> <libzmq peer> <count> [emulator...]
+#   (the emulator, e.g. cmake/wine-run.sh and its prefix, starts the zaio peer)
+set -euo pipefail
+zaio_peer=$1 libzmq_peer=$2 count=$3
+shift 3
+emulator=("$@")
+[ -x "$libzmq_peer" ] || { echo "run_matrix: $libzmq_peer is missing (build the native peers first)"; exit 1; }
+
+dir=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+# run <zaio|libzmq> <role> <endpoint>: one peer, each bounded (its own waits are 20 s)
+run() {
+  if [ "$1" = zaio ]; then
+    timeout 120 "${emulator[@]}" "$zaio_peer" "$2" "$3" "$count"
+  else
+    timeout 120 "$libzmq_peer" "$2" "$3" "$count"
+  fi
+}
+
+# scenario <binder's library> <its role> <connector's library> <its role>
+scenario() {
+  local bl=$1 br=$2 cl=$3 cr=$4 t0=$SECONDS ok=1 endpoint=""
+  rm -f "$dir/binder" && mkfifo "$dir/binder"
+  run "$bl" "$br" 'tcp://127.0.0.1:*' >"$dir/binder" 2>"$dir/binder.err" &
+  local bpid=$!
+  pids=("$bpid")
+  exec 3<"$dir/binder"
+  if read -r -t 60 endpoint <&3; then
+    endpoint=${endpoint%$'\r'} # a Windows program's stdout is in text mode: CRLF
+    run "$cl" "$cr" "$endpoint" >"$dir/connector" 2>&1 || ok=0
+    # a failed connector leaves the binder waiting out its own limits
+    [ $ok -eq 1 ] || kill "$bpid" 2>/dev/null || true
+  else
+    ok=0
+  fi
+  wait "$bpid" || ok=0
+  pids=()
+  local line="$bl $br binds, $cl $cr connects ($(( SECONDS - t0 )) s)"
+  if [ $ok -eq 1 ]; then
+    echo "ok      $line"
+    passed=$(( passed + 1 ))
+  else
+    echo "FAILED  $line"
+    { tr -d '\r' <&3; tr -d '\r' <"$dir/binder.err"; cat "$dir/connector"; } | sed 's/^/    /'
+    failed=$(( failed + 1 ))
+  fi
+  exec 3<&-
+}
+
+passed=0 failed=0
+for pair in push:pull req:rep dealer:router pub:sub; do
+  a=${pair%:*} b=${pair#*:}
+  for roles in "$a $b" "$b $a"; do
+    set -- $roles # zaio's role, then libzmq's
+    scenario zaio "$1" libzmq "$2"
+    scenario libzmq "$2" zaio "$1"
+  done
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
