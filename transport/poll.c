@@ -74,6 +74,15 @@ int zaio_poll(zaio_pollitem_t *items, int nitems, long timeout)
             int64_t left = deadline - zclock_ms();
             wait = left > 0 ? (int)left : 0;
         }
+#ifdef _WIN32
+        /* WSAPoll refuses an empty set (WSAEINVAL) where poll() sleeps: zmq_poll with no
+         * items is a sleep on every system */
+        if (nitems == 0) {
+            Sleep(wait < 0 ? INFINITE : (DWORD)wait);
+            result = 0;
+            break;
+        }
+#endif
         int rc = poll(pfd, (unsigned)nitems, wait);
         if (rc < 0) {
 #ifdef _WIN32
