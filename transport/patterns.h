@@ -66,11 +66,13 @@ bool zpat_take_refused(zsock *s, zpipe_end *p);
 /* A frame the user sends is data: a subscription mark it carries from a received
  * message must not turn it into a SUBSCRIBE command on the wire. */
 static inline void zpat_user_frame(zmsg *m) { m->flags &= (uint8_t)~ZMSG_SUBSCRIPTION; }
-/* Gives a frame read from p the peer's metadata, for zaio_msg_gets. */
+/* Gives a frame read from p the peer's metadata, for zaio_msg_gets. A frame from TCP
+ * has its connection's already: a connecting socket's pipe outlives its connections
+ * and holds none of theirs, so the pipe's only fills in (inproc). */
 static inline void zpat_set_meta(zmsg *m, zpipe_end *p)
 {
     zmeta *meta = zpipe_user_of(p)->meta;
-    if (m->meta != meta)
+    if (meta && m->meta != meta)
         zmsg_set_meta(m, meta);
 }
 /* The options only some types accept (ROUTER_MANDATORY, XPUB_VERBOSE, SUBSCRIBE...):

@@ -195,6 +195,29 @@ ZT_TEST(tcp, push_pull_shapes_and_sizes, 60)
     th_term(ctx);
 }
 
+/* A connecting socket keeps one pipe across its connections; what comes in on it still
+ * carries the metadata of the connection it came in on (the interop matrix found it
+ * missing). */
+ZT_TEST(tcp, metadata_on_a_connecting_socket, 20)
+{
+    void *ctx = zaio_ctx_new();
+    void *push = th_socket(ctx, ZAIO_PUSH), *pull = th_socket(ctx, ZAIO_PULL);
+    char ep[256];
+    th_bind(push, "tcp://127.0.0.1:*", ep, sizeof ep);
+    th_connect(pull, ep);
+    th_send_str(push, "hello", 0);
+    zaio_msg_t r;
+    zaio_msg_init(&r);
+    zt_assert(zaio_msg_recv(&r, pull, 0) == 5, "recv: %s", zaio_strerror(zaio_errno()));
+    const char *type = zaio_msg_gets(&r, "Socket-Type"), *addr = zaio_msg_gets(&r, "Peer-Address");
+    zt_assert(type && strcmp(type, "PUSH") == 0, "Socket-Type %s", type ? type : "(none)");
+    zt_assert(addr && strcmp(addr, "127.0.0.1") == 0, "Peer-Address %s", addr ? addr : "(none)");
+    zaio_msg_close(&r);
+    zaio_close(push);
+    zaio_close(pull);
+    th_term(ctx);
+}
+
 ZT_TEST(tcp, hundred_thousand_in_order, 120)
 {
     void *ctx = zaio_ctx_new();
