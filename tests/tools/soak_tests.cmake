@@ -21,6 +21,27 @@ foreach(backend ${ZAIO_SOAK_BACKENDS})
   set_tests_properties(soak_${backend} PROPERTIES LABELS "soak" TIMEOUT 300)
 endforeach()
 
+# Every other server type, a short soak each on the default backend: each pairing's
+# flow (echo, to the server, from it) checked end to end against libzmq.
+foreach(type REP DEALER PAIR REQ PULL SUB XSUB PUSH PUB XPUB)
+  string(TOLOWER ${type} t)
+  add_test(NAME soak_type_${t}
+    COMMAND zaio-soak --type ${type} --duration 2s --interval 500ms --progress 1s --png ""
+            --rss-bound ${ZAIO_SOAK_RSS_BOUND} -o ${CMAKE_CURRENT_BINARY_DIR}/soak_type_${t})
+  set_tests_properties(soak_type_${t} PROPERTIES LABELS "soak" TIMEOUT 300)
+endforeach()
+
+# The checker itself: loss, order, corruption and PUB's late start (tools/soak/traffic.c
+# built against zaio, as zaio-soak has it).
+pkg_check_modules(CRITERION REQUIRED IMPORTED_TARGET criterion)
+add_executable(test_soak_traffic ${PROJECT_SOURCE_DIR}/tests/tools/test_soak_traffic.c
+               ${PROJECT_SOURCE_DIR}/tools/soak/traffic.c)
+target_include_directories(test_soak_traffic BEFORE PRIVATE ${PROJECT_SOURCE_DIR}/include/compat
+                           ${PROJECT_SOURCE_DIR}/tools/soak)
+target_link_libraries(test_soak_traffic PRIVATE zaio PkgConfig::CRITERION)
+add_test(NAME tools_soak_traffic COMMAND test_soak_traffic --jobs 1)
+set_tests_properties(tools_soak_traffic PROPERTIES LABELS "tools" TIMEOUT 120)
+
 if(NOT ZAIO_AIO_LEGACY_0_1_26)
   # shares the contract control's legacy build (same configuration): one at a time
   add_test(NAME soak_legacy_0_1_26_detected

@@ -30,7 +30,11 @@ static const char soak_usage[] =
 "    were before the first probe, within --settle, with only the peer connected;\n"
 "  - zero live records once the socket and the context are closed;\n"
 "  - RSS growth from 10% of the probes to the end of probing under --rss-bound.\n"
+"  - the probes the server should drop (silent, partial, drip) dropped by the server's\n"
+"    handshake timeout, not closed by the probe at --silent-max;\n"
+"  - the whole run: an interrupted one (Ctrl-C, SIGTERM) is FAIL.\n"
 "Otherwise FAIL with the figures. Exit status: 0 PASS, 1 FAIL, 2 could not run.\n"
+"A first Ctrl-C stops the probes and runs the rest (drain, checks, plot); a second kills.\n"
 "\n"
 "Run:\n"
 "  -d, --duration D       probe for D: 90s, 5m, 2h (default 60s without --probes)\n"
@@ -53,8 +57,9 @@ static const char soak_usage[] =
 "      --handshake-ivl D  the server drops a peer that has not greeted by then (default 2s)\n"
 "      --backlog N        the listener's backlog (default 4096)\n"
 "      --msg-size N       message body bytes, 8 or more (default 64)\n"
-"      --msg-rate R       messages per second the sender aims at (default 2000; 0: as fast\n"
-"                         as the window allows)\n"
+"      --msg-rate R       messages per second the sender aims at (default 2000); 0: as fast\n"
+"                         as the socket takes them (echo flows: within --window), not for\n"
+"                         the pub/sub types, whose queues have no bound in the soak\n"
 "      --window N         echo flows: messages out and not yet back (default 100)\n"
 "      --heartbeat D      the libzmq peer's ZMQ_HEARTBEAT_IVL (default 1s; 0: off)\n"
 "      --peer PATH        the peer program (default: zaio-soak-peer beside zaio-soak)\n"
@@ -63,7 +68,8 @@ static const char soak_usage[] =
 "      --csv PATH         the CSV's path;  --png PATH  the plot's (\"\": no plot)\n"
 "  -i, --interval D       a CSV row every D (default 1s)\n"
 "      --progress D       a progress line every D (default 1s on a terminal, 10s otherwise)\n"
-"      --settle D         how long live records may take to return (default 30s)\n"
+"      --settle D         how long live records may take to return (default 30s; 200ms at\n"
+"                         least: they must hold still 100ms)\n"
 "      --rss-bound MIB    the RSS growth PASS allows, in MiB (default 16)\n"
 "  -q, --quiet            the summary and verdict only\n"
 "  -h, --help             this text\n"
@@ -179,7 +185,8 @@ int main(int argc, char **argv)
         uint64_t ms;
         switch (c) {
         case 'd':
-            if (zprobe_parse_duration_ms(optarg, &cfg.probe.duration_ms) < 0 || !cfg.probe.duration_ms)
+            if (zprobe_parse_duration_ms(optarg, &cfg.probe.duration_ms) < 0 ||
+                !cfg.probe.duration_ms)
                 return soak_bad("--duration", optarg, "a duration such as 90s, 5m, 2h");
             break;
         case 'n':
@@ -195,7 +202,8 @@ int main(int argc, char **argv)
             break;
         case 't':
             if ((cfg.server_type = soak_parse_type(optarg)) < 0)
-                return soak_bad("--type", optarg, "ROUTER REP DEALER PAIR REQ PULL SUB XSUB PUSH PUB XPUB");
+                return soak_bad("--type", optarg,
+                                "ROUTER REP DEALER PAIR REQ PULL SUB XSUB PUSH PUB XPUB");
             break;
         case OPT_BIND: cfg.bind = optarg; break;
         case 'x':
@@ -265,8 +273,8 @@ int main(int argc, char **argv)
             progress_set = 1;
             break;
         case OPT_SETTLE:
-            if (zprobe_parse_duration_ms(optarg, &cfg.settle_ms) < 0)
-                return soak_bad("--settle", optarg, "a duration");
+            if (zprobe_parse_duration_ms(optarg, &cfg.settle_ms) < 0 || cfg.settle_ms < 200)
+                return soak_bad("--settle", optarg, "a duration of 200ms or more");
             break;
         case OPT_RSS:
             if (soak_num(optarg, 0, 1e6, &cfg.rss_bound_mib) < 0)
@@ -279,6 +287,10 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         return soak_bad("argument", argv[optind], "zaio-soak takes options only");
+    int st = cfg.server_type;
+    int pubsub = st == ZAIO_PUB || st == ZAIO_XPUB || st == ZAIO_SUB || st == ZAIO_XSUB;
+    if (cfg.msg_rate == 0 && pubsub)
+        return soak_bad("--msg-rate", "0", "the pub/sub types queue without bound: give a rate");
     if (!cfg.probe.count && !cfg.probe.duration_ms)
         cfg.probe.duration_ms = 60000;
     if (!progress_set)
@@ -295,6 +307,7 @@ int main(int argc, char **argv)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = soak_on_signal;
+    sa.sa_flags = SA_RESETHAND; /* the second Ctrl-C kills, as a user expects */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     return soak_run(&cfg);

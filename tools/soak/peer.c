@@ -5,12 +5,14 @@
  *
  * It connects a socket of the type that pairs with the server's (traffic.h) and talks
  * to zaio-soak over its stdin and stdout, one line each:
- *   out "ready"                       connected (an XPUB: the subscription is in)
+ *   out "ready"                       set up and connecting (an XPUB: the subscription
+ *                                     is in); zaio-soak sees the connection itself
  *   in  "go"                          start sending (when this side sends)
  *   out "p sent=N received=N echoed=N" every half second
  *   in  "stop N"                      stop sending; N is what the server sent. Drain
  *                                     what is still due (10 s at most), then
- *   out "done sent=.. received=.. echoed=.. missing=.. reordered=.. corrupt=.. skipped=.. errors=.. errno=.."
+ *   out "done sent=.. received=.. echoed=.. missing=.. reordered=.. corrupt=..
+ *             skipped=.. errors=.. errno=.." (one line)
  * then wait for the end of input and exit. End of input without "stop" ends it the
  * same way, with N = 0. */
 #include "traffic.h"

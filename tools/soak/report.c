@@ -42,7 +42,7 @@ soak_report *soak_report_open(const soak_config *cfg, const char *backend, const
     r->backend = backend;
     r->type = type;
     r->tty = isatty(1);
-    r->csv = fopen(cfg->csv, "w");
+    r->csv = fopen(cfg->csv, "we"); /* close-on-exec: not the peer's to hold */
     if (!r->csv) {
         fprintf(stderr, "zaio-soak: cannot write %s\n", cfg->csv);
         free(r);
@@ -66,9 +66,8 @@ static void soak_csv_row(soak_report *r, const soak_sample *s)
     fflush(r->csv); /* a long soak can be watched (or plotted) while it runs */
 }
 
-void soak_report_sample(soak_report *r, const soak_sample *s, const soak_result *res)
+void soak_report_sample(soak_report *r, const soak_sample *s)
 {
-    (void)res;
     soak_csv_row(r, s);
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 256;
@@ -96,7 +95,7 @@ void soak_report_progress(soak_report *r, const soak_sample *s, int final)
     double probe_rate = 0, msg_rate = 0;
     if (r->have_last && s->t_ms > r->last_shown.t_ms) {
         double dt = (double)(s->t_ms - r->last_shown.t_ms) / 1e3;
-        probe_rate = (double)(s->probes_started - r->last_shown.probes_started) / dt;
+        probe_rate = (double)(s->probes_done - r->last_shown.probes_done) / dt;
         msg_rate = (double)(s->msgs - r->last_shown.msgs) / dt;
     }
     r->last_shown = *s;
@@ -170,10 +169,20 @@ static void soak_why(soak_result *res, const char *fmt, ...)
     va_end(ap);
 }
 
-static void soak_judge(soak_result *res)
+static void soak_judge(const soak_config *cfg, soak_result *res)
 {
     const zprobe_counts *p = &res->probes.total;
     res->why[0] = '\0';
+    if (res->interrupted)
+        soak_why(res, "interrupted after %" PRIu64 " probes: an unfinished run proves nothing",
+                 p->done);
+    else if (cfg->probe.count && p->done < cfg->probe.count)
+        soak_why(res, "%" PRIu64 " of the %" PRIu64 " probes ran", p->done, cfg->probe.count);
+    if (cfg->handshake_ivl_ms > 0 && (uint64_t)cfg->handshake_ivl_ms < cfg->probe.silent_max_ms &&
+        p->capped)
+        soak_why(res, "%" PRIu64 " probes were never dropped by the server: they gave up at "
+                      "--silent-max, past the %d ms handshake timeout",
+                 p->capped, cfg->handshake_ivl_ms);
     if (res->probe_rc != ZPROBE_OK || p->done == 0 || p->connected == 0)
         soak_why(res, "the probes did not run (%" PRIu64 " done, %" PRIu64 " connected)",
                  p->done, p->connected);
@@ -181,12 +190,18 @@ static void soak_judge(soak_result *res)
         soak_why(res, "traffic: %s", res->traffic_error);
     if (res->msgs == 0)
         soak_why(res, "no traffic went through the server");
+    if (res->skipped > cfg->window)
+        soak_why(res, "the PUB's first %" PRIu64 " messages never reached the peer: more than "
+                      "a late subscription explains (%" PRIu64 ")",
+                 res->skipped, cfg->window);
     if (res->missing || res->reordered || res->corrupt || res->errors)
         soak_why(res, "traffic lost %" PRIu64 ", reordered %" PRIu64 ", corrupt %" PRIu64
                       ", errors %" PRIu64,
                  res->missing, res->reordered, res->corrupt, res->errors);
-    if (!res->settled || res->live_after > res->live_base)
-        soak_why(res, "live records did not return after the probes: %" PRId64
+    if (res->peer_gone)
+        soak_why(res, "the peer's connection is gone: the peer exited without a final count");
+    else if (!res->settled || res->live_after > res->live_base)
+        soak_why(res, "live records did not settle within --settle: %" PRId64
                       " (before the first probe: %" PRId64 ")",
                  res->live_after, res->live_base);
     if (!res->term_done)
@@ -238,7 +253,7 @@ static void soak_plot(soak_report *r, const soak_result *res)
 void soak_report_finish(soak_report *r, soak_result *res)
 {
     soak_sample closed = {0};
-    closed.t_ms = r->n ? r->samples[r->n - 1].t_ms : 0;
+    closed.t_ms = res->elapsed_ms;
     closed.phase = "closed";
     closed.probes_done = res->probes.total.done;
     closed.probes_started = res->probes.total.started;
@@ -252,7 +267,7 @@ void soak_report_finish(soak_report *r, soak_result *res)
     fflush(r->csv);
 
     soak_rss_figures(r, res);
-    soak_judge(res);
+    soak_judge(r->cfg, res);
     const zprobe_counts *p = &res->probes.total;
     double ps = res->probe_ms ? (double)p->done * 1e3 / (double)res->probe_ms : 0;
     printf("\n== zaio-soak: %s server, backend %s, %.1f s%s ==\n", res->type, res->backend,
@@ -270,10 +285,16 @@ void soak_report_finish(soak_report *r, soak_result *res)
                    zprobe_mode_name((zprobe_mode)m), c->done, c->server_rst + c->server_fin,
                    c->server_rst, c->server_fin);
     }
-    printf("traffic:  %" PRIu64 " messages through the server; sent %" PRIu64 ", received %" PRIu64
-           ", lost %" PRIu64 ", reordered %" PRIu64 ", corrupt %" PRIu64 ", errors %" PRIu64,
-           res->msgs, res->sent, res->received, res->missing, res->reordered, res->corrupt,
-           res->errors);
+    if (res->peer_checks && !res->peer_done)
+        printf("traffic:  %" PRIu64 " messages through the server; lost ? (the peer, which "
+               "checks them, gave no final count)",
+               res->msgs);
+    else
+        printf("traffic:  %" PRIu64 " messages through the server; sent %" PRIu64
+               ", received %" PRIu64 ", lost %" PRIu64 ", reordered %" PRIu64
+               ", corrupt %" PRIu64 ", errors %" PRIu64,
+               res->msgs, res->sent, res->received, res->missing, res->reordered,
+               res->corrupt, res->errors);
     if (res->skipped)
         printf(" (%" PRIu64 " published before the subscription landed: not sent, by PUB's rules)",
                res->skipped);
@@ -285,7 +306,7 @@ void soak_report_finish(soak_report *r, soak_result *res)
            res->term_done ? "" : " (zaio_ctx_term hung)");
     printf("memory:   RSS %.1f MiB idle, %.1f MiB at %" PRIu64 " probes (reference), %.1f MiB at "
            "the end of probing, peak %.1f MiB; growth %.1f MiB (bound %.1f MiB), slope %.1f "
-           "KiB per 10,000 probes\n",
+           "KiB per 10,000 probes (not judged: short runs show warm-up)\n",
            (double)res->rss_base_kib / 1024, (double)res->rss_ref_kib / 1024, res->rss_ref_probes,
            (double)res->rss_end_kib / 1024, (double)res->rss_peak_kib / 1024,
            ((double)res->rss_end_kib - (double)res->rss_ref_kib) / 1024, res->rss_bound_mib,

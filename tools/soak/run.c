@@ -74,7 +74,7 @@ static int soak_peer_start(soak_peer *pp, const soak_config *cfg, const char *en
     }
     char size[32], rate[32], window[32], hb[32];
     snprintf(size, sizeof size, "%zu", cfg->msg_size);
-    snprintf(rate, sizeof rate, "%g", cfg->msg_rate);
+    snprintf(rate, sizeof rate, "%.17g", cfg->msg_rate);
     snprintf(window, sizeof window, "%" PRIu64, cfg->window);
     snprintf(hb, sizeof hb, "%d", cfg->heartbeat_ms);
     char *argv[] = {(char *)cfg->peer_path, (char *)endpoint,
@@ -83,7 +83,15 @@ static int soak_peer_start(soak_peer *pp, const soak_config *cfg, const char *en
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, in[0], 0);
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    int rc = posix_spawn(&pp->pid, cfg->peer_path, &fa, NULL, argv, environ);
+    /* a group of its own: Ctrl-C on a terminal signals the foreground group, and the
+     * soak, not the peer, decides how an interrupted run ends (the peer stops when its
+     * input closes) */
+    posix_spawnattr_t at;
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&at, 0);
+    int rc = posix_spawn(&pp->pid, cfg->peer_path, &fa, &at, argv, environ);
+    posix_spawnattr_destroy(&at);
     posix_spawn_file_actions_destroy(&fa);
     close(in[0]);
     close(out[1]);
@@ -236,7 +244,7 @@ static void soak_tick(soak_state *st, int force)
     soak_sample s;
     soak_take_sample(st, &s);
     if (force || now >= st->next_sample) {
-        soak_report_sample(st->report, &s, &st->res);
+        soak_report_sample(st->report, &s);
         st->next_sample = now + st->cfg->interval_ms * 1000000u;
     }
     if (now >= st->next_progress) {
@@ -306,8 +314,8 @@ static int soak_settle(soak_state *st, uint64_t deadline, int64_t want, int64_t 
         *live = now_live;
         if (conn == 1 && hs == 0 && now - since >= SOAK_STABLE_NS && (want < 0 || now_live <= want))
             return 1;
-        if (now >= deadline)
-            return 0;
+        if (now >= deadline || st->peer.eof)
+            return 0; /* a peer that is gone will not connect again: no use waiting */
         if (soak_step(st, 10) < 0)
             return 0;
     }
@@ -400,6 +408,7 @@ static void soak_probe_phase(soak_state *st)
             st->res.interrupted = 1;
         }
         if (soak_step(st, 100) < 0 || st->peer.eof) {
+            st->res.peer_gone = st->peer.eof;
             if (!st->res.traffic_error[0])
                 snprintf(st->res.traffic_error, sizeof st->res.traffic_error,
                          "the peer exited during the run");
@@ -425,7 +434,8 @@ static void soak_drain_phase(soak_state *st)
     t->stopping = 1;
     uint64_t deadline = soak_now_ns() + SOAK_DRAIN_NS;
     /* REQ: the request out must come back before the count is final */
-    while (t->sends && t->checks && t->received < t->sent && soak_now_ns() < deadline)
+    while (t->sends && t->checks && t->received < t->sent && !st->peer.eof &&
+           soak_now_ns() < deadline)
         if (soak_step(st, 10) < 0)
             break;
     char cmd[64];
@@ -454,12 +464,32 @@ static void soak_drain_phase(soak_state *st)
         r->corrupt = st->peer.corrupt;
         r->skipped = st->peer.skipped;
     }
+    r->peer_checks = !t->checks;
+    r->peer_gone = st->peer.eof && !st->peer.done;
     r->errors = t->errors + st->peer.errors;
     r->msgs = soak_server_msgs(t);
     if (!r->peer_done && !r->traffic_error[0])
         snprintf(r->traffic_error, sizeof r->traffic_error,
                  "the peer gave no final count within %llu s",
                  (unsigned long long)(SOAK_DRAIN_NS / 1000000000u));
+}
+
+/* Closes everything, judges and reports. */
+static int soak_end(soak_state *st)
+{
+    soak_close(st);
+    st->phase = "closed";
+    st->res.elapsed_ms = (soak_now_ns() - st->start_ns) / 1000000u;
+    soak_report_finish(st->report, &st->res);
+    soak_report_close(st->report);
+    int rc = st->res.pass ? 0 : 1;
+    if (!st->res.term_done) {
+        /* a zaio_ctx_term still waiting in its thread: exit() would run with zaio's
+         * threads live under it */
+        fflush(NULL);
+        _exit(rc);
+    }
+    return rc;
 }
 
 int soak_run(const soak_config *cfg)
@@ -501,10 +531,15 @@ int soak_run(const soak_config *cfg)
            soak_now_ns() < deadline)
         soak_step(st, 50);
     if (!soak_settle(st, deadline, -1, &st->res.live_base)) {
-        fprintf(stderr, "zaio-soak: the libzmq peer did not connect within %llu s\n",
-                (unsigned long long)(SOAK_CONNECT_NS / 1000000000u));
+        /* zaio's side of a connect, a handshake or a subscription failed: a finding */
+        snprintf(st->res.traffic_error, sizeof st->res.traffic_error,
+                 "the libzmq peer %s within %llu s",
+                 st->peer.eof ? "exited before it was connected"
+                 : !st->peer.ready || !st->traffic.subscribed ? "was not connected and subscribed"
+                                                               : "did not settle as one connection",
+                 (unsigned long long)(SOAK_CONNECT_NS / 1000000000u));
         soak_peer_reap(&st->peer);
-        return 2;
+        return soak_end(st);
     }
     st->res.live_peak = st->res.live_base;
     st->res.rss_base_kib = soak_rss_kib();
@@ -534,10 +569,5 @@ int soak_run(const soak_config *cfg)
     soak_report_progress(st->report, &(soak_sample){0}, 1);
 
     soak_peer_reap(&st->peer);
-    soak_close(st);
-    st->phase = "closed";
-    st->res.elapsed_ms = (soak_now_ns() - st->start_ns) / 1000000u;
-    soak_report_finish(st->report, &st->res);
-    soak_report_close(st->report);
-    return st->res.pass ? 0 : 1;
+    return soak_end(st);
 }

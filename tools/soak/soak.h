@@ -57,6 +57,8 @@ typedef struct soak_result {
     int interrupted;         /* SIGINT/SIGTERM ended the probes early */
     /* traffic, reconciled after the drain */
     int peer_done;           /* the peer reported its final counts */
+    int peer_checks;         /* the peer, not the server, checks the messages */
+    int peer_gone;           /* the peer exited before its final count */
     uint64_t msgs, sent, received, missing, reordered, corrupt, errors, skipped;
     char traffic_error[160];
     /* live records */
@@ -78,13 +80,14 @@ typedef struct soak_result {
 
 /* run.c: the whole soak. Returns 0 on PASS, 1 on FAIL, 2 when it could not run. */
 int soak_run(const soak_config *cfg);
-/* Asks a running soak to end early (SIGINT): the probes stop, the rest runs as usual. */
+/* Asks a running soak to end early (SIGINT): the probes stop, the rest runs as usual
+ * and the verdict is FAIL (an interrupted run proves nothing). */
 void soak_interrupt(void);
 
 /* report.c */
 typedef struct soak_report soak_report;
 soak_report *soak_report_open(const soak_config *cfg, const char *backend, const char *type);
-void soak_report_sample(soak_report *r, const soak_sample *s, const soak_result *res);
+void soak_report_sample(soak_report *r, const soak_sample *s);
 void soak_report_progress(soak_report *r, const soak_sample *s, int final);
 /* Judges res from the samples and prints the verdict; writes the plot. */
 void soak_report_finish(soak_report *r, soak_result *res);

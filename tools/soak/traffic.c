@@ -102,6 +102,7 @@ int soak_traffic_init(soak_traffic *t, void *sock, int server_type, int is_serve
     if (t->type == ZMQ_REQ)
         t->window = 1; /* REQ's lockstep: one request out at a time */
     t->subscribed = !traffic_is_xpub_sender(t);
+    t->may_skip = !is_server && server_type == ZMQ_PUB;
     t->rep_envelope = !is_server && server_type == ZMQ_REP;
     t->pending = calloc(1, sizeof(traffic_pending));
     if (!t->pending) {
@@ -110,7 +111,8 @@ int soak_traffic_init(soak_traffic *t, void *sock, int server_type, int is_serve
         return -1;
     }
     /* Publishers drop at the HWM by design; the soak counts every message, so the
-     * pub/sub pairs queue without bound and the rate keeps the queue short. */
+     * pub/sub pairs queue without bound and the rate (never 0 for them: zaio-soak
+     * refuses that) keeps the queue short. */
     int zero = 0;
     if (t->type == ZMQ_PUB || t->type == ZMQ_XPUB) {
         if (zmq_setsockopt(sock, ZMQ_SNDHWM, &zero, sizeof zero) < 0)
@@ -197,6 +199,8 @@ long soak_traffic_timeout_ms(const soak_traffic *t, uint64_t now_ns)
     return wait_ms < 1 ? 1 : (long)wait_ms + 1;
 }
 
+static void traffic_drop_pending(soak_traffic *t);
+
 /* Sends the pending frames. 1: all out; 0: EAGAIN, try at POLLOUT; -1: error. */
 static int traffic_flush(soak_traffic *t)
 {
@@ -204,11 +208,13 @@ static int traffic_flush(soak_traffic *t)
     while (p->next < p->n) {
         int more = p->next + 1 < p->n ? ZMQ_SNDMORE : 0;
         if (zmq_msg_send(&p->frame[p->next], t->sock, ZMQ_DONTWAIT | more) < 0) {
-            /* EHOSTUNREACH: a ROUTER's peer is gone (mandatory); the echo is lost */
             if (zmq_errno() == EAGAIN)
                 return 0;
+            /* EHOSTUNREACH: a ROUTER's peer is gone (mandatory); the echo is lost and
+             * retrying it would spin, so it is dropped and counted once */
             t->last_errno = zmq_errno();
             t->errors++;
+            traffic_drop_pending(t);
             return -1;
         }
         p->next++;
@@ -253,7 +259,7 @@ static void traffic_check(soak_traffic *t, const unsigned char *b, size_t size)
             t->corrupt++;
             return;
         }
-    if (!t->first_seen && t->type == ZMQ_SUB && !t->sends) {
+    if (!t->first_seen && t->may_skip) {
         /* a PUB's messages before our subscription reached it are not sent to us */
         t->skipped = seq;
         t->expected = seq;
@@ -265,7 +271,7 @@ static void traffic_check(soak_traffic *t, const unsigned char *b, size_t size)
         t->lost += seq - t->expected;
         t->expected = seq + 1;
     } else {
-        t->reordered++;
+        t->reordered++; /* a late one was counted lost too: either fails the soak */
     }
 }
 

@@ -9,7 +9,8 @@
  *   to-server    the peer sends, the server checks                    PULL SUB XSUB
  *   from-server  the server sends, the peer checks                    PUSH PUB XPUB
  * A message body is an 8-byte big-endian sequence number, padded to the message size
- * with the sequence's low byte, so a corrupt body is caught as well as a lost one.
+ * with the sequence's low byte, so a corrupt body is caught as well as a lost one. Every
+ * flow but PUB's waits for the subscription, so only PUB may skip a first few messages.
  *
  * The engine never blocks: its owner polls the socket for soak_traffic_events() and
  * calls soak_traffic_io() with what came back, at least every soak_traffic_timeout_ms(). */
@@ -36,7 +37,7 @@ typedef struct soak_traffic {
     void *sock;
     int type;
     int sends, echoes, checks; /* this side's roles in the flow */
-    int subscribed;            /* XPUB/XSUB pairs: the subscription has arrived (or none is needed) */
+    int subscribed;            /* an XPUB sender: the subscription has arrived (others: 1) */
     int stopping;              /* no new messages; echo and check what still comes */
     size_t size;               /* body bytes, at least 8 */
     double rate;               /* sends per second; 0: only the window limits */
@@ -45,7 +46,9 @@ typedef struct soak_traffic {
     /* counters: exact, this side's view */
     uint64_t sent, received, echoed;
     uint64_t lost, reordered, corrupt, errors;
-    uint64_t skipped;          /* PUB: messages published before the subscription landed */
+    uint64_t skipped;          /* a PUB server's SUB peer only: messages published before
+                                * the subscription reached the PUB (not sent, by PUB's rules) */
+    int may_skip;              /* that peer: the first message seen sets the start */
     uint64_t expected;         /* the next sequence number the checker wants */
     int first_seen;
     int last_errno;
@@ -54,8 +57,9 @@ typedef struct soak_traffic {
 } soak_traffic;
 
 /* Sets up t for sock as the server's side (is_server; sock's type is server_type) or
- * the peer's (sock's type is soak_peer_type(server_type)); the caller binds or connects. Sets the socket options the flow
- * needs (subscriptions, HWM). Returns 0, or -1 with errno from the socket. */
+ * the peer's (sock's type is soak_peer_type(server_type)); the caller binds or
+ * connects. Sets the socket options the flow needs (subscriptions, HWM). Returns 0, or
+ * -1 with errno from the socket. */
 int soak_traffic_init(soak_traffic *t, void *sock, int server_type, int is_server, size_t size,
                       double rate, uint64_t window);
 void soak_traffic_fini(soak_traffic *t);
