@@ -12,13 +12,7 @@ shift 3
 emulator=("$@")
 [ -x "$libzmq_peer" ] || { echo "run_matrix: $libzmq_peer is missing (build the native peers first)"; exit 1; }
 
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/binder.sh"
 
 # run <zaio|libzmq> <role> <endpoint>: one peer, each bounded (its own waits are 20 s)
 run() {
@@ -31,21 +25,17 @@ run() {
 
 # scenario <binder's library> <its role> <connector's library> <its role>
 scenario() {
-  local bl=$1 br=$2 cl=$3 cr=$4 t0=$SECONDS ok=1 endpoint=""
-  rm -f "$dir/binder" && mkfifo "$dir/binder"
-  run "$bl" "$br" 'tcp://127.0.0.1:*' >"$dir/binder" 2>"$dir/binder.err" &
-  local bpid=$!
-  pids=("$bpid")
-  exec 3<"$dir/binder"
-  if read -r -t 60 endpoint <&3; then
-    endpoint=${endpoint%$'\r'} # a Windows program's stdout is in text mode: CRLF
+  local bl=$1 br=$2 cl=$3 cr=$4 t0=$SECONDS ok=1
+  : >"$dir/connector"
+  if start_binder run "$bl" "$br" 'tcp://127.0.0.1:*' 2>"$dir/binder.err"; then
     run "$cl" "$cr" "$endpoint" >"$dir/connector" 2>&1 || ok=0
     # a failed connector leaves the binder waiting out its own limits
-    [ $ok -eq 1 ] || kill "$bpid" 2>/dev/null || true
+    [ $ok -eq 1 ] || kill "$binder_pid" 2>/dev/null || true
   else
     ok=0
+    kill "$binder_pid" 2>/dev/null || true
   fi
-  wait "$bpid" || ok=0
+  wait "$binder_pid" || ok=0
   pids=()
   local line="$bl $br binds, $cl $cr connects ($(( SECONDS - t0 )) s)"
   if [ $ok -eq 1 ]; then

@@ -13,24 +13,14 @@ for f in "$dealer" "$probe"; do
   [ -x "$f" ] || { echo "run_soak: $f is missing (build the native peers first)"; exit 1; }
 done
 
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-mkfifo "$dir/server" "$dir/control"
+source "$(dirname "$0")/binder.sh"
+mkfifo "$dir/control"
 
 start=$(date +%s)
 # 1000 ms handshake interval: silent and partial probes are dropped by the server
 # before the probe's own 3 s cap, so both ways of ending get exercised
-"$@" "$server" 1000 >"$dir/server" &
-server_pid=$!
-pids+=("$server_pid")
-exec 3<"$dir/server"
-read -r -t 120 endpoint <&3 || { echo "run_soak: the server printed no endpoint"; exit 1; }
-endpoint=${endpoint%$'\r'} # a Windows program's stdout is in text mode: CRLF
+start_binder "$@" "$server" 1000 || { echo "run_soak: the server printed no endpoint"; exit 1; }
+server_pid=$binder_pid
 echo "run_soak: soak_server under wine at $endpoint"
 
 # the DEALER runs until its standard input ends: fd 4 is that input's only writer
