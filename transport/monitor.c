@@ -1,7 +1,12 @@
 /* monitor.c - zaio_socket_monitor: events go to a PAIR socket bound at an inproc
  * endpoint, two frames each (6 bytes: uint16 event and uint32 value in host order, then
  * the endpoint), as libzmq 4.3 sends them. Any thread may emit (the I/O threads do);
- * the monitor's lock makes the PAIR single-threaded, as a socket must be. */
+ * the monitor's lock makes the PAIR single-threaded, as a socket must be.
+ *
+ * Every socket has one zmonitor from its creation to its close, and its TCP listeners and
+ * sessions each hold a reference: a monitor started, replaced or stopped at any time only
+ * swaps the PAIR inside, so it hears the listeners and connections that already exist,
+ * as libzmq's does. */
 #include "ctx.h"
 #include "socket.h"
 #include "sync.h"
@@ -18,6 +23,16 @@ struct zmonitor {
     zsock *pair; /* NULL once stopped */
     int events;
 };
+
+zmonitor *zmonitor_new(void)
+{
+    zmonitor *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    atomic_init(&m->refs, 1);
+    zmutex_init(&m->lock);
+    return m;
+}
 
 zmonitor *zmonitor_ref(zmonitor *m)
 {
@@ -65,20 +80,29 @@ void zmonitor_event(zmonitor *m, int event, uint32_t value, const char *endpoint
     zmutex_unlock(&m->lock);
 }
 
-/* The socket stops being monitored (zaio_socket_monitor(s, NULL, 0), or its close). */
+/* Puts `pair` (NULL: none) in the monitor's place; the one there before hears that it
+ * stopped, then closes. */
+static void monitor_swap(zmonitor *m, zsock *pair, int events)
+{
+    zmutex_lock(&m->lock);
+    emit_locked(m, ZAIO_EVENT_MONITOR_STOPPED, 0, "");
+    zsock *old = m->pair;
+    m->pair = pair;
+    m->events = events;
+    zmutex_unlock(&m->lock);
+    if (old)
+        zsock_close(old); /* what it sent stays in its pipe for the reader */
+}
+
+/* The socket closes: its monitor stops, and the slot lives on while a listener or a
+ * session still holds it. */
 void zmonitor_stop(zsock *s)
 {
     zmonitor *m = s->monitor;
     if (!m)
         return;
     s->monitor = NULL;
-    zmutex_lock(&m->lock);
-    emit_locked(m, ZAIO_EVENT_MONITOR_STOPPED, 0, "");
-    zsock *pair = m->pair;
-    m->pair = NULL;
-    zmutex_unlock(&m->lock);
-    if (pair)
-        zsock_close(pair); /* what it sent stays in its pipe for the reader */
+    monitor_swap(m, NULL, 0);
     zmonitor_unref(m);
 }
 
@@ -88,14 +112,11 @@ int zaio_socket_monitor(void *socket, const char *endpoint, int events)
     if (!s || s->tag != ZSOCK_TAG)
         return zaio__set_errno(-ENOTSOCK);
     if (!endpoint) {
-        zmonitor_stop(s);
+        monitor_swap(s->monitor, NULL, 0);
         return 0;
     }
     if (strncmp(endpoint, "inproc://", 9) != 0)
         return zaio__set_errno(-EPROTONOSUPPORT);
-    zmonitor *m = calloc(1, sizeof *m);
-    if (!m)
-        return zaio__set_errno(-ENOMEM);
     zsock *pair;
     int rc = zsock_new(s->ctx, ZAIO_PAIR, &pair);
     if (rc == 0) {
@@ -103,15 +124,8 @@ int zaio_socket_monitor(void *socket, const char *endpoint, int events)
         if (rc < 0)
             zsock_close(pair);
     }
-    if (rc < 0) {
-        free(m);
+    if (rc < 0)
         return zaio__set_errno(rc);
-    }
-    atomic_init(&m->refs, 1);
-    zmutex_init(&m->lock);
-    m->pair = pair;
-    m->events = events;
-    zmonitor_stop(s); /* a new monitor replaces the old one */
-    s->monitor = m;
+    monitor_swap(s->monitor, pair, events); /* a new monitor replaces the old one */
     return 0;
 }

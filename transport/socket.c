@@ -132,7 +132,11 @@ int zsock_new(zctx *c, int type, zsock **out)
         return rc;
     }
     s->mb = zmailbox_new(sock_wake, s->sig);
-    if (!s->mb) {
+    s->monitor = zmonitor_new();
+    if (!s->mb || !s->monitor) {
+        zmonitor_unref(s->monitor);
+        if (s->mb)
+            zmailbox_unref(s->mb);
         zsignaler_free(s->sig);
         free(s);
         return -ENOMEM;
@@ -145,6 +149,7 @@ int zsock_new(zctx *c, int type, zsock **out)
             ops->fini(s);
     }
     if (rc < 0) {
+        zmonitor_unref(s->monitor);
         zmailbox_unref(s->mb);
         zsignaler_free(s->sig);
         free(s);

@@ -114,7 +114,7 @@ struct zsock {
     bool sndmore;          /* a multipart message is being sent */
     bool closing;
     char last_endpoint[256];
-    struct zmonitor *monitor; /* monitor.c; NULL when not monitored (one reference) */
+    struct zmonitor *monitor; /* monitor.c; from zsock_new to close (one reference) */
     zsock *next_in_ctx;
 };
 
@@ -148,11 +148,12 @@ void zsock_post_attach(zmailbox *mb, zpipe_end *e);
  * notifications before it frees itself). */
 void zsock_pipe_notify(void *owner, zpipe_end *e, zpipe_event ev);
 
-/* Monitor events (any thread; monitor.c). value as in zmq_socket_monitor. A monitor
- * is refcounted: TCP listeners and sessions take a reference (zmonitor_ref on
- * s->monitor, which may be NULL) when created and emit through it from the I/O
- * thread; events after the socket stopped monitoring are dropped. NULL-safe. */
+/* Monitor events (any thread; monitor.c). value as in zmq_socket_monitor. Every socket
+ * has a zmonitor from zsock_new to its close; TCP listeners and sessions take a
+ * reference (zmonitor_ref on s->monitor) when created and emit through it from the I/O
+ * thread, to whichever monitor PAIR the socket has then (none: dropped). NULL-safe. */
 typedef struct zmonitor zmonitor;
+zmonitor *zmonitor_new(void);
 zmonitor *zmonitor_ref(zmonitor *m);
 void zmonitor_unref(zmonitor *m);
 void zmonitor_event(zmonitor *m, int event, uint32_t value, const char *endpoint);

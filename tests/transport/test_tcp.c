@@ -128,6 +128,42 @@ ZT_TEST(tcp, connect_before_bind_queues_and_reconnects, 30)
     th_term(ctx);
 }
 
+/* A monitor started after bind and connect hears the listener and the connections that
+ * already exist, as libzmq's does; a second monitor takes over from the first. */
+ZT_TEST(tcp, a_late_monitor_hears_existing_listeners_and_connections, 20)
+{
+    void *ctx = zaio_ctx_new();
+    char ep[256];
+    void *pull = th_socket(ctx, ZAIO_PULL);
+    th_bind(pull, "tcp://127.0.0.1:*", ep, sizeof ep);
+    void *push1 = th_socket(ctx, ZAIO_PUSH);
+    th_connect(push1, ep);
+    th_send_str(push1, "one", 0);
+    th_recv_str(pull, "one");
+
+    void *mon = th_monitor(ctx, pull, "inproc://mon-late", ZAIO_EVENT_ALL);
+    void *push2 = th_socket(ctx, ZAIO_PUSH);
+    th_connect(push2, ep);
+    zt_assert(th_wait_event(mon, ZAIO_EVENT_ACCEPTED, 3000, NULL), "the listener's accept");
+    zt_assert(th_wait_event(mon, ZAIO_EVENT_HANDSHAKE_SUCCEEDED, 3000, NULL), "handshake");
+    zaio_close(push1);
+    zt_assert(th_wait_event(mon, ZAIO_EVENT_DISCONNECTED, 3000, NULL),
+              "the connection made before the monitor");
+
+    void *mon2 = th_monitor(ctx, pull, "inproc://mon-late2",
+                            ZAIO_EVENT_DISCONNECTED | ZAIO_EVENT_MONITOR_STOPPED);
+    zt_assert(th_wait_event(mon, ZAIO_EVENT_MONITOR_STOPPED, 3000, NULL), "replaced");
+    zaio_close(push2);
+    zt_assert(th_wait_event(mon2, ZAIO_EVENT_DISCONNECTED, 3000, NULL), "the new monitor");
+    zt_assert(th_event(mon, 100, NULL) < 0, "nothing more for the old one");
+    zt_assert(zaio_socket_monitor(pull, NULL, 0) == 0, "stop");
+    zt_assert(th_wait_event(mon2, ZAIO_EVENT_MONITOR_STOPPED, 3000, NULL), "stopped");
+    zaio_close(mon);
+    zaio_close(mon2);
+    zaio_close(pull);
+    th_term(ctx);
+}
+
 ZT_TEST(tcp, push_pull_shapes_and_sizes, 60)
 {
     void *ctx = zaio_ctx_new();
