@@ -177,6 +177,20 @@ static void ended(child *c)
         else
             snprintf(what, sizeof what, "signal %d", WTERMSIG(status));
         fprintf(stderr, "[driver] FAIL: the %s side ended with %s\n", c->name, what);
+        /* the other side, stuck in a wait of its own, says what it saw when that wait
+         * ends (its waits are 20 s): give it the time, then stop it */
+        child *o = c == &stay ? &rst : &stay;
+        if (o->pid > 0) {
+            if (o->in >= 0)
+                close(o->in);
+            o->in = -1;
+            for (int i = 0; i < 250 && o->pid > 0; i++) {
+                if (waitpid(o->pid, NULL, WNOHANG) != 0)
+                    o->pid = 0;
+                else
+                    usleep(100 * 1000);
+            }
+        }
         kill_all();
         exit(1);
     }

@@ -54,7 +54,7 @@
 #define N_QUEUED 10        /* messages queued while the peer is away */
 #define HB_IVL 100         /* heartbeats: PING every 100 ms ... */
 #define HB_TIMEOUT 500     /* ... dead after 500 ms without traffic */
-#define HB_TIMEOUT_BULK 5000 /* libzmq's while 64 MiB bodies pass: see open_socket */
+#define HB_TIMEOUT_BULK 5000 /* while 64 MiB bodies pass: see open_socket */
 #define IDLE_MS 800        /* quiet long enough for a missed PONG to show */
 #define PROBE_MS 25        /* one probe's wait for a subscription to take effect */
 #define MAXF 16
@@ -73,6 +73,8 @@ static int i_client; /* ECHO: the REQ/DEALER end */
 static char my_id[32], peer_id[32], endpoint[256], tag[64];
 static const char *topic = ""; /* pub/sub: the topic the data goes out on now */
 
+static const char *event_name(int ev);
+
 static void fail(const char *fmt, ...)
 {
     va_list ap;
@@ -81,6 +83,20 @@ static void fail(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n");
     va_end(ap);
+    /* what the monitor said that nobody was waiting for tells why, most of the time */
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    while (mon && zmq_msg_recv(&m, mon, ZMQ_DONTWAIT) >= 0) {
+        uint16_t ev = 0;
+        uint32_t val = 0;
+        if (zmq_msg_size(&m) == 6) {
+            memcpy(&ev, zmq_msg_data(&m), 2);
+            memcpy(&val, (char *)zmq_msg_data(&m) + 2, 4);
+            fprintf(stderr, "[%s]   unread event %s (0x%x) value 0x%x\n", tag, event_name(ev),
+                    ev, (unsigned)val);
+        }
+    }
+    zmq_msg_close(&m);
     exit(1);
 }
 
@@ -854,19 +870,23 @@ static void open_socket(void)
     set_int(ZMQ_RCVTIMEO, WAIT_MS);
     set_int(ZMQ_SNDTIMEO, WAIT_MS);
     set_int(ZMQ_LINGER, 2000);
-    /* Heartbeats on everywhere. libzmq takes only a whole message as a sign of life, so
-     * a 64 MiB frame that takes longer than its HEARTBEAT_TIMEOUT to arrive gets the
-     * connection dropped mid-frame: its first process gets a timeout that outlasts the
-     * bulk phases, and the quiet phase runs after the restart, where the new process
-     * has the short one. zaio takes any bytes as a sign of life and always has it. */
-    int timeout = HB_TIMEOUT;
-#ifndef ZAIO_H
+    /* Heartbeats on everywhere. libzmq takes only a whole message as a sign of life,
+     * for its own HEARTBEAT_TIMEOUT and for the TTL the peer's PINGs ask for, so a
+     * 64 MiB frame that takes longer than that to arrive (a loaded machine is enough)
+     * gets the connection dropped mid-frame. So libzmq's first process, which sees the
+     * bulk phases, waits long, as does libzmq for zaio (TTL); the quiet phase runs
+     * after the restart, where libzmq's new process has the short timeout and TTL, and
+     * zaio, which takes any bytes as a sign of life, has the short timeout always. */
+    int timeout = HB_TIMEOUT, ttl = HB_TIMEOUT;
+#ifdef ZAIO_H
+    ttl = HB_TIMEOUT_BULK;
+#else
     if (!resumed)
-        timeout = HB_TIMEOUT_BULK;
+        timeout = ttl = HB_TIMEOUT_BULK;
 #endif
     set_int(ZMQ_HEARTBEAT_IVL, HB_IVL);
     set_int(ZMQ_HEARTBEAT_TIMEOUT, timeout);
-    set_int(ZMQ_HEARTBEAT_TTL, timeout);
+    set_int(ZMQ_HEARTBEAT_TTL, ttl);
     if (is_pub(my_type) || is_sub(my_type)) {
         /* nothing lost in the stream: a PUB drops at its HWM by design */
         set_int(ZMQ_SNDHWM, 0);
