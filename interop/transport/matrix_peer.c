@@ -801,38 +801,38 @@ static void publish_expect(const char *const *sent, int nsent, const char *const
     }
 }
 
+/* From oldt (NULL: nothing) to newt: the new subscription goes before the cancel it
+ * replaces, so that newt matches all along at the publisher; probe_sync shows it in
+ * effect there (and the cancel, with probe_old), an XPUB sees both go by. */
+static void switch_topic(const char *newt, const char *oldt, int probe_old)
+{
+    if (is_sub(my_type)) {
+        subscribe(newt, 1);
+        if (oldt)
+            subscribe(oldt, 0);
+    }
+    topic = newt;
+    probe_sync(newt, probe_old ? oldt : NULL);
+    if (my_type == ZMQ_XPUB) {
+        char sub[8], cancel[8];
+        snprintf(sub, sizeof sub, "1%s", newt);
+        snprintf(cancel, sizeof cancel, "0%s", oldt ? oldt : "");
+        expect_submsgs(oldt ? 2 : 1, (const char *const[]){sub, cancel});
+    }
+}
+
 /* Subscribing and cancelling, on a connection that had no subscription before (so a
  * probe cannot pass on a broader one left over): A, then C instead of A, then
- * everything instead of C, for the phases after. Each new subscription goes before the
- * cancel it replaces, so that the topic matches all along at the publisher. */
+ * everything instead of C, for the phases after. */
 static void phase_topics(void)
 {
-    if (is_sub(my_type))
-        subscribe("A", 1);
-    topic = "A";
-    probe_sync(topic, NULL);
-    if (my_type == ZMQ_XPUB)
-        expect_submsgs(1, (const char *const[]){"1A"});
+    switch_topic("A", NULL, 0);
     publish_expect((const char *const[]){"B1", "A1", "x", "A2"}, 4,
                    (const char *const[]){"A1", "A2"}, 2);
-    if (is_sub(my_type)) {
-        subscribe("C", 1);
-        subscribe("A", 0);
-    }
-    topic = "C";
-    probe_sync(topic, "A");
-    if (my_type == ZMQ_XPUB)
-        expect_submsgs(2, (const char *const[]){"1C", "0A"});
+    switch_topic("C", "A", 1);
     publish_expect((const char *const[]){"A3", "C3", "AC", "C4"}, 4,
                    (const char *const[]){"C3", "C4"}, 2);
-    if (is_sub(my_type)) {
-        subscribe("", 1);
-        subscribe("C", 0);
-    }
-    topic = "";
-    probe_sync(topic, NULL); /* C is in "" too: its cancel shows nowhere but at an XPUB */
-    if (my_type == ZMQ_XPUB)
-        expect_submsgs(2, (const char *const[]){"1", "0C"});
+    switch_topic("", "C", 0); /* C is in "" too: its cancel shows nowhere but at an XPUB */
     sync_on("topics");
 }
 

@@ -237,10 +237,9 @@ ZT_TEST(tcp, push_pull_shapes_and_sizes, 60)
 ZT_TEST(tcp, metadata_on_a_connecting_socket, 20)
 {
     void *ctx = zaio_ctx_new();
-    void *push = th_socket(ctx, ZAIO_PUSH), *pull = th_socket(ctx, ZAIO_PULL);
+    void *push, *pull;
     char ep[256];
-    th_bind(push, "tcp://127.0.0.1:*", ep, sizeof ep);
-    th_connect(pull, ep);
+    th_tcp_pair(ctx, ZAIO_PUSH, ZAIO_PULL, &push, &pull, ep, sizeof ep);
     th_send_str(push, "hello", 0);
     zaio_msg_t r;
     zaio_msg_init(&r);
