@@ -1065,7 +1065,7 @@ static void refused(void)
 
 int main(int argc, char **argv)
 {
-    if (argc < 5 || (argc != 5 && argc != 7)) {
+    if (argc != 5 && argc != 7) {
         fprintf(stderr, "usage: %s stay|restart MYTYPE PEERTYPE bind|connect [resume ENDPOINT]\n",
                 argv[0]);
         return 2;
