@@ -53,9 +53,10 @@
 #define ECHO_WINDOW 100    /* requests a DEALER keeps in flight (below every HWM) */
 #define N_QUEUED 10        /* messages queued while the peer is away */
 #define HB_IVL 100         /* heartbeats: PING every 100 ms ... */
-#define HB_TIMEOUT 500     /* ... dead after 500 ms without traffic */
+#define HB_TIMEOUT 1000    /* ... dead after 1 s without traffic (500 ms was seen to pass
+                              on a loaded 2-core machine) */
 #define HB_TIMEOUT_BULK 5000 /* while 64 MiB bodies pass: see open_socket */
-#define IDLE_MS 800        /* quiet long enough for a missed PONG to show */
+#define IDLE_MS 1300       /* quiet long enough for a missed PONG to show */
 #define PROBE_MS 25        /* one probe's wait for a subscription to take effect */
 #define MAXF 16
 
