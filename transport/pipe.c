@@ -4,7 +4,12 @@
  * links a new chunk before it needs it; flush publishes a frame count with release
  * order, so a reader that sees the count sees the frames and the links. The reader
  * recycles an emptied chunk into a one-chunk spare the writer takes back, so a pipe in
- * steady use allocates nothing. */
+ * steady use allocates nothing.
+ *
+ * A conflating queue (ZPIPE_CONFLATE) is not a queue: one slot under the pipe's lock,
+ * which each message written replaces. It is for the few sockets that ask for it, where
+ * the newest message is all the reader wants, so a lock there costs nothing that
+ * matters and keeps "the newest" exact for the reader. */
 #include "pipe.h"
 
 #include "socket.h"
@@ -40,6 +45,9 @@ typedef struct zqueue {
     atomic_int reader_asleep, writer_asleep;
     _Atomic(zq_chunk *) spare;
     int hwm;
+    /* ZPIPE_CONFLATE: the one message kept, under the pipe's lock */
+    bool conflate, has_last;
+    zmsg last;
     /* reader's */
     zq_chunk *r_chunk;
     int r_pos;
@@ -71,11 +79,14 @@ static int zq_init(zqueue *q, int hwm)
         return -ENOMEM;
     q->w_chunk = q->r_chunk = q->f_chunk = c;
     q->hwm = hwm > 0 ? hwm : 0;
+    q->conflate = hwm == ZPIPE_CONFLATE;
+    zmsg_init(&q->last);
     return 0;
 }
 
 static void zq_fini(zqueue *q)
 {
+    zmsg_close(&q->last);
     /* every frame not read yet, published or not, belongs to nobody now */
     zq_chunk *c = q->r_chunk;
     int pos = q->r_pos;
@@ -152,14 +163,14 @@ bool zpipe_can_write(zpipe_end *e)
 {
     if (atomic_load(&e->peer->detached))
         return false;
-    return e->out->w_in_msg || !zq_full(e->out);
+    return e->out->conflate || e->out->w_in_msg || !zq_full(e->out);
 }
 
 /* At a message start: whether the HWM has room. When not, the writer sleeps, then
  * looks again: the reader may have drained the queue meanwhile. */
 static bool zq_room_or_sleep(zqueue *q)
 {
-    if (q->w_in_msg || !zq_full(q))
+    if (q->conflate || q->w_in_msg || !zq_full(q))
         return true;
     atomic_store(&q->writer_asleep, 1);
     if (zq_full(q))
@@ -173,11 +184,39 @@ bool zpipe_check_write(zpipe_end *e)
     return !atomic_load(&e->peer->detached) && zq_room_or_sleep(e->out);
 }
 
+/* A conflating write: the frame replaces what the reader has not taken. Only a
+ * message's last frame is kept (as libzmq keeps one part), so the reader never sees
+ * part of a message; the write is visible at once, flush has nothing to do. */
+static zpipe_status zq_conflate_write(zpipe_end *e, zmsg *m)
+{
+    zqueue *q = e->out;
+    zmsg old;
+    zmsg_init(&old);
+    if (zmsg_more(m)) {
+        zmsg_close(m);
+        return ZPIPE_OK;
+    }
+    zmutex_lock(&e->pipe->lock);
+    if (q->has_last)
+        old = q->last;
+    q->last = *m;
+    q->has_last = true;
+    bool wake = atomic_exchange(&q->reader_asleep, 0);
+    zmutex_unlock(&e->pipe->lock);
+    zmsg_init(m);
+    zmsg_close(&old); /* outside the lock: it may free a body */
+    if (wake)
+        notify(e->peer, ZPIPE_READABLE);
+    return ZPIPE_OK;
+}
+
 zpipe_status zpipe_write(zpipe_end *e, zmsg *m)
 {
     zqueue *q = e->out;
     if (atomic_load(&e->peer->detached))
         return ZPIPE_TERMINATED;
+    if (q->conflate)
+        return zq_conflate_write(e, m);
     if (!zq_room_or_sleep(q))
         return ZPIPE_FULL;
     if (q->w_pos == ZQ_SLOTS - 1 && !q->w_chunk->next) {
@@ -243,11 +282,42 @@ void zpipe_rollback(zpipe_end *e)
 
 static uint64_t zq_avail(zqueue *q) { return atomic_load(&q->published) - q->r_frames; }
 
-bool zpipe_can_read(zpipe_end *e) { return zq_avail(e->in) > 0; }
+bool zpipe_can_read(zpipe_end *e)
+{
+    zqueue *q = e->in;
+    if (!q->conflate)
+        return zq_avail(q) > 0;
+    zmutex_lock(&e->pipe->lock);
+    bool has = q->has_last;
+    zmutex_unlock(&e->pipe->lock);
+    return has;
+}
+
+bool zpipe_conflates(const zpipe_end *e) { return e->in->conflate; }
+
+static zpipe_status zq_conflate_read(zpipe_end *e, zmsg *m)
+{
+    zqueue *q = e->in;
+    zpipe_status st = ZPIPE_OK;
+    zmutex_lock(&e->pipe->lock);
+    if (q->has_last) {
+        *m = q->last;
+        zmsg_init(&q->last);
+        q->has_last = false;
+    } else {
+        /* under the lock the writer takes: its next write sees the flag and wakes us */
+        atomic_store(&q->reader_asleep, 1);
+        st = atomic_load(&e->peer->detached) ? ZPIPE_TERMINATED : ZPIPE_EMPTY;
+    }
+    zmutex_unlock(&e->pipe->lock);
+    return st;
+}
 
 zpipe_status zpipe_read(zpipe_end *e, zmsg *m)
 {
     zqueue *q = e->in;
+    if (q->conflate)
+        return zq_conflate_read(e, m);
     if (zq_avail(q) == 0) {
         atomic_store(&q->reader_asleep, 1);
         if (zq_avail(q) == 0) {

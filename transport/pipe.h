@@ -18,6 +18,8 @@
  *   return ZPIPE_TERMINATED and writes are dropped. The memory goes when both ends
  *   have detached. A notify function is never called after its end detached (a per-pipe
  *   mutex orders the two), so the owner may free itself right after zpipe_detach.
+ * - Conflating (ZAIO_CONFLATE): a direction created with ZPIPE_CONFLATE keeps only the
+ *   newest message, its last frame only; writes never block and need no flush.
  */
 #ifndef ZAIO_TRANSPORT_PIPE_H
 #define ZAIO_TRANSPORT_PIPE_H
@@ -49,8 +51,12 @@ typedef enum zpipe_status {
     ZPIPE_TERMINATED  /* the peer is gone and (read) everything it sent has been read */
 } zpipe_status;
 
+/* An hwm for zpipe_new: that direction keeps only the newest message. */
+#define ZPIPE_CONFLATE (-1)
+
 /* Creates a pipe; *a and *b are its two ends. hwm_a_to_b bounds the messages queued
- * from a to b (0: no limit); likewise hwm_b_to_a. Returns 0 or -ENOMEM. */
+ * from a to b (0: no limit; ZPIPE_CONFLATE: one, the newest); likewise hwm_b_to_a.
+ * Returns 0 or -ENOMEM. */
 int zpipe_new(zpipe_end **a, zpipe_end **b, int hwm_a_to_b, int hwm_b_to_a);
 
 /* Sets who is told about this end's events. Call before the other end can act, or
@@ -76,6 +82,8 @@ void zpipe_rollback(zpipe_end *e);
 zpipe_status zpipe_read(zpipe_end *e, zmsg *m);
 /* Whether a read would find a frame now (does not put the reader to sleep). */
 bool zpipe_can_read(zpipe_end *e);
+/* Whether what e reads is conflated (ZPIPE_CONFLATE). */
+bool zpipe_conflates(const zpipe_end *e);
 
 /* The other end detached. */
 bool zpipe_peer_gone(const zpipe_end *e);

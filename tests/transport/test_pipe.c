@@ -238,3 +238,87 @@ ZT_TEST(pipe, two_threads_300000_frames_in_order, 60)
     zpipe_detach(t.r);
     live_zero();
 }
+
+/* ZAIO_CONFLATE's direction: one slot, the newest message, never a full pipe. */
+ZT_TEST(pipe, conflate_keeps_the_newest_message_only, 10)
+{
+    zpipe_end *a, *b;
+    seen sa = {0}, sb = {0};
+    zt_assert(zpipe_new(&a, &b, ZPIPE_CONFLATE, 0) == 0, "new");
+    zpipe_set_notify(a, on_event, &sa);
+    zpipe_set_notify(b, on_event, &sb);
+    zt_assert(zpipe_conflates(b) && !zpipe_conflates(a), "only a to b conflates");
+    zmsg m;
+    zmsg_init(&m);
+    zt_assert(zpipe_read(b, &m) == ZPIPE_EMPTY, "empty at first"); /* b sleeps now */
+    zmsg f = frame("one", false);
+    zt_assert(zpipe_write(a, &f) == ZPIPE_OK && f.size == 0, "write moves the frame in");
+    zt_assert(atomic_load(&sb.readable) == 1, "the sleeper is woken by the write itself");
+    zt_assert(zpipe_can_read(b), "visible without a flush");
+    for (int i = 0; i < 5000; i++) { /* far past any HWM: nothing blocks, nothing piles up */
+        zmsg g = frame(LONG_PART, false);
+        zt_assert(zpipe_can_write(a) && zpipe_write(a, &g) == ZPIPE_OK, "write %d", i);
+    }
+    zmsg p1 = frame("head", true);
+    zmsg p2 = frame("tail", false);
+    zt_assert(zpipe_write(a, &p1) == ZPIPE_OK && zpipe_write(a, &p2) == ZPIPE_OK, "multipart");
+    zpipe_flush(a);
+    zt_assert(zpipe_read(b, &m) == ZPIPE_OK, "read");
+    zt_assert(m.size == 4 && memcmp(zmsg_data(&m), "tail", 4) == 0 && !zmsg_more(&m),
+              "the newest message, its last frame, and nothing of the 5,001 before it");
+    zmsg_close(&m);
+    zt_assert(zpipe_read(b, &m) == ZPIPE_EMPTY, "one message at most");
+    zt_assert(atomic_load(&sa.writable) == 0, "the writer never slept");
+    /* the other way is an ordinary queue */
+    zmsg x = frame("x", false), y = frame("y", false);
+    zpipe_write(b, &x);
+    zpipe_write(b, &y);
+    zpipe_flush(b);
+    zt_assert(read_is(a, "x") && read_is(a, "y"), "b to a keeps everything, in order");
+    /* what the writer left behind is read, then the end */
+    zmsg z = frame(LONG_PART, false);
+    zpipe_write(a, &z);
+    zpipe_detach(a);
+    zt_assert(read_is(b, LONG_PART), "the last message outlives its writer");
+    zt_assert(zpipe_read(b, &m) == ZPIPE_TERMINATED, "then the end");
+    zpipe_detach(b);
+    live_zero();
+}
+
+ZT_TEST(pipe, conflate_two_threads_newest_wins_and_nothing_goes_back, 60)
+{
+    spsc t = {.n = 300000};
+    atomic_init(&t.ws.writable, 0);
+    atomic_init(&t.rs.readable, 0);
+    zt_assert(zpipe_new(&t.w, &t.r, ZPIPE_CONFLATE, 0) == 0, "new");
+    zpipe_set_notify(t.w, on_event, &t.ws);
+    zpipe_set_notify(t.r, on_event, &t.rs);
+    pthread_t th;
+    pthread_create(&th, NULL, writer_main, &t);
+    int last = -1, reads = 0;
+    while (last != t.n - 1) {
+        int seen_before = atomic_load(&t.rs.readable);
+        zmsg m;
+        zmsg_init(&m);
+        if (zpipe_read(t.r, &m) == ZPIPE_EMPTY) {
+            /* a lost wake-up would hang here (the test's deadline) */
+            while (atomic_load(&t.rs.readable) == seen_before)
+                sched_yield();
+            continue;
+        }
+        int v;
+        memcpy(&v, m.vsm, sizeof v);
+        zt_assert(v > last, "%d after %d: an older message came after a newer one", v, last);
+        last = v;
+        reads++;
+    }
+    pthread_join(th, NULL);
+    zt_assert(atomic_load(&t.ws.writable) == 0, "the writer never slept");
+    zmsg m;
+    zmsg_init(&m);
+    zt_assert(zpipe_read(t.r, &m) == ZPIPE_EMPTY, "nothing after the newest");
+    zt_log("%d of %d messages read", reads, t.n);
+    zpipe_detach(t.w);
+    zpipe_detach(t.r);
+    live_zero();
+}
