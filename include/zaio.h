@@ -126,6 +126,9 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
 #define ZAIO_PLAIN_SERVER 44
 #define ZAIO_PLAIN_USERNAME 45
 #define ZAIO_PLAIN_PASSWORD 46
+/* CONFLATE: keep only the newest message (its last frame), ignoring the HWMs, on
+ * DEALER (both ways), SUB and PULL (in), PUB and PUSH (out); other types ignore it.
+ * Subscriptions are never conflated. Set it before bind or connect. */
 #define ZAIO_CONFLATE 54
 #define ZAIO_HANDSHAKE_IVL 66
 #define ZAIO_HEARTBEAT_IVL 75

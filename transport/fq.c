@@ -72,6 +72,16 @@ int zfq_recv(zfq *fq, zsock *s, zmsg *m, zpipe_end **from)
     zpipe_end *dummy;
     if (!from)
         from = &dummy;
+    if (fq->has_pre && !zmsg_more(&fq->pre) && fq->pre_from &&
+        zpipe_conflates(fq->pre_from) && zpipe_can_read(fq->pre_from) &&
+        zpipe_read(fq->pre_from, m) == ZPIPE_OK) {
+        /* CONFLATE: a newer message came since has_in read this one ahead */
+        zmsg_close(&fq->pre);
+        fq->has_pre = false;
+        *from = fq->pre_from;
+        fq->pre_from = NULL;
+        return 0;
+    }
     if (fq->has_pre) {
         /* fq_took ran when it was read ahead */
         zmsg_move(m, &fq->pre);

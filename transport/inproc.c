@@ -73,7 +73,15 @@ static void fill_peer(zpipe_end *e, const zopts *peer)
     u->meta = zmeta_new(NULL, 0, extra, 2);
 }
 
-static int pipe_hwm(int snd, int rcv) { return snd && rcv ? snd + rcv : 0; }
+/* One direction of an inproc pipe: the writer's SNDHWM plus the reader's RCVHWM, as
+ * libzmq adds them; conflated if either end conflates it. */
+static int pipe_hwm(const zopts *writer, const zopts *reader)
+{
+    if (zopts_conflates(writer, false) || zopts_conflates(reader, true))
+        return ZPIPE_CONFLATE;
+    int snd = writer->sndhwm, rcv = reader->rcvhwm;
+    return snd && rcv ? snd + rcv : 0;
+}
 
 static void inproc_unbind(zendpoint *ep, zsock *s, int linger)
 {
@@ -157,8 +165,7 @@ int zinproc_connect(zsock *s, const char *name, zendpoint *ep)
         return -ZAIO_ENOCOMPATPROTO;
     }
     zpipe_end *mine, *theirs;
-    int rc = zpipe_new(&mine, &theirs, pipe_hwm(s->o.sndhwm, peer.rcvhwm),
-                       pipe_hwm(peer.sndhwm, s->o.rcvhwm));
+    int rc = zpipe_new(&mine, &theirs, pipe_hwm(&s->o, &peer), pipe_hwm(&peer, &s->o));
     if (rc < 0) {
         forget_if_unused(c, x);
         zmutex_unlock(&c->lock);

@@ -108,6 +108,20 @@ void zopts_default(zopts *o, int type)
     o->mechanism = ZAIO_NULL;
 }
 
+bool zopts_conflates(const zopts *o, bool inbound)
+{
+    if (!o->conflate)
+        return false;
+    switch (o->type) {
+    case ZAIO_DEALER: return true;
+    case ZAIO_SUB:
+    case ZAIO_PULL: return inbound;
+    case ZAIO_PUB:
+    case ZAIO_PUSH: return !inbound;
+    default: return false;
+    }
+}
+
 /* ---- life --------------------------------------------------------------------------- */
 
 static void sock_wake(void *arg) { zsignaler_send(arg); }

@@ -339,3 +339,28 @@ ZT_TEST(pubsub, proxy_between_xsub_and_xpub, 10)
     pthread_join(t, NULL);
     pt_close_all(ctx, pub, sub, front, back, NULL);
 }
+
+/* CONFLATE on a SUB conflates the data only: every subscription reaches the publisher
+ * (libzmq conflates a SUB's subscriptions too, so only the last one queued survives). */
+ZT_TEST(pubsub, conflating_subscriber_keeps_every_subscription_and_the_newest_message, 10)
+{
+    void *ctx = zaio_ctx_new();
+    void *pub = pt_socket(ctx, ZAIO_PUB), *sub = pt_socket(ctx, ZAIO_SUB);
+    pt_setint(sub, ZAIO_CONFLATE, 1);
+    pt_bind(pub, "inproc://conflate");
+    pt_connect(sub, "inproc://conflate");
+    subscribe(sub, "a");
+    subscribe(sub, "b");
+    subscribe(sub, "c");
+    const char *t[] = {"a1", "x1", "b1", "c1", "x2"};
+    for (int i = 0; i < 5; i++)
+        pt_send(pub, t[i], 0);
+    pt_recv_is(sub, "c1", false); /* the newest that matched */
+    pt_recv_none(sub);
+    pt_send(pub, "a2", 0); /* each subscription took effect */
+    pt_recv_is(sub, "a2", false);
+    pt_send(pub, "b2", 0);
+    pt_recv_is(sub, "b2", false);
+    pt_recv_none(sub);
+    pt_close_all(ctx, pub, sub, NULL);
+}

@@ -240,3 +240,36 @@ ZT_TEST(pushpull, messages_of_a_closed_peer_still_arrive, 10)
     pt_recv_none(pull);
     pt_close_all(ctx, pull, NULL);
 }
+
+/* CONFLATE on the PULL: only the newest message waits, whatever the HWMs, and a poll
+ * that saw one message does not pin it once a newer one has come. */
+ZT_TEST(pushpull, conflate_keeps_only_the_newest, 10)
+{
+    void *ctx = zaio_ctx_new();
+    void *pull = pt_socket(ctx, ZAIO_PULL);
+    pt_setint(pull, ZAIO_CONFLATE, 1);
+    pt_setint(pull, ZAIO_RCVHWM, 2);
+    pt_bind(pull, "inproc://conflate");
+    void *push = pt_socket(ctx, ZAIO_PUSH);
+    pt_setint(push, ZAIO_SNDHWM, 2);
+    pt_connect(push, "inproc://conflate");
+    char text[16];
+    for (int i = 0; i < 100; i++) { /* an HWM of 2 + 2 would refuse the fifth */
+        snprintf(text, sizeof text, "m%d", i);
+        pt_send(push, text, ZAIO_DONTWAIT);
+    }
+    pt_recv_is(pull, "m99", false);
+    pt_recv_none(pull);
+    /* one part of a multipart message is kept, the last, as libzmq keeps one */
+    pt_send(push, "head", ZAIO_SNDMORE);
+    pt_send(push, "tail", 0);
+    pt_recv_is(pull, "tail", false);
+    pt_recv_none(pull);
+    /* EVENTS reads ahead to answer; a newer message still wins */
+    pt_send(push, "n1", 0);
+    zt_assert(pt_events(pull) & ZAIO_POLLIN, "readable");
+    pt_send(push, "n2", 0);
+    pt_recv_is(pull, "n2", false);
+    pt_recv_none(pull);
+    pt_close_all(ctx, push, pull, NULL);
+}

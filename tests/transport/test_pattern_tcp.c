@@ -149,3 +149,46 @@ ZT_TEST(pattern_tcp, xsub_xpub_subscriptions_cancels_and_data, 30)
     pt_recv_none(xpub);
     pt_close_all(ctx, xpub, xsub, sub, NULL);
 }
+
+/* CONFLATE over TCP, DEALER to DEALER with HWMs of 1: the sender never blocks however
+ * far the reader is behind (without CONFLATE 1,000 bodies of 64 KiB that nobody reads
+ * would fill the HWMs and the kernel's buffers), and the reader sees messages only in
+ * the order they were sent, ending with the last. */
+ZT_TEST(pattern_tcp, conflate_never_blocks_and_the_last_arrives, 60)
+{
+    void *ctx = zaio_ctx_new();
+    void *a = pt_socket(ctx, ZAIO_DEALER), *b = pt_socket(ctx, ZAIO_DEALER);
+    void *both[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        pt_setint(both[i], ZAIO_CONFLATE, 1);
+        pt_setint(both[i], ZAIO_SNDHWM, 1);
+        pt_setint(both[i], ZAIO_RCVHWM, 1);
+    }
+    char ep[256];
+    bind_any(a, ep, sizeof ep);
+    pt_connect(b, ep);
+    pt_send(b, "hello", 0); /* the connection is up once a has it */
+    pt_recv_is(a, "hello", false);
+    enum { N = 1000, BODY = 64 * 1024 };
+    char *body = calloc(1, BODY);
+    zt_assert(body != NULL, "memory");
+    for (int i = 0; i < N; i++) {
+        memcpy(body, &i, sizeof i);
+        pt_sendb(a, body, BODY, ZAIO_DONTWAIT);
+    }
+    int last = -1, reads = 0;
+    while (last != N - 1) {
+        int n = zaio_recv(b, body, BODY, 0);
+        zt_assert(n == BODY, "recv after %d (%d read): %s", last, reads,
+                  n < 0 ? zaio_strerror(zaio_errno()) : "short");
+        int v;
+        memcpy(&v, body, sizeof v);
+        zt_assert(v > last, "message %d after %d", v, last);
+        last = v;
+        reads++;
+    }
+    pt_recv_none(b);
+    zt_log("%d of %d messages read", reads, N);
+    free(body);
+    pt_close_all(ctx, a, b, NULL);
+}
