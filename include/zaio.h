@@ -130,6 +130,9 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
  * DEALER (both ways), SUB and PULL (in), PUB and PUSH (out); other types ignore it.
  * Subscriptions are never conflated. Set it before bind or connect. */
 #define ZAIO_CONFLATE 54
+/* ROUTER_HANDOVER: a ROUTER's peer with an id in use takes it over; the connection
+ * that had it is dropped. Without it the newcomer waits, ignored, for the id. */
+#define ZAIO_ROUTER_HANDOVER 56
 #define ZAIO_HANDSHAKE_IVL 66
 #define ZAIO_HEARTBEAT_IVL 75
 #define ZAIO_HEARTBEAT_TTL 76

@@ -12,7 +12,9 @@
  * unless ROUTER_MANDATORY is set: then EHOSTUNREACH, or EAGAIN. A second peer with an
  * id in use is ignored (never read, never routed to), as libzmq does without
  * ROUTER_HANDOVER; unlike libzmq, it takes the id over once the first peer has gone
- * (a client that restarted before its old connection was noticed gets through).
+ * (a client that restarted before its old connection was noticed gets through). With
+ * ROUTER_HANDOVER the newcomer takes the id at once and the old peer's pipe is
+ * dropped (its connection closed), as libzmq does.
  */
 #include "patterns.h"
 
@@ -267,7 +269,14 @@ static void router_attach(zsock *s, zpipe_end *p)
     if (u->routing_id_len > 0) {
         rec->id = u->routing_id;
         rec->id_len = u->routing_id_len;
-        if (router_lookup(r, rec->id, rec->id_len)) {
+        zpat_pipe *old = router_lookup(r, rec->id, rec->id_len);
+        if (old && s->o.router_handover) {
+            /* the newcomer takes the id; the old peer goes (router_detach then leaves
+             * the id alone) */
+            router_remove(r, old);
+            old->handed_over = true;
+            zpat_refuse(s, old->end);
+        } else if (old) {
             /* the id is taken: libzmq ignores the newcomer */
             if (zpat_grow(&r->ignored, &r->capignored, r->nignored + 1, sizeof *r->ignored) < 0) {
                 zpat_refuse(s, p);
@@ -303,7 +312,7 @@ static void router_detach(zsock *s, zpipe_end *p)
                 r->ignored[i] = r->ignored[--r->nignored];
                 break;
             }
-    } else if (rec->at[ZPAT_FQ] >= 0) {
+    } else if (rec->at[ZPAT_FQ] >= 0 && !rec->handed_over) {
         router_remove(r, rec);
         /* its id is free: the first peer that was refused it takes it */
         for (int i = 0; i < r->nignored; i++) {

@@ -100,6 +100,7 @@ int zpat_setopt_common(zsock *s, int opt, const void *val, size_t len)
     case ZAIO_UNSUBSCRIBE:
         return -EINVAL; /* SUB and XSUB handle these themselves */
     case ZAIO_ROUTER_MANDATORY:
+    case ZAIO_ROUTER_HANDOVER:
         return type == ZAIO_ROUTER ? 1 : -EINVAL;
     case ZAIO_XPUB_VERBOSE:
         return type == ZAIO_XPUB || type == ZAIO_PUB ? 1 : -EINVAL;

@@ -40,6 +40,7 @@ typedef struct zpat_pipe {
     int at[ZPAT_NSETS];        /* position in each helper's set, -1 when not in it */
     bool refused;              /* to be dropped: the type could not take it */
     bool ignored;              /* ROUTER: a duplicate routing id; never read nor routed to */
+    bool handed_over;          /* ROUTER: its id went to a newer peer (ROUTER_HANDOVER) */
     /* ROUTER: the routing id (the peer's, or one we generated) and the id table chain */
     const uint8_t *id;
     uint8_t id_len;

@@ -483,6 +483,7 @@ int zsock_setopt(zsock *s, int opt, const void *val, size_t len)
         o->mechanism = v ? ZAIO_PLAIN : ZAIO_NULL;
         return 0;
     case ZAIO_ROUTER_MANDATORY: o->router_mandatory = v != 0; return 0;
+    case ZAIO_ROUTER_HANDOVER: o->router_handover = v != 0; return 0;
     case ZAIO_XPUB_VERBOSE: o->xpub_verbose = v != 0; return 0;
     case ZAIO_CONFLATE: o->conflate = v != 0; return 0;
     case ZAIO_AFFINITY: return 0;
@@ -561,6 +562,7 @@ int zsock_getopt(zsock *s, int opt, void *val, size_t *len)
     case ZAIO_MECHANISM: return put_int(val, len, o->mechanism);
     case ZAIO_PLAIN_SERVER: return put_int(val, len, o->plain_server);
     case ZAIO_ROUTER_MANDATORY: return put_int(val, len, o->router_mandatory);
+    case ZAIO_ROUTER_HANDOVER: return put_int(val, len, o->router_handover);
     case ZAIO_XPUB_VERBOSE: return put_int(val, len, o->xpub_verbose);
     case ZAIO_CONFLATE: return put_int(val, len, o->conflate);
     default: return -EINVAL;

@@ -59,6 +59,7 @@ typedef struct zopts {
     uint8_t routing_id[255];
     uint8_t routing_id_len;
     int router_mandatory;
+    int router_handover;
     int xpub_verbose;
     int conflate;
 } zopts;

@@ -185,6 +185,41 @@ ZT_TEST(dealer_router, duplicate_id_ignored_until_the_first_leaves, 10)
     pt_close_all(ctx, router, second, NULL);
 }
 
+/* ROUTER_HANDOVER: the newcomer with an id in use takes it at once, and the peer that
+ * had it is dropped (it has nowhere to send now). */
+ZT_TEST(dealer_router, handover_gives_the_id_to_the_newcomer, 10)
+{
+    void *ctx = zaio_ctx_new();
+    void *router = pt_socket(ctx, ZAIO_ROUTER);
+    pt_setint(router, ZAIO_ROUTER_HANDOVER, 1);
+    pt_bind(router, "inproc://handover");
+    void *first = pt_socket(ctx, ZAIO_DEALER), *second = pt_socket(ctx, ZAIO_DEALER);
+    zt_assert(zaio_setsockopt(first, ZAIO_ROUTING_ID, "same", 4) == 0, "id");
+    zt_assert(zaio_setsockopt(second, ZAIO_ROUTING_ID, "same", 4) == 0, "id");
+    pt_connect(first, "inproc://handover");
+    pt_send(first, "from first", 0);
+    pt_recv_is(router, "same", true);
+    pt_recv_is(router, "from first", false);
+    pt_connect(second, "inproc://handover");
+    pt_send(second, "from second", 0);
+    pt_recv_is(router, "same", true); /* without handover: ignored, nothing comes */
+    pt_recv_is(router, "from second", false);
+    pt_send(router, "same", ZAIO_SNDMORE);
+    pt_send(router, "reply", 0);
+    pt_recv_is(second, "reply", false);
+    pt_recv_none(first);
+    /* the first lost its only peer */
+    zt_assert(zaio_send(first, "x", 1, ZAIO_DONTWAIT) == -1 && zaio_errno() == EAGAIN,
+              "the first still has a peer to send to");
+    int v = -1;
+    size_t len = sizeof v;
+    zt_assert(zaio_getsockopt(router, ZAIO_ROUTER_HANDOVER, &v, &len) == 0 && v == 1, "get");
+    zt_assert(zaio_setsockopt(first, ZAIO_ROUTER_HANDOVER, &v, sizeof v) == -1 &&
+                  zaio_errno() == EINVAL,
+              "a DEALER has no ROUTER_HANDOVER");
+    pt_close_all(ctx, router, first, second, NULL);
+}
+
 ZT_TEST(dealer_router, router_to_router, 10)
 {
     void *ctx = zaio_ctx_new();

@@ -2,6 +2,7 @@
  * envelopes, routing ids from the ZMTP handshake, ROUTER_MANDATORY, subscriptions and
  * cancels as ZMTP commands between XSUB and XPUB, and large bodies through ROUTER.
  * (test_tcp.c has the transport itself: reconnects, linger, HWM, probes.) */
+#include "tcp_helpers.h"
 #include "test_pattern_util.h"
 
 #include <stdlib.h>
@@ -191,4 +192,39 @@ ZT_TEST(pattern_tcp, conflate_never_blocks_and_the_last_arrives, 60)
     zt_log("%d of %d messages read", reads, N);
     free(body);
     pt_close_all(ctx, a, b, NULL);
+}
+
+/* ROUTER_HANDOVER over TCP, the case it is for: a client comes back with its fixed
+ * routing id before its old connection is noticed. The new connection gets the id and
+ * the replies; the router closes the old one. */
+ZT_TEST(pattern_tcp, router_handover_drops_the_old_connection, 30)
+{
+    void *ctx = zaio_ctx_new();
+    void *router = pt_socket(ctx, ZAIO_ROUTER);
+    pt_setint(router, ZAIO_ROUTER_HANDOVER, 1);
+    char ep[256];
+    bind_any(router, ep, sizeof ep);
+    void *old = pt_socket(ctx, ZAIO_DEALER), *fresh = pt_socket(ctx, ZAIO_DEALER);
+    void *both[2] = {old, fresh};
+    for (int i = 0; i < 2; i++) {
+        zt_assert(zaio_setsockopt(both[i], ZAIO_ROUTING_ID, "client", 6) == 0, "id");
+        pt_setint(both[i], ZAIO_RECONNECT_IVL, -1); /* the old one must stay away */
+    }
+    void *mon = th_monitor(ctx, old, "inproc://handover-old", ZAIO_EVENT_DISCONNECTED);
+    pt_connect(old, ep);
+    pt_send(old, "old", 0);
+    pt_recv_is(router, "client", true);
+    pt_recv_is(router, "old", false);
+    pt_connect(fresh, ep);
+    pt_send(fresh, "fresh", 0);
+    pt_recv_is(router, "client", true);
+    pt_recv_is(router, "fresh", false);
+    zt_assert(th_wait_event(mon, ZAIO_EVENT_DISCONNECTED, PT_TIMEOUT_MS, NULL),
+              "the old connection was not closed");
+    pt_send(router, "client", ZAIO_SNDMORE);
+    pt_send(router, "reply", 0);
+    pt_recv_is(fresh, "reply", false);
+    pt_recv_none(old);
+    zt_assert(zaio_socket_monitor(old, NULL, 0) == 0, "monitor off");
+    pt_close_all(ctx, router, old, fresh, mon, NULL);
 }
