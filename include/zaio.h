@@ -130,6 +130,12 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
  * DEALER (both ways), SUB and PULL (in), PUB and PUSH (out); other types ignore it.
  * Subscriptions are never conflated. Set it before bind or connect. */
 #define ZAIO_CONFLATE 54
+/* REQ_CORRELATE: a REQ puts a request id frame before the delimiter and takes only the
+ * reply that carries it back. REQ_RELAXED: a REQ may send a new request without the
+ * reply to the last (which then counts as lost; with CORRELATE it is dropped if it
+ * comes). */
+#define ZAIO_REQ_CORRELATE 52
+#define ZAIO_REQ_RELAXED 53
 /* ROUTER_HANDOVER: a ROUTER's peer with an id in use takes it over; the connection
  * that had it is dropped. Without it the newcomer waits, ignored, for the id. */
 #define ZAIO_ROUTER_HANDOVER 56

@@ -49,6 +49,10 @@ static inline uint8_t *zmsg_data(zmsg *m)
 {
     return m->buf ? (uint8_t *)aio_buf_data(m->buf) + m->off : m->vsm;
 }
+static inline const uint8_t *zmsg_cdata(const zmsg *m)
+{
+    return m->buf ? (const uint8_t *)aio_buf_data(m->buf) + m->off : m->vsm;
+}
 static inline size_t zmsg_size(const zmsg *m) { return m->size; }
 static inline bool zmsg_more(const zmsg *m) { return (m->flags & ZMSG_MORE) != 0; }
 /* The body as an aio_buf slice, allocating one (and copying a vsm body) if needed.

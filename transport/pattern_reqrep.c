@@ -6,6 +6,11 @@
  * reply without the delimiter, is dropped. Stale replies still queued when a new
  * request goes out are dropped first, so an old answer never passes for a new one.
  * If the peer asked leaves, a reply from any peer is taken (libzmq 4.3.4 does the same).
+ * REQ_CORRELATE puts a request id frame (opaque to the peer, which echoes it with the
+ * envelope) before the delimiter, and a reply must bring the newest one back.
+ * REQ_RELAXED lets a new request go before the reply to the last has come; that reply
+ * is then lost (dropped if it comes, with REQ_CORRELATE; without it, a late reply can
+ * still pass for the new one's, as in libzmq).
  *
  * REP takes requests fair-queued. It keeps the envelope (every frame up to and
  * including the empty delimiter) and hands the user the rest; the reply, with that
@@ -18,6 +23,8 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 /* ---- REQ -------------------------------------------------------------------------- */
 
@@ -26,7 +33,9 @@ typedef struct req {
     zpipe_end *reply_pipe;  /* the peer asked; NULL: it left (any reply will do) */
     bool receiving_reply;   /* a request went out whole: the reply is awaited */
     bool request_begins;    /* the next frame sent starts a request */
-    bool reply_begins;      /* the next frame read should be a reply's delimiter */
+    bool reply_begins;      /* the next frame read should start a reply */
+    bool correlated;        /* the request awaiting its reply carries request_id */
+    uint32_t request_id;    /* REQ_CORRELATE: the newest request's id */
 } req;
 
 static int req_init(zsock *s)
@@ -35,6 +44,9 @@ static int req_init(zsock *s)
     if (rc == 0) {
         req *r = s->pattern;
         r->request_begins = r->reply_begins = true;
+        /* ids differ between sockets and runs, so a peer's old reply never matches */
+        r->request_id = (uint32_t)time(NULL) * 2654435761u ^ (uint32_t)(uintptr_t)r ^
+                        (uint32_t)clock();
     }
     return rc;
 }
@@ -50,17 +62,37 @@ static void req_detach(zsock *s, zpipe_end *p)
 static int req_send(zsock *s, zmsg *m)
 {
     req *r = s->pattern;
-    if (r->receiving_reply)
-        return -ZAIO_EFSM;
+    if (r->receiving_reply) {
+        if (!s->o.req_relaxed)
+            return -ZAIO_EFSM;
+        r->receiving_reply = false; /* relaxed: the last reply is given up */
+    }
     zpat_user_frame(m);
     if (r->request_begins) {
-        zmsg bottom;
-        zmsg_init(&bottom);
-        bottom.flags = ZMSG_MORE;
+        bool correlate = s->o.req_correlate;
+        uint32_t id = r->request_id + 1;
+        zmsg first;
+        if (correlate) {
+            if (zmsg_init_copy(&first, &id, sizeof id) < 0)
+                return -ENOMEM;
+        } else {
+            zmsg_init(&first); /* the delimiter */
+        }
+        first.flags = ZMSG_MORE;
         zpipe_end *to;
-        int rc = zlb_send(&r->f.lb, &bottom, &to);
-        if (rc < 0)
+        int rc = zlb_send(&r->f.lb, &first, &to);
+        if (rc < 0) {
+            zmsg_close(&first);
             return rc; /* no peer has room: nothing was sent, m is untouched */
+        }
+        if (correlate) {
+            zmsg bottom;
+            zmsg_init(&bottom);
+            bottom.flags = ZMSG_MORE;
+            (void)zlb_send(&r->f.lb, &bottom, NULL); /* the same pipe takes the rest */
+            r->request_id = id;
+        }
+        r->correlated = correlate;
         r->reply_pipe = to;
         r->request_begins = false;
         /* replies to earlier requests (from peers that answered late) go now */
@@ -85,6 +117,17 @@ static bool req_from_asked(const req *r, const zpipe_end *from)
     return !r->reply_pipe || from == r->reply_pipe;
 }
 
+/* Whether f can start the reply awaited: the request id, or else the delimiter. */
+static bool req_reply_head(const req *r, const zmsg *f)
+{
+    if (!zmsg_more(f))
+        return false;
+    if (!r->correlated)
+        return zmsg_size(f) == 0;
+    return zmsg_size(f) == sizeof r->request_id &&
+           memcmp(zmsg_cdata(f), &r->request_id, sizeof r->request_id) == 0;
+}
+
 static int req_recv(zsock *s, zmsg *m)
 {
     req *r = s->pattern;
@@ -97,8 +140,14 @@ static int req_recv(zsock *s, zmsg *m)
         int rc = zfq_recv(&r->f.fq, s, &f, &from);
         if (rc < 0)
             return rc;
+        bool ok = req_from_asked(r, from) && req_reply_head(r, &f);
+        if (ok && r->correlated) {
+            /* the delimiter follows in the same message (messages arrive whole) */
+            zmsg_close(&f);
+            zmsg_init(&f);
+            ok = zfq_recv(&r->f.fq, s, &f, NULL) == 0 && zmsg_more(&f) && zmsg_size(&f) == 0;
+        }
         bool more = zmsg_more(&f);
-        bool ok = req_from_asked(r, from) && more && zmsg_size(&f) == 0;
         zmsg_close(&f);
         if (ok) {
             r->reply_begins = false;
@@ -127,8 +176,7 @@ static bool req_has_in(zsock *s)
      * "readable" only for the reply */
     while (zfq_has_in(&r->f.fq, s)) {
         const zmsg *head = zfq_peek(&r->f.fq);
-        if (!head || (req_from_asked(r, r->f.fq.pre_from) && zmsg_more(head) &&
-                      zmsg_size(head) == 0))
+        if (!head || (req_from_asked(r, r->f.fq.pre_from) && req_reply_head(r, head)))
             return true;
         zfq_drop_next(&r->f.fq, s);
     }

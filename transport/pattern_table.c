@@ -102,6 +102,9 @@ int zpat_setopt_common(zsock *s, int opt, const void *val, size_t len)
     case ZAIO_ROUTER_MANDATORY:
     case ZAIO_ROUTER_HANDOVER:
         return type == ZAIO_ROUTER ? 1 : -EINVAL;
+    case ZAIO_REQ_CORRELATE:
+    case ZAIO_REQ_RELAXED:
+        return type == ZAIO_REQ ? 1 : -EINVAL;
     case ZAIO_XPUB_VERBOSE:
         return type == ZAIO_XPUB || type == ZAIO_PUB ? 1 : -EINVAL;
     default:

@@ -484,6 +484,8 @@ int zsock_setopt(zsock *s, int opt, const void *val, size_t len)
         return 0;
     case ZAIO_ROUTER_MANDATORY: o->router_mandatory = v != 0; return 0;
     case ZAIO_ROUTER_HANDOVER: o->router_handover = v != 0; return 0;
+    case ZAIO_REQ_CORRELATE: o->req_correlate = v != 0; return 0;
+    case ZAIO_REQ_RELAXED: o->req_relaxed = v != 0; return 0;
     case ZAIO_XPUB_VERBOSE: o->xpub_verbose = v != 0; return 0;
     case ZAIO_CONFLATE: o->conflate = v != 0; return 0;
     case ZAIO_AFFINITY: return 0;
@@ -563,6 +565,8 @@ int zsock_getopt(zsock *s, int opt, void *val, size_t *len)
     case ZAIO_PLAIN_SERVER: return put_int(val, len, o->plain_server);
     case ZAIO_ROUTER_MANDATORY: return put_int(val, len, o->router_mandatory);
     case ZAIO_ROUTER_HANDOVER: return put_int(val, len, o->router_handover);
+    case ZAIO_REQ_CORRELATE: return put_int(val, len, o->req_correlate);
+    case ZAIO_REQ_RELAXED: return put_int(val, len, o->req_relaxed);
     case ZAIO_XPUB_VERBOSE: return put_int(val, len, o->xpub_verbose);
     case ZAIO_CONFLATE: return put_int(val, len, o->conflate);
     default: return -EINVAL;

@@ -60,6 +60,7 @@ typedef struct zopts {
     uint8_t routing_id_len;
     int router_mandatory;
     int router_handover;
+    int req_correlate, req_relaxed;
     int xpub_verbose;
     int conflate;
 } zopts;

@@ -256,3 +256,52 @@ ZT_TEST(reqrep, req_blocks_without_a_peer, 10)
     pt_recv_is(req, "a", false);
     pt_close_all(ctx, req, rep, NULL);
 }
+
+/* REQ_RELAXED lets a second request go before the first is answered; REQ_CORRELATE
+ * tags each with an id the ROUTER sees and echoes, so the late answer to the first is
+ * dropped and the second's is taken. Without CORRELATE the late answer would pass. */
+ZT_TEST(reqrep, relaxed_and_correlated_req_drops_the_late_reply, 10)
+{
+    void *ctx = zaio_ctx_new();
+    void *router = pt_socket(ctx, ZAIO_ROUTER);
+    pt_bind(router, "inproc://correlate");
+    void *req = pt_socket(ctx, ZAIO_REQ);
+    zt_assert(zaio_setsockopt(req, ZAIO_ROUTING_ID, "R", 1) == 0, "id");
+    pt_connect(req, "inproc://correlate");
+    pt_send(req, "q0", 0);
+    zt_assert(zaio_send(req, "again", 5, ZAIO_DONTWAIT) == -1 && zaio_errno() == ZAIO_EFSM,
+              "strict by default: EFSM");
+    pt_setint(req, ZAIO_REQ_RELAXED, 1);
+    pt_setint(req, ZAIO_REQ_CORRELATE, 1);
+    pt_send(req, "q1", 0); /* relaxed: allowed though q0 has no answer */
+    pt_send(req, "q2", 0);
+    pt_recv_is(router, "R", true); /* q0 went before CORRELATE: no id */
+    pt_recv_is(router, "", true);
+    pt_recv_is(router, "q0", false);
+    uint8_t id[2][8];
+    for (int i = 0; i < 2; i++) {
+        pt_recv_is(router, "R", true);
+        zt_assert(zaio_recv(router, id[i], sizeof id[i], 0) == 4, "a 4-byte request id");
+        pt_recv_is(router, "", true);
+        pt_recv_is(router, i ? "q2" : "q1", false);
+    }
+    zt_assert(memcmp(id[0], id[1], 4) != 0, "each request has its own id");
+    pt_send(router, "R", ZAIO_SNDMORE); /* the answers to q0 and q1 come first */
+    pt_send(router, "", ZAIO_SNDMORE);
+    pt_send(router, "a0", 0);
+    for (int i = 0; i < 2; i++) {
+        pt_send(router, "R", ZAIO_SNDMORE);
+        pt_sendb(router, id[i], 4, ZAIO_SNDMORE);
+        pt_send(router, "", ZAIO_SNDMORE);
+        pt_send(router, i ? "a2" : "a1", 0);
+    }
+    pt_recv_is(req, "a2", false); /* a0 and a1 were dropped on the way */
+    char buf[8];
+    zt_assert(zaio_recv(req, buf, sizeof buf, ZAIO_DONTWAIT) == -1 && zaio_errno() == ZAIO_EFSM,
+              "the reply is in: the next step is a request");
+    int v = 0;
+    zt_assert(zaio_setsockopt(router, ZAIO_REQ_CORRELATE, &v, sizeof v) == -1 &&
+                  zaio_errno() == EINVAL,
+              "only a REQ has REQ_CORRELATE");
+    pt_close_all(ctx, req, router, NULL);
+}
