@@ -80,6 +80,7 @@ int zfq_recv(zfq *fq, zsock *s, zmsg *m, zpipe_end **from)
         fq->has_pre = false;
         *from = fq->pre_from;
         fq->pre_from = NULL;
+        fq_took(fq, *from, m);
         return 0;
     }
     if (fq->has_pre) {
@@ -147,8 +148,14 @@ void zfq_drop_next(zfq *fq, zsock *s)
 {
     zmsg m;
     zmsg_init(&m);
-    if (zfq_recv(fq, s, &m, NULL) == 0) {
-        zmsg_close(&m);
-        zfq_skip_rest(fq, s);
+    if (fq->has_pre) {
+        /* the message the caller looked at, not a newer one CONFLATE would swap in */
+        zmsg_move(&m, &fq->pre);
+        fq->has_pre = false;
+        fq->pre_from = NULL;
+    } else if (zfq_recv(fq, s, &m, NULL) != 0) {
+        return;
     }
+    zmsg_close(&m);
+    zfq_skip_rest(fq, s);
 }

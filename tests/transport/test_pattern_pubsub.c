@@ -364,3 +364,24 @@ ZT_TEST(pubsub, conflating_subscriber_keeps_every_subscription_and_the_newest_me
     pt_recv_none(sub);
     pt_close_all(ctx, pub, sub, NULL);
 }
+
+/* A conflating SUB whose read-ahead message stops matching (an unsubscribe) drops that
+ * one, not the newer message that does match. */
+ZT_TEST(pubsub, conflating_subscriber_poll_keeps_the_newer_wanted_message, 10)
+{
+    void *ctx = zaio_ctx_new();
+    void *pub = pt_socket(ctx, ZAIO_PUB), *sub = pt_socket(ctx, ZAIO_SUB);
+    pt_setint(sub, ZAIO_CONFLATE, 1);
+    pt_bind(pub, "inproc://conflate-poll");
+    pt_connect(sub, "inproc://conflate-poll");
+    subscribe(sub, "a");
+    subscribe(sub, "b");
+    pt_send(pub, "b1", 0);
+    zt_assert(pt_events(sub) & ZAIO_POLLIN, "b1 is readable"); /* read ahead */
+    unsubscribe(sub, "b");
+    pt_send(pub, "a1", 0);
+    zt_assert(pt_events(sub) & ZAIO_POLLIN, "a1 is readable");
+    pt_recv_is(sub, "a1", false);
+    pt_recv_none(sub);
+    pt_close_all(ctx, pub, sub, NULL);
+}
