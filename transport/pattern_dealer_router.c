@@ -146,6 +146,7 @@ typedef struct router {
     bool has_pre_id, has_pre_msg;
     zpipe_end *pre_from;
     bool more_in; /* the user is in the middle of a message */
+    zpipe_end *retire; /* handed over while its message was being read: dropped after */
     /* sending */
     bool more_out;      /* the id frame has been given: the rest follows */
     zpipe_end *cur_out; /* where it goes; NULL: dropped */
@@ -259,6 +260,16 @@ static int router_take(router *r, zpat_pipe *rec)
     return 0;
 }
 
+/* The pipe the message the user is part way through comes from, or NULL. */
+static zpipe_end *router_reading_from(const router *r)
+{
+    if (!r->more_in)
+        return NULL;
+    if (r->has_pre_msg)
+        return r->pre_from;
+    return r->fq.more ? r->fq.cur : NULL;
+}
+
 static void router_attach(zsock *s, zpipe_end *p)
 {
     router *r = s->pattern;
@@ -272,10 +283,14 @@ static void router_attach(zsock *s, zpipe_end *p)
         zpat_pipe *old = router_lookup(r, rec->id, rec->id_len);
         if (old && s->o.router_handover) {
             /* the newcomer takes the id; the old peer goes (router_detach then leaves
-             * the id alone) */
+             * the id alone), once the message the user is reading from it is whole:
+             * dropping it now would splice another peer's frames onto that message */
             router_remove(r, old);
             old->handed_over = true;
-            zpat_refuse(s, old->end);
+            if (router_reading_from(r) == old->end)
+                r->retire = old->end;
+            else
+                zpat_refuse(s, old->end);
         } else if (old) {
             /* the id is taken: libzmq ignores the newcomer */
             if (zpat_grow(&r->ignored, &r->capignored, r->nignored + 1, sizeof *r->ignored) < 0) {
@@ -326,6 +341,8 @@ static void router_detach(zsock *s, zpipe_end *p)
         }
     }
     zfq_detach(&r->fq, p);
+    if (r->retire == p)
+        r->retire = NULL;
     if (r->cur_out == p)
         r->cur_out = NULL; /* the rest of the message being sent is dropped */
     if (r->pre_from == p) {
@@ -387,6 +404,16 @@ static int router_fetch(zsock *s, router *r)
     return 0;
 }
 
+/* A frame of the message goes to the user; at its end a handed-over peer may go. */
+static void router_frame_out(zsock *s, router *r, const zmsg *m)
+{
+    r->more_in = zmsg_more(m);
+    if (!r->more_in && r->retire) {
+        zpat_refuse(s, r->retire);
+        r->retire = NULL;
+    }
+}
+
 static int router_recv(zsock *s, zmsg *m)
 {
     router *r = s->pattern;
@@ -394,7 +421,7 @@ static int router_recv(zsock *s, zmsg *m)
         if (r->more_in) {
             int rc = zfq_recv(&r->fq, s, m, NULL);
             if (rc == 0)
-                r->more_in = zmsg_more(m);
+                router_frame_out(s, r, m);
             return rc;
         }
         int rc = router_fetch(s, r);
@@ -410,7 +437,7 @@ static int router_recv(zsock *s, zmsg *m)
     zmsg_move(m, &r->pre_msg);
     r->has_pre_msg = false;
     r->pre_from = NULL;
-    r->more_in = zmsg_more(m);
+    router_frame_out(s, r, m);
     return 0;
 }
 

@@ -220,6 +220,53 @@ ZT_TEST(dealer_router, handover_gives_the_id_to_the_newcomer, 10)
     pt_close_all(ctx, router, first, second, NULL);
 }
 
+/* A handover while the user is part way through the old peer's message: that message
+ * ends whole, and only then does the old peer go. */
+ZT_TEST(dealer_router, handover_waits_for_the_message_being_read, 10)
+{
+    void *ctx = zaio_ctx_new();
+    void *router = pt_socket(ctx, ZAIO_ROUTER);
+    pt_setint(router, ZAIO_ROUTER_HANDOVER, 1);
+    pt_bind(router, "inproc://handover-mid");
+    void *first = pt_socket(ctx, ZAIO_DEALER), *second = pt_socket(ctx, ZAIO_DEALER);
+    void *other = pt_socket(ctx, ZAIO_DEALER);
+    zt_assert(zaio_setsockopt(first, ZAIO_ROUTING_ID, "same", 4) == 0, "id");
+    zt_assert(zaio_setsockopt(second, ZAIO_ROUTING_ID, "same", 4) == 0, "id");
+    zt_assert(zaio_setsockopt(other, ZAIO_ROUTING_ID, "other", 5) == 0, "id");
+    pt_connect(first, "inproc://handover-mid");
+    pt_send(first, "A1", ZAIO_SNDMORE);
+    pt_send(first, "A2", ZAIO_SNDMORE);
+    pt_send(first, "A3", 0);
+    pt_recv_is(router, "same", true);
+    pt_recv_is(router, "A1", true);
+    pt_connect(other, "inproc://handover-mid");
+    pt_send(other, "O1", 0);
+    pt_connect(second, "inproc://handover-mid");
+    pt_send(second, "S1", 0);
+    pt_recv_is(router, "A2", true); /* the rest of the first's message, nothing else */
+    pt_recv_is(router, "A3", false);
+    bool got_other = false, got_second = false;
+    for (int i = 0; i < 2; i++) {
+        char id[8];
+        int n = pt_recvb(router, id, sizeof id);
+        if (n == 5 && memcmp(id, "other", 5) == 0) {
+            pt_recv_is(router, "O1", false);
+            got_other = true;
+        } else {
+            zt_assert(n == 4 && memcmp(id, "same", 4) == 0, "an id frame");
+            pt_recv_is(router, "S1", false);
+            got_second = true;
+        }
+    }
+    zt_assert(got_other && got_second, "both other messages came whole");
+    pt_send(router, "same", ZAIO_SNDMORE);
+    pt_send(router, "reply", 0);
+    pt_recv_is(second, "reply", false);
+    zt_assert(zaio_send(first, "x", 1, ZAIO_DONTWAIT) == -1 && zaio_errno() == EAGAIN,
+              "the first was dropped once its message was read");
+    pt_close_all(ctx, router, first, second, other, NULL);
+}
+
 ZT_TEST(dealer_router, router_to_router, 10)
 {
     void *ctx = zaio_ctx_new();
