@@ -186,7 +186,8 @@ static bool req_has_in(zsock *s)
 static bool req_has_out(zsock *s)
 {
     req *r = s->pattern;
-    return !r->receiving_reply && zpat_flow_has_out(s);
+    /* relaxed: a new request may go while the reply is awaited, as in libzmq */
+    return (!r->receiving_reply || s->o.req_relaxed) && zpat_flow_has_out(s);
 }
 
 const zpattern_ops zpattern_req = {

@@ -269,10 +269,12 @@ ZT_TEST(reqrep, relaxed_and_correlated_req_drops_the_late_reply, 10)
     zt_assert(zaio_setsockopt(req, ZAIO_ROUTING_ID, "R", 1) == 0, "id");
     pt_connect(req, "inproc://correlate");
     pt_send(req, "q0", 0);
+    zt_assert(!(pt_events(req) & ZAIO_POLLOUT), "strict: no POLLOUT while a reply is due");
     zt_assert(zaio_send(req, "again", 5, ZAIO_DONTWAIT) == -1 && zaio_errno() == ZAIO_EFSM,
               "strict by default: EFSM");
     pt_setint(req, ZAIO_REQ_RELAXED, 1);
     pt_setint(req, ZAIO_REQ_CORRELATE, 1);
+    zt_assert(pt_events(req) & ZAIO_POLLOUT, "relaxed: a new request may go now");
     pt_send(req, "q1", 0); /* relaxed: allowed though q0 has no answer */
     pt_send(req, "q2", 0);
     pt_recv_is(router, "R", true); /* q0 went before CORRELATE: no id */
