@@ -128,7 +128,9 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
 #define ZAIO_PLAIN_PASSWORD 46
 /* CONFLATE: keep only the newest message (its last frame), ignoring the HWMs, on
  * DEALER (both ways), SUB and PULL (in), PUB and PUSH (out); other types ignore it.
- * Subscriptions are never conflated. Set it before bind or connect. */
+ * Subscriptions are never conflated. Set it before bind or connect. Over inproc a
+ * direction conflates if either end asks for it (libzmq heeds the connecting end
+ * only); a binder's setting counts for connects that come after its bind. */
 #define ZAIO_CONFLATE 54
 /* REQ_CORRELATE: a REQ puts a request id frame before the delimiter and takes only the
  * reply that carries it back. REQ_RELAXED: a REQ may send a new request without the
