@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- the flow base ------------------------------------------------------------------ */
 
@@ -222,16 +221,7 @@ static int router_init(zsock *s)
     zmsg_init(&r->pre_msg);
     /* libzmq starts its counter at a random value, so ids differ between sockets and
      * runs; a peer that reconnects does not inherit what a former one was sent */
-    struct timespec ts;
-#ifdef _WIN32
-    /* C11's timespec_get is UCRT's; mingw-w64 links msvcrt by default */
-    ts.tv_sec = time(NULL);
-    ts.tv_nsec = (long)(clock() % CLOCKS_PER_SEC) * (1000000000L / CLOCKS_PER_SEC);
-#else
-    timespec_get(&ts, TIME_UTC);
-#endif
-    r->next_id = (uint32_t)ts.tv_nsec * 2654435761u ^ (uint32_t)ts.tv_sec ^
-                 (uint32_t)(uintptr_t)r;
+    r->next_id = zpat_seed(r);
     s->pattern = r;
     return 0;
 }

@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- REQ -------------------------------------------------------------------------- */
 
@@ -45,8 +44,7 @@ static int req_init(zsock *s)
         req *r = s->pattern;
         r->request_begins = r->reply_begins = true;
         /* ids differ between sockets and runs, so a peer's old reply never matches */
-        r->request_id = (uint32_t)time(NULL) * 2654435761u ^ (uint32_t)(uintptr_t)r ^
-                        (uint32_t)clock();
+        r->request_id = zpat_seed(r);
     }
     return rc;
 }

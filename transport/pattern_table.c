@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const zpattern_ops *zpattern_find(int type)
 {
@@ -110,6 +111,19 @@ int zpat_setopt_common(zsock *s, int opt, const void *val, size_t len)
     default:
         return 1;
     }
+}
+
+uint32_t zpat_seed(const void *state)
+{
+    struct timespec ts;
+#ifdef _WIN32
+    /* C11's timespec_get is UCRT's; mingw-w64 links msvcrt by default */
+    ts.tv_sec = time(NULL);
+    ts.tv_nsec = (long)(clock() % CLOCKS_PER_SEC) * (1000000000L / CLOCKS_PER_SEC);
+#else
+    timespec_get(&ts, TIME_UTC);
+#endif
+    return (uint32_t)ts.tv_nsec * 2654435761u ^ (uint32_t)ts.tv_sec ^ (uint32_t)(uintptr_t)state;
 }
 
 int zpat_grow(void *arrp, int *cap, int need, size_t elem)

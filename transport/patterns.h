@@ -81,6 +81,9 @@ static inline void zpat_set_meta(zmsg *m, zpipe_end *p)
 int zpat_setopt_common(zsock *s, int opt, const void *val, size_t len);
 /* Grows an array of pointers to hold at least need elements (geometrically). */
 int zpat_grow(void *arrp, int *cap, int need, size_t elem);
+/* A starting value for a socket's counters (ROUTER ids, REQ request ids) that differs
+ * between sockets and runs: the time mixed with the address of the socket's state. */
+uint32_t zpat_seed(const void *state);
 
 /* ---- a set of pipes, the active ones first ------------------------------------------ */
 /* What the fair queue, the load balancer and the distributor keep their pipes in:
