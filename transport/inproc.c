@@ -77,9 +77,9 @@ static void fill_peer(zpipe_end *e, const zopts *peer)
  * libzmq adds them; conflated if either end conflates it. */
 static int pipe_hwm(const zopts *writer, const zopts *reader)
 {
-    if (zopts_conflates(writer, false) || zopts_conflates(reader, true))
+    int snd = zopts_pipe_hwm(writer, false), rcv = zopts_pipe_hwm(reader, true);
+    if (snd == ZPIPE_CONFLATE || rcv == ZPIPE_CONFLATE)
         return ZPIPE_CONFLATE;
-    int snd = writer->sndhwm, rcv = reader->rcvhwm;
     return snd && rcv ? snd + rcv : 0;
 }
 

@@ -108,18 +108,20 @@ void zopts_default(zopts *o, int type)
     o->mechanism = ZAIO_NULL;
 }
 
-bool zopts_conflates(const zopts *o, bool inbound)
+int zopts_pipe_hwm(const zopts *o, bool inbound)
 {
-    if (!o->conflate)
-        return false;
-    switch (o->type) {
-    case ZAIO_DEALER: return true;
-    case ZAIO_SUB:
-    case ZAIO_PULL: return inbound;
-    case ZAIO_PUB:
-    case ZAIO_PUSH: return !inbound;
-    default: return false;
+    bool conflate = false;
+    if (o->conflate) {
+        switch (o->type) {
+        case ZAIO_DEALER: conflate = true; break;
+        case ZAIO_SUB:
+        case ZAIO_PULL: conflate = inbound; break;
+        case ZAIO_PUB:
+        case ZAIO_PUSH: conflate = !inbound; break;
+        default: break;
+        }
     }
+    return conflate ? ZPIPE_CONFLATE : inbound ? o->rcvhwm : o->sndhwm;
 }
 
 /* ---- life --------------------------------------------------------------------------- */

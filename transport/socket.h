@@ -66,12 +66,12 @@ typedef struct zopts {
 } zopts;
 
 void zopts_default(zopts *o, int type);
-/* Whether CONFLATE applies to the socket's inbound (or outbound) messages: set, and the
- * type one libzmq conflates (PUB, SUB, PUSH, PULL, DEALER), and the direction one that
- * carries data for it. SUB's and PUB's subscriptions are never conflated, unlike
- * libzmq's, which conflates both directions and so can lose all but a SUB's last
- * subscription. */
-bool zopts_conflates(const zopts *o, bool inbound);
+/* The HWM for the socket's inbound (or outbound) pipe direction: RCVHWM (SNDHWM), or
+ * ZPIPE_CONFLATE where CONFLATE applies: set, the type one libzmq conflates (PUB, SUB,
+ * PUSH, PULL, DEALER), and the direction one that carries data for it. SUB's and PUB's
+ * subscriptions are never conflated, unlike libzmq's, which conflates both directions
+ * and so can lose all but a SUB's last subscription. */
+int zopts_pipe_hwm(const zopts *o, bool inbound);
 
 /* ---- patterns ----------------------------------------------------------------------- */
 typedef struct zpattern_ops {

@@ -219,8 +219,7 @@ static void session_pipe_notify(void *owner, zpipe_end *e, zpipe_event event)
 static int pipe_create(zsession *s, zpipe_end **sock_end)
 {
     zpipe_end *a, *b;
-    int rc = zpipe_new(&a, &b, zopts_conflates(&s->o, false) ? ZPIPE_CONFLATE : s->o.sndhwm,
-                       zopts_conflates(&s->o, true) ? ZPIPE_CONFLATE : s->o.rcvhwm);
+    int rc = zpipe_new(&a, &b, zopts_pipe_hwm(&s->o, false), zopts_pipe_hwm(&s->o, true));
     if (rc < 0)
         return rc;
     zpipe_user *u = zpipe_user_of(b);
