@@ -127,7 +127,7 @@ int main(int argc, char **argv)
                                    {NULL, 0, ZMQ_POLLIN, 0}};
         if (zmq_poll(items, stopping ? 1 : 2, wait) < 0 && zmq_errno() != EINTR)
             return peer_fail("poll");
-        if (soak_traffic_io(&t, soak_now_ns()) < 0 && t.last_errno != EHOSTUNREACH)
+        if (soak_traffic_io(&t, soak_now_ns()) < 0)
             break; /* counted in errors, reported below */
         if (!stopping && items[1].revents) {
             ssize_t n = read(0, line + len, sizeof line - len);

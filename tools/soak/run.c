@@ -278,7 +278,7 @@ static int soak_step(soak_state *st, long max_wait_ms)
     if (nitems == 2 && items[1].revents)
         soak_peer_read(&st->peer);
     soak_tick(st, 0);
-    if (rc < 0 && st->traffic.last_errno != EHOSTUNREACH) {
+    if (rc < 0) {
         snprintf(st->res.traffic_error, sizeof st->res.traffic_error, "server socket: %s",
                  zaio_strerror(st->traffic.last_errno));
         return -1;
@@ -408,7 +408,6 @@ static void soak_probe_phase(soak_state *st)
             st->res.interrupted = 1;
         }
         if (soak_step(st, 100) < 0 || st->peer.eof) {
-            st->res.peer_gone = st->peer.eof;
             if (!st->res.traffic_error[0])
                 snprintf(st->res.traffic_error, sizeof st->res.traffic_error,
                          "the peer exited during the run");

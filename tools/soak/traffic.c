@@ -138,13 +138,19 @@ int soak_traffic_init(soak_traffic *t, void *sock, int server_type, int is_serve
     return 0;
 }
 
+static void traffic_drop_pending(soak_traffic *t)
+{
+    traffic_pending *p = t->pending;
+    for (int i = p->next; i < p->n; i++)
+        zmq_msg_close(&p->frame[i]);
+    p->n = p->next = 0;
+}
+
 void soak_traffic_fini(soak_traffic *t)
 {
     if (t->pending) {
-        traffic_pending *p = t->pending;
-        for (int i = p->next; i < p->n; i++)
-            zmq_msg_close(&p->frame[i]);
-        free(p);
+        traffic_drop_pending(t);
+        free(t->pending);
     }
     t->pending = NULL;
 }
@@ -199,8 +205,6 @@ long soak_traffic_timeout_ms(const soak_traffic *t, uint64_t now_ns)
     return wait_ms < 1 ? 1 : (long)wait_ms + 1;
 }
 
-static void traffic_drop_pending(soak_traffic *t);
-
 /* Sends the pending frames. 1: all out; 0: EAGAIN, try at POLLOUT; -1: error. */
 static int traffic_flush(soak_traffic *t)
 {
@@ -210,12 +214,13 @@ static int traffic_flush(soak_traffic *t)
         if (zmq_msg_send(&p->frame[p->next], t->sock, ZMQ_DONTWAIT | more) < 0) {
             if (zmq_errno() == EAGAIN)
                 return 0;
-            /* EHOSTUNREACH: a ROUTER's peer is gone (mandatory); the echo is lost and
-             * retrying it would spin, so it is dropped and counted once */
+            /* the echo is lost and retrying it would spin: dropped, counted once */
             t->last_errno = zmq_errno();
             t->errors++;
             traffic_drop_pending(t);
-            return -1;
+            /* EHOSTUNREACH: a ROUTER's peer is gone (mandatory), which the next
+             * connection mends; the rest fail the run */
+            return t->last_errno == EHOSTUNREACH ? 1 : -1;
         }
         p->next++;
     }
@@ -273,14 +278,6 @@ static void traffic_check(soak_traffic *t, const unsigned char *b, size_t size)
     } else {
         t->reordered++; /* a late one was counted lost too: either fails the soak */
     }
-}
-
-static void traffic_drop_pending(soak_traffic *t)
-{
-    traffic_pending *p = t->pending;
-    for (int i = p->next; i < p->n; i++)
-        zmq_msg_close(&p->frame[i]);
-    p->n = p->next = 0;
 }
 
 /* Receives one whole message into pending (so an echo can resend it). 1: got one;
