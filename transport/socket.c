@@ -150,12 +150,8 @@ int zsock_new(zctx *c, int type, zsock **out)
     s->mb = zmailbox_new(sock_wake, s->sig);
     s->monitor = zmonitor_new();
     if (!s->mb || !s->monitor) {
-        zmonitor_unref(s->monitor);
-        if (s->mb)
-            zmailbox_unref(s->mb);
-        zsignaler_free(s->sig);
-        free(s);
-        return -ENOMEM;
+        rc = -ENOMEM;
+        goto fail;
     }
     zmailbox_set_owner(s->mb, s);
     rc = ops->init(s);
@@ -164,15 +160,17 @@ int zsock_new(zctx *c, int type, zsock **out)
         if (rc < 0)
             ops->fini(s);
     }
-    if (rc < 0) {
-        zmonitor_unref(s->monitor);
-        zmailbox_unref(s->mb);
-        zsignaler_free(s->sig);
-        free(s);
-        return rc;
-    }
+    if (rc < 0)
+        goto fail;
     *out = s;
     return 0;
+fail:
+    zmonitor_unref(s->monitor);
+    if (s->mb)
+        zmailbox_unref(s->mb);
+    zsignaler_free(s->sig);
+    free(s);
+    return rc;
 }
 
 /* Takes e out of the socket and lets go of it: the one way a pipe end leaves. */
