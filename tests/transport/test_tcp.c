@@ -134,10 +134,8 @@ ZT_TEST(tcp, a_late_monitor_hears_existing_listeners_and_connections, 20)
 {
     void *ctx = zaio_ctx_new();
     char ep[256];
-    void *pull = th_socket(ctx, ZAIO_PULL);
-    th_bind(pull, "tcp://127.0.0.1:*", ep, sizeof ep);
-    void *push1 = th_socket(ctx, ZAIO_PUSH);
-    th_connect(push1, ep);
+    void *pull, *push1;
+    th_tcp_pair(ctx, ZAIO_PULL, ZAIO_PUSH, &pull, &push1, ep, sizeof ep);
     th_send_str(push1, "one", 0);
     th_recv_str(pull, "one");
 
