@@ -36,6 +36,7 @@ static char *restart_args[8];
 static int nrestart_args, switching, restarts;
 static char *held; /* stay-side lines waiting for the next restart process */
 static size_t held_len;
+static double deadline; /* now_s() by which the run must be over */
 
 static double now_s(void)
 {
@@ -178,13 +179,14 @@ static void ended(child *c)
             snprintf(what, sizeof what, "signal %d", WTERMSIG(status));
         fprintf(stderr, "[driver] FAIL: the %s side ended with %s\n", c->name, what);
         /* the other side, stuck in a wait of its own, says what it saw when that wait
-         * ends (its waits are 20 s): give it the time, then stop it */
+         * ends (matrix_peer.c's WAIT_MS, 60 s): give it the time, as far as the run's
+         * deadline allows, then stop it */
         child *o = c == &stay ? &rst : &stay;
         if (o->pid > 0) {
             if (o->in >= 0)
                 close(o->in);
             o->in = -1;
-            for (int i = 0; i < 250 && o->pid > 0; i++) {
+            for (int i = 0; i < 650 && o->pid > 0 && now_s() < deadline; i++) {
                 if (waitpid(o->pid, NULL, WNOHANG) != 0)
                     o->pid = 0;
                 else
@@ -207,7 +209,7 @@ int main(int argc, char **argv)
     int stay_binds = strcmp(argv[5], "stay_binds") == 0;
     double t0 = now_s();
     const char *tmo = getenv("MATRIX_TIMEOUT");
-    double deadline = t0 + (tmo ? atof(tmo) : 240);
+    deadline = t0 + (tmo ? atof(tmo) : 240);
 
     char *sargv[24];
     int n = 0;

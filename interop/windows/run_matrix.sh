@@ -12,7 +12,7 @@ shift 3
 emulator=("$@")
 [ -x "$libzmq_peer" ] || { echo "run_matrix: $libzmq_peer is missing (build the native peers first)"; exit 1; }
 
-source "$(dirname "$0")/binder.sh"
+source "$(dirname "$0")/../binder.sh"
 
 # run <zaio|libzmq> <role> <endpoint>: one peer, each bounded (its own waits are 20 s)
 run() {

@@ -13,7 +13,7 @@ for f in "$dealer" "$probe"; do
   [ -x "$f" ] || { echo "run_soak: $f is missing (build the native peers first)"; exit 1; }
 done
 
-source "$(dirname "$0")/binder.sh"
+source "$(dirname "$0")/../binder.sh"
 mkfifo "$dir/control"
 
 start=$(date +%s)

@@ -1,4 +1,4 @@
-# binder.sh - sourced by run_matrix.sh and run_soak.sh: a scratch directory, background
+# binder.sh - sourced by the interop scripts: a scratch directory, background
 # processes killed on any exit, and the start of a program that binds and prints its
 # endpoint on its first line.
 dir=$(mktemp -d)
