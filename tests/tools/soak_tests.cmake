@@ -4,17 +4,13 @@
 #  soak_legacy_0_1_26_detected: the same soak built with ZAIO_AIO_LEGACY_0_1_26=ON
 #    (AsyncIO 0.1.26's release behaviour) must FAIL with live records growing with
 #    the probes (soak_legacy.sh).
-set(ZAIO_SOAK_BACKENDS epoll)
-if(URING_FOUND)
-  list(PREPEND ZAIO_SOAK_BACKENDS uring)
-endif()
 # Under ASan, freed memory waits in the allocator's quarantine (256 MiB by default), so
 # RSS grows whatever zaio does: there LeakSanitizer, at exit, judges memory instead.
 set(ZAIO_SOAK_RSS_BOUND 16)
 if(ZAIO_SANITIZE)
   set(ZAIO_SOAK_RSS_BOUND 1024)
 endif()
-foreach(backend ${ZAIO_SOAK_BACKENDS})
+foreach(backend ${ZAIO_BACKENDS})
   add_test(NAME soak_${backend}
     COMMAND zaio-soak --backend ${backend} --duration 10s --interval 500ms --progress 2s
             --rss-bound ${ZAIO_SOAK_RSS_BOUND} -o ${CMAKE_CURRENT_BINARY_DIR}/soak_${backend})
@@ -46,7 +42,7 @@ if(NOT ZAIO_AIO_LEGACY_0_1_26)
   # shares the contract control's legacy build (same configuration): one at a time
   add_test(NAME soak_legacy_0_1_26_detected
     COMMAND ${PROJECT_SOURCE_DIR}/tests/tools/soak_legacy.sh ${PROJECT_SOURCE_DIR}
-            ${CMAKE_BINARY_DIR}/legacy ${ZAIO_SOAK_BACKENDS})
+            ${CMAKE_BINARY_DIR}/legacy ${ZAIO_BACKENDS})
   set_tests_properties(soak_legacy_0_1_26_detected PROPERTIES
     LABELS "soak;no-sanitize" RESOURCE_LOCK legacy_build TIMEOUT 900)
 endif()
