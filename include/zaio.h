@@ -126,6 +126,15 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
 #define ZAIO_PLAIN_SERVER 44
 #define ZAIO_PLAIN_USERNAME 45
 #define ZAIO_PLAIN_PASSWORD 46
+/* ZAP (RFC 27), as libzmq 4.3.4: a PLAIN server asks the handler bound at
+ * inproc://zeromq.zap.01 in its context about every client, and with no handler bound
+ * lets nobody in; NULL asks when ZAP_DOMAIN is set and a handler is bound, and with
+ * ZAP_ENFORCE_DOMAIN also fails when none is. The handler's User-Id and metadata reach
+ * zaio_msg_gets on every message from that peer. One difference: a handler that goes
+ * away before it replies fails the handshake at once (HANDSHAKE_FAILED_PROTOCOL,
+ * ZAP_UNSPECIFIED), where libzmq waits for the handshake timeout. */
+#define ZAIO_ZAP_DOMAIN 55
+#define ZAIO_ZAP_ENFORCE_DOMAIN 93
 /* CONFLATE: keep only the newest message (its last frame), ignoring the HWMs, on
  * DEALER (both ways), SUB and PULL (in), PUB and PUSH (out); other types ignore it.
  * Subscriptions are never conflated. Set it before bind or connect. Over inproc a
@@ -197,6 +206,12 @@ int zaio_recv(void *socket, void *buf, size_t len, int flags);
 #define ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY 0x10000016
 #define ZAIO_PROTOCOL_ERROR_ZMTP_INVALID_METADATA 0x10000018
 #define ZAIO_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH 0x11000002
+#define ZAIO_PROTOCOL_ERROR_ZAP_UNSPECIFIED 0x20000000
+#define ZAIO_PROTOCOL_ERROR_ZAP_MALFORMED_REPLY 0x20000001
+#define ZAIO_PROTOCOL_ERROR_ZAP_BAD_REQUEST_ID 0x20000002
+#define ZAIO_PROTOCOL_ERROR_ZAP_BAD_VERSION 0x20000003
+#define ZAIO_PROTOCOL_ERROR_ZAP_INVALID_STATUS_CODE 0x20000004
+#define ZAIO_PROTOCOL_ERROR_ZAP_INVALID_METADATA 0x20000005
 
 /* Events go to a PAIR socket bound at endpoint (inproc://...) as two frames: 6 bytes
  * (uint16 event, uint32 value, host order) then the endpoint string, as libzmq does.

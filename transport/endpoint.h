@@ -38,5 +38,9 @@ int ztcp_connect(zsock *s, const char *hostport, zendpoint *ep);
 /* inproc:// */
 int zinproc_bind(zsock *s, const char *name, zendpoint *ep);
 int zinproc_connect(zsock *s, const char *name, zendpoint *ep);
+/* A pipe from an I/O-side client (a session's ZAP request) to the socket bound at name,
+ * which attaches the other end: 0 and *mine (no HWM either way), or -ECONNREFUSED when
+ * nothing is bound there now. */
+int zinproc_open(zctx *c, const char *name, zpipe_end **mine);
 /* The socket closes: inproc bindings of s go (called with the socket's thread). */
 #endif

@@ -195,6 +195,27 @@ int zinproc_connect(zsock *s, const char *name, zendpoint *ep)
     return 0;
 }
 
+int zinproc_open(zctx *c, const char *name, zpipe_end **mine)
+{
+    zmutex_lock(&c->lock);
+    zinproc *x = find(c, name);
+    if (!x || !x->mb) {
+        zmutex_unlock(&c->lock);
+        return -ECONNREFUSED;
+    }
+    zpipe_end *theirs;
+    int rc = zpipe_new(mine, &theirs, 0, 0);
+    if (rc == 0) {
+        /* the handler sees a requester that brings its own delimiter, as a REQ does */
+        zopts req;
+        zopts_default(&req, ZAIO_REQ);
+        fill_peer(theirs, &req);
+        zsock_post_attach(x->mb, theirs);
+    }
+    zmutex_unlock(&c->lock);
+    return rc;
+}
+
 void zinproc_ctx_fini(zctx *c)
 {
     /* connects to names nobody bound: their binder ends never found an owner */

@@ -49,10 +49,10 @@ zmeta *zmeta_new(const uint8_t *md, size_t md_len, const char *const *extra, int
     atomic_init(&m->refs, 1);
     bool ok = true;
     pos = 0;
-    while (ok && md && zmtp_metadata_next(md, md_len, &pos, &pr) == 1)
-        ok = meta_add(m, pr.name, pr.name_len, pr.value, pr.value_len);
     for (int i = 0; ok && extra && i < nextra * 2; i += 2)
         ok = meta_add(m, extra[i], strlen(extra[i]), extra[i + 1], strlen(extra[i + 1]));
+    while (ok && md && zmtp_metadata_next(md, md_len, &pos, &pr) == 1)
+        ok = meta_add(m, pr.name, pr.name_len, pr.value, pr.value_len);
     if (!ok) {
         zmeta_unref(m);
         return NULL;
@@ -447,6 +447,8 @@ int zsock_setopt(zsock *s, int opt, const void *val, size_t len)
             o->plain_server = 0;
         }
         return rc;
+    case ZAIO_ZAP_DOMAIN:
+        return opt_str(val, len, o->zap_domain, sizeof o->zap_domain);
     default: break;
     }
     rc = opt_int(val, len, &v);
@@ -488,6 +490,7 @@ int zsock_setopt(zsock *s, int opt, const void *val, size_t len)
     case ZAIO_REQ_RELAXED: o->req_relaxed = v != 0; return 0;
     case ZAIO_XPUB_VERBOSE: o->xpub_verbose = v != 0; return 0;
     case ZAIO_CONFLATE: o->conflate = v != 0; return 0;
+    case ZAIO_ZAP_ENFORCE_DOMAIN: o->zap_enforce_domain = v != 0; return 0;
     case ZAIO_AFFINITY: return 0;
     default: return -EINVAL;
     }
@@ -569,6 +572,9 @@ int zsock_getopt(zsock *s, int opt, void *val, size_t *len)
     case ZAIO_REQ_RELAXED: return put_int(val, len, o->req_relaxed);
     case ZAIO_XPUB_VERBOSE: return put_int(val, len, o->xpub_verbose);
     case ZAIO_CONFLATE: return put_int(val, len, o->conflate);
+    case ZAIO_ZAP_DOMAIN:
+        return put_bytes(val, len, o->zap_domain, strlen(o->zap_domain) + 1);
+    case ZAIO_ZAP_ENFORCE_DOMAIN: return put_int(val, len, o->zap_enforce_domain);
     default: return -EINVAL;
     }
 }

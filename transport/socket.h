@@ -31,7 +31,9 @@ struct zmeta {
         char *name, *value;
     } prop[];
 };
-/* Builds from a ZMTP property list plus extra pairs (e.g. "Peer-Address"). */
+/* Builds from extra pairs (e.g. "Peer-Address") and a ZMTP property list. The extras
+ * come first, and zmeta_get takes the first of a name: what zaio says of a connection
+ * (its address, the user ZAP let in) cannot be overridden by what the peer sends. */
 zmeta *zmeta_new(const uint8_t *md, size_t md_len, const char *const *extra, int nextra);
 zmeta *zmeta_ref(zmeta *m);
 void zmeta_unref(zmeta *m);
@@ -56,6 +58,8 @@ typedef struct zopts {
     int plain_server;
     char plain_username[256], plain_password[256];
     int mechanism;                 /* ZAIO_NULL or ZAIO_PLAIN, from the options above */
+    char zap_domain[256];          /* ZAP_DOMAIN: NULL asks ZAP when it is set */
+    int zap_enforce_domain;        /* NULL with a domain: no handler fails the handshake */
     uint8_t routing_id[255];
     uint8_t routing_id_len;
     int router_mandatory;

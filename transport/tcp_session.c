@@ -51,12 +51,17 @@
  * same by a "hiccup" that makes the SUB resend; here the pipe stays, so the session
  * does it. (A pipe per connection gets them from the pattern when it attaches.)
  *
- * PLAIN. There is no ZAP handler and the socket layer exposes no credential check, so
- * a PLAIN server accepts any username and password (libzmq does the same without a ZAP
- * handler) and reports the username as the "User-Id" property. */
+ * ZAP. Where the handshake stops for a verdict on the peer (ZMTP_HS_AUTH: a PLAIN
+ * server after HELLO, NULL with a ZAP domain) the session asks the context's handler
+ * over an inproc pipe of its own (zap.c), watched like the socket's pipe, and reads
+ * nothing more from the peer until the reply: the handshake takes what came meanwhile
+ * after the verdict. No handler: PLAIN lets nobody in, as libzmq 4.3.4; NULL lets
+ * everyone in unless ZAP_ENFORCE_DOMAIN. The reply's User-Id and metadata join the
+ * connection's metadata, ahead of anything the peer says of itself. */
 #include "ctx.h"
 #include "endpoint.h"
 #include "io_thread.h"
+#include "zap.h"
 #include "zmtp.h"
 
 #include <errno.h>
@@ -129,6 +134,10 @@ struct zsession {
     zmtp_handshake *hs;
     int minor;
     zmeta *meta;
+    zpipe_end *zap;      /* the ZAP request awaiting its reply */
+    char zap_user[256];  /* what the handler let in: its User-Id and metadata */
+    uint8_t *zap_md;
+    size_t zap_md_len;
 
     zpipe_end *pipe;     /* our end */
     zpipe_end *sock_end; /* keep_pipe: the socket's end, for ep->close on its thread */
@@ -216,22 +225,37 @@ static void session_pipe_notify(void *owner, zpipe_end *e, zpipe_event event)
     zmailbox_post(zio_mailbox(s->io), &zpipe_user_of(e)->notify_cmd[event - 1]);
 }
 
+/* Our end's events become commands on the I/O thread, run by run. */
+static void pipe_watch(zsession *s, zpipe_end *e, zcmd_fn run)
+{
+    zpipe_user *u = zpipe_user_of(e);
+    for (int i = 0; i < 3; i++) {
+        zcmd *c = &u->notify_cmd[i];
+        memset(c, 0, sizeof *c);
+        c->run = run;
+        c->target = s;
+        c->arg = e;
+        c->value = i + 1;
+    }
+    zpipe_set_notify(e, session_pipe_notify, s);
+}
+
+/* No more of them, queued ones included: e may be detached now. */
+static void pipe_unwatch(zsession *s, zpipe_end *e)
+{
+    zpipe_set_notify(e, NULL, NULL);
+    zpipe_user *u = zpipe_user_of(e);
+    for (int i = 0; i < 3; i++)
+        zmailbox_cancel(zio_mailbox(s->io), &u->notify_cmd[i]);
+}
+
 static int pipe_create(zsession *s, zpipe_end **sock_end)
 {
     zpipe_end *a, *b;
     int rc = zpipe_new(&a, &b, zopts_pipe_hwm(&s->o, false), zopts_pipe_hwm(&s->o, true));
     if (rc < 0)
         return rc;
-    zpipe_user *u = zpipe_user_of(b);
-    for (int i = 0; i < 3; i++) {
-        zcmd *c = &u->notify_cmd[i];
-        memset(c, 0, sizeof *c);
-        c->run = session_cmd_pipe;
-        c->target = s;
-        c->arg = b;
-        c->value = i + 1;
-    }
-    zpipe_set_notify(b, session_pipe_notify, s);
+    pipe_watch(s, b, session_cmd_pipe);
     s->pipe = b;
     s->rx_in_msg = s->rx_unflushed = false;
     s->tx_in_msg = s->tx_drop_rest = false;
@@ -257,10 +281,7 @@ static void pipe_detach(zsession *s)
     }
     s->tx_in_msg = s->tx_drop_rest = false;
     atomic_store(&s->sock_end_live, false);
-    zpipe_set_notify(e, NULL, NULL);
-    zpipe_user *u = zpipe_user_of(e);
-    for (int i = 0; i < 3; i++)
-        zmailbox_cancel(zio_mailbox(s->io), &u->notify_cmd[i]);
+    pipe_unwatch(s, e);
     s->pipe = NULL;
     zpipe_detach(e);
 }
@@ -783,7 +804,7 @@ static void hs_fail(zsession *s, int err)
         return;
     }
     if (err == ZMTP_E_AUTH_DENIED) {
-        ev(s, ZAIO_EVENT_HANDSHAKE_FAILED_AUTH, 400);
+        /* the ZAP reply's status was reported when it came (zap_read) */
     } else if (err == ZMTP_E_PEER_ERROR) {
         /* a ZAP status code ("400") is an authentication failure, as libzmq reports it */
         const uint8_t *r;
@@ -839,20 +860,26 @@ static void hs_done(zsession *s)
     s->minor = zmtp_handshake_minor(s->hs);
 
     /* the peer's metadata, our view of it, and its routing id */
-    const uint8_t *md, *id = NULL, *user;
-    size_t md_len, id_len = 0, user_len;
+    const uint8_t *md, *id = NULL;
+    size_t md_len, id_len = 0;
     zmtp_handshake_peer_metadata(s->hs, &md, &md_len);
-    char addr[64], user_s[256];
+    char addr[64];
     peer_address(s, addr, sizeof addr);
-    const char *extra[4] = {"Peer-Address", addr, "User-Id", user_s};
-    int nextra = 1;
-    if (s->o.mechanism == ZAIO_PLAIN && s->o.plain_server) {
-        zmtp_handshake_peer_user(s->hs, &user, &user_len);
-        memcpy(user_s, user, user_len);
-        user_s[user_len] = 0;
-        nextra = 2;
+    const char *extra[4] = {"Peer-Address", addr, "User-Id", s->zap_user};
+    zmeta *meta;
+    if (s->zap_md_len) {
+        /* the handler's properties first: they win over the peer's of the same name */
+        uint8_t *all = malloc(s->zap_md_len + md_len);
+        if (all) {
+            memcpy(all, s->zap_md, s->zap_md_len);
+            if (md_len)
+                memcpy(all + s->zap_md_len, md, md_len);
+        }
+        meta = all ? zmeta_new(all, s->zap_md_len + md_len, extra, s->zap_user[0] ? 2 : 1) : NULL;
+        free(all);
+    } else {
+        meta = zmeta_new(md, md_len, extra, s->zap_user[0] ? 2 : 1);
     }
-    zmeta *meta = zmeta_new(md, md_len, extra, nextra);
     if (!zmtp_handshake_peer_routing_id(s->hs, &id, &id_len) || id_len > 255)
         id_len = 0; /* none, or too long to route by: the socket makes one up */
 
@@ -903,6 +930,8 @@ static void hs_done(zsession *s)
     tx_fill(s);
 }
 
+static void zap_ask(zsession *s);
+
 /* Feeds the peer's handshake bytes; what follows the handshake is the message stream. */
 static void hs_run(zsession *s)
 {
@@ -913,23 +942,137 @@ static void hs_run(zsession *s)
         return;
     }
     s->rpos += (size_t)n;
-    if (zmtp_handshake_status(s->hs) == ZMTP_HS_DONE) {
+    int st = zmtp_handshake_status(s->hs);
+    if (st == ZMTP_HS_DONE) {
         hs_done(s);
         if (s->state == SS_ACTIVE)
             rx_run(s);
         return;
     }
     hs_send(s);
-    if (s->state == SS_HANDSHAKE)
-        rx_submit(s);
+    if (s->state != SS_HANDSHAKE)
+        return;
+    if (st == ZMTP_HS_AUTH) {
+        /* no recv until the verdict: rbuf keeps what the handshake did not take */
+        if (!s->zap)
+            zap_ask(s);
+        return;
+    }
+    rx_submit(s);
 }
 
-static int plain_accept_any(void *arg, const uint8_t *user, size_t user_len, const uint8_t *pass,
-                            size_t pass_len, const char **reason)
+/* ---- ZAP ------------------------------------------------------------------------------------ */
+
+static void zap_close(zsession *s)
 {
-    (void)arg, (void)user, (void)user_len, (void)pass, (void)pass_len, (void)reason;
-    return 0; /* no ZAP: see the notes atop */
+    if (s->zap) {
+        pipe_unwatch(s, s->zap);
+        zpipe_detach(s->zap);
+        s->zap = NULL;
+    }
 }
+
+/* Frees what the last handler said, when the connection that it was about goes. */
+static void zap_forget(zsession *s)
+{
+    zap_close(s);
+    free(s->zap_md);
+    s->zap_md = NULL;
+    s->zap_md_len = 0;
+    s->zap_user[0] = 0;
+}
+
+/* The handshake goes on with the verdict, from what the peer sent meanwhile. */
+static void zap_verdict(zsession *s, int status)
+{
+    int rc = zmtp_handshake_auth(s->hs, status);
+    if (rc < 0) {
+        hs_fail(s, rc);
+        return;
+    }
+    hs_run(s);
+}
+
+static void session_cmd_zap(zcmd *c);
+static void zap_read(zsession *s);
+
+static void zap_ask(zsession *s)
+{
+    bool plain = s->o.mechanism == ZAIO_PLAIN;
+    zpipe_end *e;
+    int rc = zzap_open(s->ctx, &e);
+    if (rc == -ECONNREFUSED && !plain && !s->o.zap_enforce_domain) {
+        zap_verdict(s, 200); /* NULL: a domain without a handler lets everyone in, as libzmq */
+        return;
+    }
+    if (rc < 0) {
+        /* PLAIN or an enforced domain with no handler: nobody comes in (libzmq 4.3.4
+         * reports this as HANDSHAKE_FAILED_NO_DETAIL with EFAULT) */
+        conn_lost(s, LOSS_CONN, rc == -ECONNREFUSED ? EFAULT : ENOMEM);
+        return;
+    }
+    pipe_watch(s, e, session_cmd_zap);
+    s->zap = e;
+    char addr[64];
+    peer_address(s, addr, sizeof addr);
+    zzap_request r = {
+        .domain = s->o.zap_domain,
+        .address = addr,
+        .routing_id = s->o.routing_id,
+        .routing_id_len = s->o.routing_id_len,
+        .mechanism = plain ? "PLAIN" : "NULL",
+        .ncred = plain ? 2 : 0,
+    };
+    zmtp_handshake_credentials(s->hs, &r.cred[0], &r.cred_len[0], &r.cred[1], &r.cred_len[1]);
+    rc = zzap_send(e, &r);
+    if (rc == -ENOMEM) {
+        conn_lost(s, LOSS_CONN, ENOMEM);
+    } else if (rc < 0) {
+        ev(s, ZAIO_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZAIO_PROTOCOL_ERROR_ZAP_UNSPECIFIED);
+        conn_lost(s, LOSS_PROTOCOL, EPROTO);
+    } else {
+        /* a pipe wakes only a reader that found it empty: look once, so the reply's
+         * flush notifies us */
+        zap_read(s);
+    }
+}
+
+static void zap_read(zsession *s)
+{
+    zzap_reply r;
+    uint32_t code = ZAIO_PROTOCOL_ERROR_ZAP_UNSPECIFIED; /* the handler went away */
+    int rc = zzap_recv(s->zap, &r, &code);
+    if (rc == ZZAP_PENDING)
+        return;
+    zap_close(s);
+    if (rc == ZZAP_NOMEM) {
+        conn_lost(s, LOSS_CONN, ENOMEM);
+        return;
+    }
+    if (rc != ZZAP_REPLIED) {
+        ev(s, ZAIO_EVENT_HANDSHAKE_FAILED_PROTOCOL, code);
+        conn_lost(s, LOSS_PROTOCOL, EPROTO);
+        return;
+    }
+    if (r.status == 200) {
+        memcpy(s->zap_user, r.user_id, sizeof s->zap_user);
+        s->zap_md = r.md; /* hs_done adds them to the connection's metadata */
+        s->zap_md_len = r.md_len;
+    } else {
+        ev(s, ZAIO_EVENT_HANDSHAKE_FAILED_AUTH, (uint32_t)r.status);
+        zzap_reply_fini(&r);
+    }
+    zap_verdict(s, r.status);
+}
+
+static void session_cmd_zap(zcmd *c)
+{
+    zsession *s = c->target;
+    if (c->arg == s->zap && s->state == SS_HANDSHAKE)
+        zap_read(s);
+    reap(s);
+}
+
 
 /* The connection is up (connected or accepted): the handshake starts. */
 static void conn_begin(zsession *s)
@@ -951,8 +1094,7 @@ static void conn_begin(zsession *s)
         .as_server = s->o.plain_server,
         .username = s->o.plain_username,
         .password = s->o.plain_password,
-        .plain_check = plain_accept_any,
-        .plain_arg = s,
+        .auth = s->o.zap_domain[0] != 0,
         .props = send_id ? &id : NULL,
         .nprops = send_id ? 1 : 0,
     };
@@ -992,6 +1134,7 @@ static void conn_teardown(zsession *s)
         zmtp_handshake_free(s->hs);
         s->hs = NULL;
     }
+    zap_forget(s);
     /* receiving: a message cut short is taken back; whole ones stay for the socket */
     if (s->has_rx_pending)
         zmsg_close(&s->rx_pending);

@@ -30,7 +30,7 @@ const char *zmtp_strerror(int err)
     case ZMTP_E_UNKNOWN_SOCKET_TYPE: return "unknown socket type";
     case ZMTP_E_SOCKET_TYPE_MISMATCH: return "socket types cannot talk to each other";
     case ZMTP_E_PEER_ERROR: return "peer sent ERROR";
-    case ZMTP_E_AUTH_DENIED: return "PLAIN credentials refused";
+    case ZMTP_E_AUTH_DENIED: return "the peer was refused (ZAP)";
     default: return "unknown zmtp error";
     }
 }

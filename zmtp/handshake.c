@@ -1,6 +1,11 @@
 /* handshake.c - one connection's handshake: greeting, then NULL (READY both ways) or
  * PLAIN (HELLO, WELCOME, INITIATE, READY), then done or failed.
  *
+ * Authentication is the caller's: where the peer must be let in (a PLAIN server, or
+ * NULL with a ZAP domain) the handshake stops at ZMTP_HS_AUTH with the credentials in
+ * hand, and the caller asks its ZAP handler, which may take any time, and gives the
+ * verdict. No callback: the codec never waits on anything but bytes.
+ *
  * Our greeting is queued at creation, before a byte of the peer's arrives: libzmq sends
  * its greeting in three steps, each after reading part of ours, so waiting for it
  * first deadlocks. Everything after the greeting (READY, HELLO) waits for the peer's
@@ -10,6 +15,7 @@
 #include "zmtp.h"
 #include "internal.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,6 +25,7 @@ typedef enum hs_state {
     HS_WAIT_READY,    /* NULL, or a PLAIN client after INITIATE */
     HS_WAIT_WELCOME,  /* PLAIN client after HELLO */
     HS_WAIT_HELLO,    /* PLAIN server */
+    HS_WAIT_VERDICT,  /* PLAIN server after HELLO, until zmtp_handshake_auth */
     HS_WAIT_INITIATE, /* PLAIN server after WELCOME */
     HS_END
 } hs_state;
@@ -30,9 +37,9 @@ struct zmtp_handshake {
     int socket_type;
     zmtp_mechanism mechanism;
     int as_server;
-    zmtp_plain_check_fn plain_check;
-    void *plain_arg;
-    uint8_t user[255], pass[255];
+    bool auth_wanted;       /* NULL: our READY waits for the verdict */
+    bool auth_pending;      /* the verdict is awaited now (ZMTP_HS_AUTH) */
+    uint8_t user[255], pass[255]; /* ours (client) or the peer's HELLO (server) */
     size_t user_len, pass_len;
 
     zmtp_greeting_decoder greeting;
@@ -48,8 +55,6 @@ struct zmtp_handshake {
     int peer_type;
     uint8_t *peer_md;
     size_t peer_md_len;
-    uint8_t peer_user[255];
-    size_t peer_user_len;
     uint8_t reason[255];
     size_t reason_len;
 };
@@ -111,8 +116,7 @@ zmtp_handshake *zmtp_handshake_new(const zmtp_handshake_config *cfg, int *err)
     h->socket_type = cfg->socket_type;
     h->mechanism = cfg->mechanism;
     h->as_server = cfg->mechanism == ZMTP_MECH_PLAIN && cfg->as_server;
-    h->plain_check = cfg->plain_check;
-    h->plain_arg = cfg->plain_arg;
+    h->auth_wanted = cfg->mechanism == ZMTP_MECH_NULL && cfg->auth;
     h->minor = -1;
     h->peer_type = -1;
     if ((rc = build_metadata(h, cfg)) < 0)
@@ -157,6 +161,10 @@ void zmtp_handshake_free(zmtp_handshake *h)
     free(h->scratch);
     free(h->out);
     free(h->peer_md);
+    /* a password outlives nothing it was needed for */
+    volatile uint8_t *p = h->pass;
+    for (size_t i = 0; i < sizeof h->pass; i++)
+        p[i] = 0;
     free(h);
 }
 
@@ -189,6 +197,10 @@ static int on_greeting(zmtp_handshake *h, const zmtp_greeting *g)
     h->minor = zmtp_version_negotiate(g);
     if (h->mechanism == ZMTP_MECH_NULL) {
         h->state = HS_WAIT_READY;
+        if (h->auth_wanted) {
+            h->auth_pending = true; /* READY goes out with the verdict */
+            return ZMTP_OK;
+        }
         return zmtp_encoder_command(&h->enc, "READY", h->md, h->md_len);
     }
     /* Only two servers can be named: libzmq 4.3.4's PLAIN server sends as-server 0,
@@ -244,23 +256,38 @@ static int peer_ready(zmtp_handshake *h, const zmtp_command *c)
 
 static int on_hello(zmtp_handshake *h, const zmtp_command *c)
 {
-    const char *reason = NULL;
-    int verdict = h->plain_check
-                      ? h->plain_check(h->plain_arg, c->username, c->username_len, c->password,
-                                       c->password_len, &reason)
-                      : -1;
-    if (verdict != 0) {
-        /* "400" is ZAP's status for refused credentials, what libzmq sends too. */
-        if (!reason)
-            reason = "400";
-        size_t rlen = strlen(reason);
-        zmtp_encoder_error(&h->enc, reason, rlen > 255 ? 255 : rlen);
-        return ZMTP_E_AUTH_DENIED;
+    memcpy(h->user, c->username, c->username_len);
+    h->user_len = c->username_len;
+    memcpy(h->pass, c->password, c->password_len);
+    h->pass_len = c->password_len;
+    h->state = HS_WAIT_VERDICT;
+    h->auth_pending = true;
+    return ZMTP_OK;
+}
+
+int zmtp_handshake_auth(zmtp_handshake *h, int status)
+{
+    if (!h->auth_pending || h->status != ZMTP_HS_RUNNING ||
+        (status != 200 && status != 300 && status != 400 && status != 500))
+        return ZMTP_E_INVAL;
+    h->auth_pending = false;
+    if (status != 200) {
+        /* RFC 27: a temporary failure (300) closes without an ERROR; the others say
+         * their code, as libzmq does */
+        if (status != 300) {
+            char code[4] = {(char)('0' + status / 100), '0', '0', 0};
+            zmtp_encoder_error(&h->enc, code, 3);
+        }
+        return fail(h, ZMTP_E_AUTH_DENIED);
     }
-    memcpy(h->peer_user, c->username, c->username_len);
-    h->peer_user_len = c->username_len;
-    h->state = HS_WAIT_INITIATE;
-    return zmtp_encoder_command(&h->enc, "WELCOME", NULL, 0);
+    int rc;
+    if (h->mechanism == ZMTP_MECH_PLAIN) {
+        h->state = HS_WAIT_INITIATE;
+        rc = zmtp_encoder_command(&h->enc, "WELCOME", NULL, 0);
+        return rc < 0 ? fail(h, rc) : ZMTP_OK;
+    }
+    rc = zmtp_encoder_command(&h->enc, "READY", h->md, h->md_len);
+    return rc < 0 ? fail(h, rc) : ZMTP_OK;
 }
 
 /* The one command each waiting state accepts; anything else (ERROR aside) fails. */
@@ -304,7 +331,9 @@ ptrdiff_t zmtp_handshake_feed(zmtp_handshake *h, const uint8_t *in, size_t len)
     int rc;
     if (h->status < 0)
         return h->status;
-    while (used < len && h->status == ZMTP_HS_RUNNING) {
+    /* Nothing is read while the verdict is awaited: what the peer sends meanwhile is
+     * judged after it, so any split of the input gives the same outcome. */
+    while (used < len && h->status == ZMTP_HS_RUNNING && !h->auth_pending) {
         if (h->state == HS_GREETING) {
             zmtp_greeting g;
             int done;
@@ -329,6 +358,8 @@ ptrdiff_t zmtp_handshake_feed(zmtp_handshake *h, const uint8_t *in, size_t len)
 
 int zmtp_handshake_status(const zmtp_handshake *h)
 {
+    if (h->status == ZMTP_HS_RUNNING && h->auth_pending)
+        return ZMTP_HS_AUTH;
     return h->status;
 }
 
@@ -359,10 +390,14 @@ int zmtp_handshake_peer_routing_id(const zmtp_handshake *h, const uint8_t **id, 
     return 1;
 }
 
-void zmtp_handshake_peer_user(const zmtp_handshake *h, const uint8_t **user, size_t *len)
+void zmtp_handshake_credentials(const zmtp_handshake *h, const uint8_t **user, size_t *user_len,
+                                const uint8_t **pass, size_t *pass_len)
 {
-    *user = h->peer_user;
-    *len = h->peer_user_len;
+    bool theirs = h->mechanism == ZMTP_MECH_PLAIN && h->as_server;
+    *user = h->user;
+    *user_len = theirs ? h->user_len : 0;
+    *pass = h->pass;
+    *pass_len = theirs ? h->pass_len : 0;
 }
 
 void zmtp_handshake_error_reason(const zmtp_handshake *h, const uint8_t **reason, size_t *len)

@@ -64,7 +64,7 @@ enum {
     ZMTP_E_UNKNOWN_SOCKET_TYPE = -41,
     ZMTP_E_SOCKET_TYPE_MISMATCH = -42,
     ZMTP_E_PEER_ERROR = -43,       /* the peer sent ERROR (reason: zmtp_handshake_error_reason) */
-    ZMTP_E_AUTH_DENIED = -44,      /* PLAIN: our credential check refused the peer */
+    ZMTP_E_AUTH_DENIED = -44,      /* our authority (ZAP) refused the peer */
 };
 
 /* A static string naming err (a ZMTP_E_* value); never NULL. */
@@ -284,19 +284,14 @@ int zmtp_version_negotiate(const zmtp_greeting *peer);
 
 typedef enum zmtp_mechanism { ZMTP_MECH_NULL = 0, ZMTP_MECH_PLAIN = 1 } zmtp_mechanism;
 
-/* PLAIN server: 0 accepts; anything else refuses, and *reason (up to 255 bytes,
- * static or living as long as the handshake) goes to the peer in ERROR, "400" if NULL. */
-typedef int (*zmtp_plain_check_fn)(void *arg, const uint8_t *user, size_t user_len,
-                                   const uint8_t *pass, size_t pass_len,
-                                   const char **reason);
-
 typedef struct zmtp_handshake_config {
     int socket_type;                 /* ZMTP_REQ ... */
     zmtp_mechanism mechanism;
     int as_server;                   /* PLAIN: 1 on the server side */
     const char *username, *password; /* PLAIN client, NUL-terminated, up to 255 bytes */
-    zmtp_plain_check_fn plain_check; /* PLAIN server; NULL refuses everyone */
-    void *plain_arg;
+    int auth;                        /* NULL: hold our READY until zmtp_handshake_auth() lets
+                                        the peer in (a ZAP domain is set). A PLAIN server
+                                        always waits for that verdict, whatever this says. */
     const zmtp_property *props;      /* sent in READY/INITIATE after Socket-Type, e.g. */
     size_t nprops;                   /* {"Identity", 8, id, id_len}; not Socket-Type */
     size_t max_command;              /* largest handshake command accepted; 0: 8192 */
@@ -304,7 +299,12 @@ typedef struct zmtp_handshake_config {
 
 typedef struct zmtp_handshake zmtp_handshake;
 
-enum { ZMTP_HS_RUNNING = 0, ZMTP_HS_DONE = 1 };
+/* ZMTP_HS_AUTH: the peer's credentials are in (a PLAIN server: its HELLO; NULL with
+ * auth: its greeting) and the handshake goes no further until the caller, having asked
+ * its authority (ZAP, RFC 27), gives the verdict with zmtp_handshake_auth(). Until then
+ * feeding consumes nothing: keep what the peer sends (a NULL peer's READY comes without
+ * waiting for ours) and feed it after the verdict. */
+enum { ZMTP_HS_RUNNING = 0, ZMTP_HS_DONE = 1, ZMTP_HS_AUTH = 2 };
 
 /* Allocates a handshake and queues our greeting. NULL with *err on failure. */
 zmtp_handshake *zmtp_handshake_new(const zmtp_handshake_config *cfg, int *err);
@@ -317,8 +317,8 @@ void zmtp_handshake_sent(zmtp_handshake *h, size_t n);
  * the message stream. Returns bytes consumed or a negative error; after an error,
  * send what zmtp_handshake_output() holds (an ERROR command, maybe) and close. */
 ptrdiff_t zmtp_handshake_feed(zmtp_handshake *h, const uint8_t *in, size_t len);
-/* ZMTP_HS_RUNNING, ZMTP_HS_DONE (the peer is ready; send the output that remains
- * before any message), or the negative error that ended it. */
+/* ZMTP_HS_RUNNING, ZMTP_HS_AUTH (see above), ZMTP_HS_DONE (the peer is ready; send the
+ * output that remains before any message), or the negative error that ended it. */
 int zmtp_handshake_status(const zmtp_handshake *h);
 /* After the peer's greeting: the minor version spoken (0 or 1), else -1. */
 int zmtp_handshake_minor(const zmtp_handshake *h);
@@ -327,8 +327,16 @@ int zmtp_handshake_peer_socket_type(const zmtp_handshake *h);
 void zmtp_handshake_peer_metadata(const zmtp_handshake *h, const uint8_t **md, size_t *len);
 /* The peer's routing id ("Identity", or "Routing-Id"); 1 if present, else 0. */
 int zmtp_handshake_peer_routing_id(const zmtp_handshake *h, const uint8_t **id, size_t *len);
-/* PLAIN server, after DONE: the user the check accepted. */
-void zmtp_handshake_peer_user(const zmtp_handshake *h, const uint8_t **user, size_t *len);
+/* PLAIN server, from ZMTP_HS_AUTH on: the username and password of the peer's HELLO
+ * (empty for NULL). */
+void zmtp_handshake_credentials(const zmtp_handshake *h, const uint8_t **user, size_t *user_len,
+                                const uint8_t **pass, size_t *pass_len);
+/* The verdict on the peer, in ZMTP_HS_AUTH: a ZAP status code. 200 lets it in: ZMTP_OK,
+ * and the handshake goes on (send its output, read its status). 300 refuses it without
+ * a word (a temporary failure, as RFC 27 and libzmq have it), 400 and 500 with an ERROR
+ * that carries the code: ZMTP_E_AUTH_DENIED, and the output holds what goes out before
+ * the close. ZMTP_E_INVAL when no verdict is awaited or the code is none of these. */
+int zmtp_handshake_auth(zmtp_handshake *h, int status);
 /* After ZMTP_E_PEER_ERROR: the reason the peer gave. */
 void zmtp_handshake_error_reason(const zmtp_handshake *h, const uint8_t **reason, size_t *len);
 

@@ -131,7 +131,8 @@ static void wire_dial(wire *w, uint16_t port, const zmtp_handshake_config *cfg, 
 }
 
 /* libzmq connects to our listener; we accept and handshake. */
-static void wire_answer(wire *w, void *zs, const zmtp_handshake_config *cfg, int want)
+static void wire_answer_auth(wire *w, void *zs, const zmtp_handshake_config *cfg, int want,
+                             int (*verdict)(const uint8_t *, size_t, const uint8_t *, size_t))
 {
     uint16_t port;
     int lfd = wire_listen(&port);
@@ -141,8 +142,14 @@ static void wire_answer(wire *w, void *zs, const zmtp_handshake_config *cfg, int
     close(lfd);
     cr_assert_geq(fd, 0, "libzmq did not connect");
     wire_init(w, fd);
+    w->verdict = verdict;
     int st = wire_handshake(w, cfg);
     cr_assert_eq(st, want, "handshake: %s", zmtp_strerror(st));
+}
+
+static void wire_answer(wire *w, void *zs, const zmtp_handshake_config *cfg, int want)
+{
+    wire_answer_auth(w, zs, cfg, want, NULL);
 }
 
 static void expect_msg(wire *w, int n, ...)
@@ -576,12 +583,10 @@ Test(plain_libzmq_server, wrong_credentials)
     plain_client_against_libzmq("guess", ZMTP_E_PEER_ERROR);
 }
 
-static int check_admin(void *arg, const uint8_t *u, size_t ul, const uint8_t *p, size_t pl,
-                       const char **reason)
+static int check_admin(const uint8_t *u, size_t ul, const uint8_t *p, size_t pl)
 {
-    (void)arg;
-    (void)reason;
-    return ul == 5 && memcmp(u, "admin", 5) == 0 && pl == 6 && memcmp(p, "secret", 6) == 0 ? 0 : -1;
+    return ul == 5 && memcmp(u, "admin", 5) == 0 && pl == 6 && memcmp(p, "secret", 6) == 0 ? 200
+                                                                                           : 400;
 }
 
 /* Reads libzmq monitor events until one of mask arrives; returns its value. */
@@ -620,14 +625,14 @@ static void plain_server_for_libzmq(const char *pass, int want)
     void *mon = zsock(ZMQ_PAIR);
     cr_assert_eq(zmq_connect(mon, "inproc://mon"), 0);
     zmtp_handshake_config cfg = {.socket_type = ZMTP_ROUTER, .mechanism = ZMTP_MECH_PLAIN,
-                                 .as_server = 1, .plain_check = check_admin};
+                                 .as_server = 1};
     wire w;
-    wire_answer(&w, dealer, &cfg, want);
+    wire_answer_auth(&w, dealer, &cfg, want, check_admin);
     int value;
     if (want == ZMTP_HS_DONE) {
-        const uint8_t *u;
-        size_t ul;
-        zmtp_handshake_peer_user(w.hs, &u, &ul);
+        const uint8_t *u, *p;
+        size_t ul, pl;
+        zmtp_handshake_credentials(w.hs, &u, &ul, &p, &pl);
         cr_assert(ul == 5 && memcmp(u, "admin", 5) == 0);
         cr_assert_eq(wait_event(mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH,
                                 &value),

@@ -159,6 +159,16 @@ int wire_handshake(wire *w, const zmtp_handshake_config *cfg)
         if ((rc = flush_handshake(w)) < 0)
             return rc;
         int st = zmtp_handshake_status(w->hs);
+        if (st == ZMTP_HS_AUTH && w->verdict) {
+            const uint8_t *u, *p;
+            size_t ul, pl;
+            zmtp_handshake_credentials(w->hs, &u, &ul, &p, &pl);
+            if ((rc = zmtp_handshake_auth(w->hs, w->verdict(u, ul, p, pl))) < 0) {
+                flush_handshake(w); /* the ERROR */
+                return rc;
+            }
+            continue;
+        }
         if (st != ZMTP_HS_RUNNING)
             return st;
         if (w->in_off == w->in_len && (rc = fill(w)) < 0)

@@ -42,6 +42,8 @@ typedef struct wire {
     zmtp_handshake *hs;
     int minor;                /* spoken, after the handshake */
     int claim_3_0;            /* send a 3.0 greeting (to see libzmq's 3.0 forms) */
+    /* the ZAP status for a peer the handshake asks about (PLAIN server) */
+    int (*verdict)(const uint8_t *user, size_t user_len, const uint8_t *pass, size_t pass_len);
     size_t greeting_sent;
     zmtp_decoder dec;
     uint8_t scratch[4096];

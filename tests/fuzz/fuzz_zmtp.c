@@ -206,15 +206,28 @@ static void fuzz_frames(const uint8_t *s, size_t len, uint8_t split, uint8_t cfg
 
 /* ---- handshake ---- */
 
-static int check_cred(void *arg, const uint8_t *u, size_t ul, const uint8_t *p, size_t pl,
-                      const char **reason)
+/* The ZAP status the fuzzed handshake's authority gives: admin/secret (or NULL's empty
+ * credentials, when cfgb says so) in; the rest refused loudly (400) or silently (300). */
+static int check_cred(uint8_t cfgb, const uint8_t *u, size_t ul, const uint8_t *p, size_t pl)
 {
-    (void)arg;
     if (ul == 5 && memcmp(u, "admin", 5) == 0 && pl == 6 && memcmp(p, "secret", 6) == 0)
-        return 0;
-    if (ul & 1)
-        *reason = "go away";
-    return -1;
+        return 200;
+    if (ul == 0 && (cfgb & 0x40))
+        return 200;
+    return ul & 1 ? 300 : 400;
+}
+
+/* Gives the verdict the handshake waits for, if it waits. */
+static void answer_auth(zmtp_handshake *h, uint8_t cfgb)
+{
+    if (zmtp_handshake_status(h) != ZMTP_HS_AUTH)
+        return;
+    const uint8_t *u, *p;
+    size_t ul, pl;
+    zmtp_handshake_credentials(h, &u, &ul, &p, &pl);
+    int rc = zmtp_handshake_auth(h, check_cred(cfgb, u, ul, p, pl));
+    CHECK(rc == ZMTP_OK || rc == ZMTP_E_AUTH_DENIED);
+    CHECK(zmtp_handshake_status(h) != ZMTP_HS_AUTH);
 }
 
 typedef struct hs_result {
@@ -234,7 +247,7 @@ static hs_result run_handshake(const uint8_t *s, size_t len, uint8_t split, uint
         .as_server = (cfgb & 0x20) != 0,
         .username = "admin",
         .password = (cfgb & 0x40) ? "secret" : "wrong",
-        .plain_check = check_cred,
+        .auth = (cfgb & 0x20) != 0, /* NULL with a ZAP domain */
         .props = props,
         .nprops = (cfgb & 0x80) ? 2 : 0,
         .max_command = 600,
@@ -242,24 +255,31 @@ static hs_result run_handshake(const uint8_t *s, size_t len, uint8_t split, uint
     int err;
     zmtp_handshake *h = zmtp_handshake_new(&cfg, &err);
     CHECK(h);
-    for (size_t i = 0; r.used < len && zmtp_handshake_status(h) == ZMTP_HS_RUNNING; i++) {
-        size_t n = chunk_len(split, i, len - r.used);
-        uint8_t *c = dup_exact(s + r.used, n);
-        ptrdiff_t k = zmtp_handshake_feed(h, c, n);
-        free(c);
+    for (size_t i = 0;; i++) {
+        answer_auth(h, cfgb);
         const uint8_t *out;
         size_t on = zmtp_handshake_output(h, &out);
         mix(&r.h, out, on);
         r.out_total += on;
         zmtp_handshake_sent(h, on);
+        if (r.used == len || zmtp_handshake_status(h) != ZMTP_HS_RUNNING)
+            break;
+        size_t n = chunk_len(split, i, len - r.used);
+        uint8_t *c = dup_exact(s + r.used, n);
+        ptrdiff_t k = zmtp_handshake_feed(h, c, n);
+        free(c);
         if (k < 0) {
             CHECK(k == zmtp_handshake_status(h));
+            on = zmtp_handshake_output(h, &out);
+            mix(&r.h, out, on);
+            r.out_total += on;
             break;
         }
         CHECK((size_t)k <= n);
         r.used += (size_t)k;
         if ((size_t)k < n)
-            CHECK(zmtp_handshake_status(h) == ZMTP_HS_DONE);
+            CHECK(zmtp_handshake_status(h) == ZMTP_HS_DONE ||
+                  zmtp_handshake_status(h) == ZMTP_HS_AUTH);
     }
     r.status = zmtp_handshake_status(h);
     r.minor = zmtp_handshake_minor(h);
@@ -270,8 +290,11 @@ static hs_result run_handshake(const uint8_t *s, size_t len, uint8_t split, uint
     mix(&r.h, p, pl);
     if (zmtp_handshake_peer_routing_id(h, &p, &pl))
         mix(&r.h, p, pl);
-    zmtp_handshake_peer_user(h, &p, &pl);
+    const uint8_t *pw;
+    size_t pwl;
+    zmtp_handshake_credentials(h, &p, &pl, &pw, &pwl);
     mix(&r.h, p, pl);
+    mix(&r.h, pw, pwl);
     zmtp_handshake_error_reason(h, &p, &pl);
     mix(&r.h, p, pl);
     zmtp_handshake_free(h);

@@ -237,11 +237,14 @@ static inline bool th_raw_wait_closed(int fd, int timeout_ms, size_t *got)
     }
 }
 
-/* A hand-driven ZMTP peer: does the NULL handshake as `type` over a blocking socket. */
-static inline int th_raw_zmtp_peer(const char *ep, int type)
+/* A hand-driven ZMTP peer: does the NULL handshake as `type` over a blocking socket,
+ * saying props of itself in READY. */
+static inline int th_raw_zmtp_peer_props(const char *ep, int type, const zmtp_property *props,
+                                         size_t nprops)
 {
     int fd = th_raw_connect(ep);
-    zmtp_handshake_config cfg = {.socket_type = type, .mechanism = ZMTP_MECH_NULL};
+    zmtp_handshake_config cfg = {.socket_type = type, .mechanism = ZMTP_MECH_NULL,
+                                 .props = props, .nprops = nprops};
     int err;
     zmtp_handshake *h = zmtp_handshake_new(&cfg, &err);
     zt_assert(h, "handshake");
@@ -262,6 +265,11 @@ static inline int th_raw_zmtp_peer(const char *ep, int type)
     }
     zmtp_handshake_free(h);
     return fd;
+}
+
+static inline int th_raw_zmtp_peer(const char *ep, int type)
+{
+    return th_raw_zmtp_peer_props(ep, type, NULL, 0);
 }
 
 #endif

@@ -473,39 +473,6 @@ ZT_TEST(tcp, maxmsgsize_drops_the_connection, 20)
     th_term(ctx);
 }
 
-ZT_TEST(tcp, plain_mechanism, 20)
-{
-    void *ctx = zaio_ctx_new();
-    void *rep = th_socket(ctx, ZAIO_REP), *req = th_socket(ctx, ZAIO_REQ);
-    th_set_int(rep, ZAIO_PLAIN_SERVER, 1);
-    zt_assert(zaio_setsockopt(req, ZAIO_PLAIN_USERNAME, "admin", 5) == 0, "user");
-    zt_assert(zaio_setsockopt(req, ZAIO_PLAIN_PASSWORD, "secret", 6) == 0, "pass");
-    char ep[256];
-    th_bind(rep, "tcp://127.0.0.1:*", ep, sizeof ep);
-    th_connect(req, ep);
-    th_send_str(req, "hello plain", 0);
-    zaio_msg_t m;
-    zaio_msg_init(&m);
-    zt_assert(zaio_msg_recv(&m, rep, 0) == 11, "recv");
-    const char *user = zaio_msg_gets(&m, "User-Id");
-    zt_assert(user && strcmp(user, "admin") == 0, "User-Id %s", user ? user : "(none)");
-    zaio_msg_close(&m);
-    th_send_str(rep, "welcome", 0);
-    th_recv_str(req, "welcome");
-    /* a NULL client is refused: mechanisms differ */
-    void *req2 = th_socket(ctx, ZAIO_REQ);
-    void *mon = th_monitor(ctx, req2, "inproc://mon-plain", ZAIO_EVENT_HANDSHAKE_FAILED_PROTOCOL);
-    th_connect(req2, ep);
-    uint32_t v = 0;
-    zt_assert(th_wait_event(mon, ZAIO_EVENT_HANDSHAKE_FAILED_PROTOCOL, 3000, &v), "refused");
-    zt_assert(v == ZAIO_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, "value %x", v);
-    zaio_close(mon);
-    zaio_close(req2);
-    zaio_close(req);
-    zaio_close(rep);
-    th_term(ctx);
-}
-
 ZT_TEST(tcp, sub_resubscribes_after_the_publisher_restarts, 30)
 {
     void *ctx = zaio_ctx_new();

@@ -24,14 +24,36 @@ static size_t pump(zmtp_handshake *from, zmtp_handshake *to, size_t step, guard 
     return (size_t)r;
 }
 
-static void run_pair(zmtp_handshake *a, zmtp_handshake *b, size_t step)
+/* The authority a test plays: the ZAP status for the credentials, counted. */
+typedef int (*verdict_fn)(void *arg, const uint8_t *u, size_t ul, const uint8_t *p, size_t pl);
+
+static size_t ask(zmtp_handshake *h, verdict_fn verdict, void *arg)
+{
+    if (!verdict || zmtp_handshake_status(h) != ZMTP_HS_AUTH)
+        return 0;
+    const uint8_t *u, *p;
+    size_t ul, pl;
+    zmtp_handshake_credentials(h, &u, &ul, &p, &pl);
+    int rc = zmtp_handshake_auth(h, verdict(arg, u, ul, p, pl));
+    cr_assert(rc == ZMTP_OK || rc == ZMTP_E_AUTH_DENIED, "%s", zmtp_strerror(rc));
+    return 1;
+}
+
+static void run_pair_auth(zmtp_handshake *a, zmtp_handshake *b, size_t step, verdict_fn verdict,
+                          void *arg)
 {
     guard g;
     guard_open(&g, 4096);
     for (int i = 0; i < 100000; i++)
-        if (pump(a, b, step, &g) + pump(b, a, step, &g) == 0)
+        if (pump(a, b, step, &g) + pump(b, a, step, &g) + ask(a, verdict, arg) +
+                ask(b, verdict, arg) == 0)
             break;
     guard_close(&g);
+}
+
+static void run_pair(zmtp_handshake *a, zmtp_handshake *b, size_t step)
+{
+    run_pair_auth(a, b, step, NULL, NULL);
 }
 
 static zmtp_handshake *hs(const zmtp_handshake_config *cfg)
@@ -45,16 +67,18 @@ static zmtp_handshake *hs(const zmtp_handshake_config *cfg)
 static const size_t steps[] = {SIZE_MAX, 1, 3, 7, 64};
 #define NSTEPS (sizeof steps / sizeof steps[0])
 
-static int check_user(void *arg, const uint8_t *u, size_t ul, const uint8_t *p, size_t pl,
-                      const char **reason)
+/* admin/secret in; "busy" a temporary failure (300); "broken" an internal error (500);
+ * anyone else refused (400). */
+static int check_user(void *arg, const uint8_t *u, size_t ul, const uint8_t *p, size_t pl)
 {
     (*(int *)arg)++;
     if (ul == 5 && memcmp(u, "admin", 5) == 0 && pl == 6 && memcmp(p, "secret", 6) == 0)
-        return 0;
-    if (ul == 4 && memcmp(u, "mute", 4) == 0)
-        return -1; /* default reason */
-    *reason = "bad password for you";
-    return -1;
+        return 200;
+    if (ul == 4 && memcmp(u, "busy", 4) == 0)
+        return 300;
+    if (ul == 6 && memcmp(u, "broken", 6) == 0)
+        return 500;
+    return 400;
 }
 
 Test(handshake, null_dealer_router_metadata_round_trip)
@@ -244,10 +268,10 @@ static void plain_pair(const char *user, const char *pass, size_t step, int *sc,
     zmtp_handshake_config cc = {.socket_type = ZMTP_DEALER, .mechanism = ZMTP_MECH_PLAIN,
                                 .username = user, .password = pass, .props = &id, .nprops = 1};
     zmtp_handshake_config cs = {.socket_type = ZMTP_ROUTER, .mechanism = ZMTP_MECH_PLAIN,
-                                .as_server = 1, .plain_check = check_user, .plain_arg = calls};
+                                .as_server = 1};
     *client = hs(&cc);
     *server = hs(&cs);
-    run_pair(*client, *server, step);
+    run_pair_auth(*client, *server, step, check_user, calls);
     *sc = zmtp_handshake_status(*client);
     *ss = zmtp_handshake_status(*server);
 }
@@ -261,10 +285,11 @@ Test(handshake, plain_right_credentials)
         cr_assert_eq(sc, DONE, "%s", zmtp_strerror(sc));
         cr_assert_eq(ss, DONE, "%s", zmtp_strerror(ss));
         cr_assert_eq(calls, 1);
-        const uint8_t *u, *id;
-        size_t ul, idl;
-        zmtp_handshake_peer_user(sv, &u, &ul);
+        const uint8_t *u, *p, *id;
+        size_t ul, pl, idl;
+        zmtp_handshake_credentials(sv, &u, &ul, &p, &pl);
         cr_assert(ul == 5 && memcmp(u, "admin", 5) == 0);
+        cr_assert(pl == 6 && memcmp(p, "secret", 6) == 0);
         cr_assert_eq(zmtp_handshake_peer_routing_id(sv, &id, &idl), 1);
         cr_assert(idl == 3 && memcmp(id, "cli", 3) == 0);
         cr_assert_eq(zmtp_handshake_peer_socket_type(c), ZMTP_ROUTER);
@@ -273,12 +298,11 @@ Test(handshake, plain_right_credentials)
     }
 }
 
-/* Refused: the server sends ERROR with the callback's reason ("400" when it gives
- * none) and fails; the client reads the reason. */
+/* Refused: the server sends ERROR with the ZAP status code (400, 500) and fails; the
+ * client reads the code. */
 Test(handshake, plain_wrong_credentials)
 {
-    const struct { const char *user, *reason; } cases[] = {
-        {"admin", "bad password for you"}, {"mute", "400"}};
+    const struct { const char *user, *reason; } cases[] = {{"admin", "400"}, {"broken", "500"}};
     for (size_t k = 0; k < 2; k++) {
         for (size_t s = 0; s < NSTEPS; s++) {
             int sc, ss, calls = 0;
@@ -298,16 +322,83 @@ Test(handshake, plain_wrong_credentials)
     }
 }
 
-/* A server without a check refuses everyone rather than letting everyone in. */
-Test(handshake, plain_without_check_refuses)
+/* A temporary failure (300) ends the server's side without an ERROR (RFC 27): the
+ * client hears nothing and is closed on. */
+Test(handshake, plain_temporary_failure_is_silent)
+{
+    for (size_t s = 0; s < NSTEPS; s++) {
+        int sc, ss, calls = 0;
+        zmtp_handshake *c, *sv;
+        plain_pair("busy", "x", steps[s], &sc, &ss, &calls, &c, &sv);
+        cr_assert_eq(ss, ZMTP_E_AUTH_DENIED, "%s", zmtp_strerror(ss));
+        cr_assert_eq(sc, ZMTP_HS_RUNNING, "%s", zmtp_strerror(sc));
+        const uint8_t *out;
+        cr_assert_eq(zmtp_handshake_output(sv, &out), 0);
+        zmtp_handshake_free(c);
+        zmtp_handshake_free(sv);
+    }
+}
+
+/* Until the verdict, a PLAIN server holds the client at HELLO: no WELCOME goes out, so
+ * no message can, and a verdict is taken once only. */
+Test(handshake, plain_server_waits_for_the_verdict)
 {
     zmtp_handshake_config cc = {.socket_type = ZMTP_DEALER, .mechanism = ZMTP_MECH_PLAIN,
                                 .username = "admin", .password = "secret"};
     zmtp_handshake_config cs = {.socket_type = ZMTP_DEALER, .mechanism = ZMTP_MECH_PLAIN,
                                 .as_server = 1};
-    int ss, sc = configs_status(&cc, &cs, &ss);
-    cr_assert_eq(ss, ZMTP_E_AUTH_DENIED);
-    cr_assert_eq(sc, ZMTP_E_PEER_ERROR);
+    zmtp_handshake *c = hs(&cc), *sv = hs(&cs);
+    cr_assert_eq(zmtp_handshake_auth(sv, 200), ZMTP_E_INVAL); /* nothing asked yet */
+    run_pair(c, sv, SIZE_MAX);
+    cr_assert_eq(zmtp_handshake_status(sv), ZMTP_HS_AUTH);
+    cr_assert_eq(zmtp_handshake_status(c), ZMTP_HS_RUNNING);
+    const uint8_t *out;
+    cr_assert_eq(zmtp_handshake_output(sv, &out), 0);
+    cr_assert_eq(zmtp_handshake_auth(sv, 201), ZMTP_E_INVAL);
+    cr_assert_eq(zmtp_handshake_status(sv), ZMTP_HS_AUTH);
+    cr_assert_eq(zmtp_handshake_auth(sv, 200), ZMTP_OK);
+    cr_assert_eq(zmtp_handshake_auth(sv, 200), ZMTP_E_INVAL);
+    run_pair(c, sv, SIZE_MAX);
+    cr_assert_eq(zmtp_handshake_status(sv), DONE);
+    cr_assert_eq(zmtp_handshake_status(c), DONE);
+    zmtp_handshake_free(c);
+    zmtp_handshake_free(sv);
+}
+
+/* NULL with a ZAP domain: our READY waits for the verdict; the peer's READY, sent
+ * without waiting, is held and the handshake ends with the verdict. */
+Test(handshake, null_with_auth)
+{
+    const int codes[] = {200, 400, 300};
+    for (size_t k = 0; k < 3; k++) {
+        for (size_t s = 0; s < NSTEPS; s++) {
+            zmtp_handshake_config cc = {.socket_type = ZMTP_DEALER};
+            zmtp_handshake_config cs = {.socket_type = ZMTP_ROUTER, .auth = 1};
+            zmtp_handshake *c = hs(&cc), *sv = hs(&cs);
+            run_pair(c, sv, steps[s]);
+            cr_assert_eq(zmtp_handshake_status(sv), ZMTP_HS_AUTH);
+            cr_assert_eq(zmtp_handshake_status(c), ZMTP_HS_RUNNING);
+            const uint8_t *u, *p;
+            size_t ul, pl;
+            zmtp_handshake_credentials(sv, &u, &ul, &p, &pl);
+            cr_assert(ul == 0 && pl == 0);
+            int rc = zmtp_handshake_auth(sv, codes[k]);
+            run_pair(c, sv, steps[s]);
+            if (codes[k] == 200) {
+                cr_assert_eq(rc, ZMTP_OK);
+                cr_assert_eq(zmtp_handshake_status(sv), DONE);
+                cr_assert_eq(zmtp_handshake_status(c), DONE);
+                cr_assert_eq(zmtp_handshake_peer_socket_type(sv), ZMTP_DEALER);
+            } else {
+                cr_assert_eq(rc, ZMTP_E_AUTH_DENIED);
+                cr_assert_eq(zmtp_handshake_status(sv), ZMTP_E_AUTH_DENIED);
+                cr_assert_eq(zmtp_handshake_status(c),
+                             codes[k] == 300 ? ZMTP_HS_RUNNING : ZMTP_E_PEER_ERROR);
+            }
+            zmtp_handshake_free(c);
+            zmtp_handshake_free(sv);
+        }
+    }
 }
 
 /* Two servers are named from the greeting. Two clients cannot be (libzmq's PLAIN
@@ -320,7 +411,7 @@ Test(handshake, plain_roles_must_differ)
     cr_assert_eq(sa, ZMTP_E_UNEXPECTED_COMMAND);
     cr_assert_eq(sb, ZMTP_E_UNEXPECTED_COMMAND);
     zmtp_handshake_config cs = {.socket_type = ZMTP_DEALER, .mechanism = ZMTP_MECH_PLAIN,
-                                .as_server = 1, .plain_check = check_user};
+                                .as_server = 1};
     sa = configs_status(&cs, &cs, &sb);
     cr_assert_eq(sa, ZMTP_E_ROLE);
     cr_assert_eq(sb, ZMTP_E_ROLE);
