@@ -108,6 +108,12 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
 #define ZAIO_BACKLOG 19
 #define ZAIO_RECONNECT_IVL_MAX 21
 #define ZAIO_MAXMSGSIZE 22
+/* SNDHWM, RCVHWM: 0 is no limit. Over inproc a direction's HWM is the writer's SNDHWM
+ * plus the reader's RCVHWM, as in libzmq (a connect before the bind: the connector's
+ * alone until the bind, then both). A change applies to the pipes the socket has, as in
+ * libzmq 4.3; unlike libzmq, a writer the old HWM stopped may go on at once if the new
+ * one has room (libzmq waits for the reader to drain), and a reader's new RCVHWM counts
+ * in its peer's direction too. */
 #define ZAIO_SNDHWM 23
 #define ZAIO_RCVHWM 24
 #define ZAIO_RCVTIMEO 27
@@ -215,7 +221,8 @@ int zaio_recv(void *socket, void *buf, size_t len, int flags);
 
 /* Events go to a PAIR socket bound at endpoint (inproc://...) as two frames: 6 bytes
  * (uint16 event, uint32 value, host order) then the endpoint string, as libzmq does.
- * endpoint NULL stops monitoring. */
+ * endpoint NULL stops monitoring. When the socket closes, its listeners say CLOSED and
+ * MONITOR_STOPPED comes last, once its connections are gone, as in libzmq. */
 int zaio_socket_monitor(void *socket, const char *endpoint, int events);
 
 /* ---- poll and proxy ------------------------------------------------------------ */

@@ -73,14 +73,12 @@ static void fill_peer(zpipe_end *e, const zopts *peer)
     u->meta = zmeta_new(NULL, 0, extra, 2);
 }
 
-/* One direction of an inproc pipe: the writer's SNDHWM plus the reader's RCVHWM, as
- * libzmq adds them; conflated if either end conflates it. */
-static int pipe_hwm(const zopts *writer, const zopts *reader)
+/* A binder's shares of the HWMs of a pipe that connected to it: libzmq adds the two
+ * sockets' HWMs, connect before bind included (where the connector's alone bound the
+ * pipe until then). */
+static void bind_shares(zpipe_end *binder_end, const zopts *binder)
 {
-    int snd = zopts_pipe_hwm(writer, false), rcv = zopts_pipe_hwm(reader, true);
-    if (snd == ZPIPE_CONFLATE || rcv == ZPIPE_CONFLATE)
-        return ZPIPE_CONFLATE;
-    return snd && rcv ? snd + rcv : 0;
+    zpipe_set_hwm(binder_end, zopts_pipe_hwm(binder, false), zopts_pipe_hwm(binder, true));
 }
 
 static void inproc_unbind(zendpoint *ep, zsock *s, int linger)
@@ -121,6 +119,7 @@ int zinproc_bind(zsock *s, const char *name, zendpoint *ep)
     /* connects that came first: their pipes are ours now (we are on our thread) */
     while (p) {
         pending_pipe *n = p->next;
+        bind_shares(p->end, &s->o);
         zsock_attach(s, p->end);
         free(p);
         p = n;
@@ -154,18 +153,21 @@ int zinproc_connect(zsock *s, const char *name, zendpoint *ep)
         zmutex_unlock(&c->lock);
         return -ENOMEM;
     }
-    zopts peer;
     bool bound = x->mb != NULL;
-    if (bound)
-        peer = x->opts;
-    else
-        zopts_default(&peer, -1); /* unknown yet: libzmq's defaults for the HWM */
+    zopts peer = x->opts;
     if (bound && peer.type >= 0 && !zmtp_socket_types_compatible(s->o.type, peer.type)) {
         zmutex_unlock(&c->lock);
         return -ZAIO_ENOCOMPATPROTO;
     }
+    /* a direction conflates if either end conflates it; the binder's share of the HWMs
+     * comes with the binder */
+    int snd = zopts_pipe_hwm(&s->o, false), rcv = zopts_pipe_hwm(&s->o, true);
+    if (bound && zopts_pipe_hwm(&peer, true) == ZPIPE_CONFLATE)
+        snd = ZPIPE_CONFLATE;
+    if (bound && zopts_pipe_hwm(&peer, false) == ZPIPE_CONFLATE)
+        rcv = ZPIPE_CONFLATE;
     zpipe_end *mine, *theirs;
-    int rc = zpipe_new(&mine, &theirs, pipe_hwm(&s->o, &peer), pipe_hwm(&peer, &s->o));
+    int rc = zpipe_new(&mine, &theirs, snd, rcv);
     if (rc < 0) {
         forget_if_unused(c, x);
         zmutex_unlock(&c->lock);
@@ -173,6 +175,7 @@ int zinproc_connect(zsock *s, const char *name, zendpoint *ep)
     }
     fill_peer(theirs, &s->o);
     if (bound) {
+        bind_shares(theirs, &peer);
         fill_peer(mine, &peer);
         zsock_post_attach(x->mb, theirs);
     } else {

@@ -6,7 +6,9 @@
  * Every socket has one zmonitor from its creation to its close, and its TCP listeners and
  * sessions each hold a reference: a monitor started, replaced or stopped at any time only
  * swaps the PAIR inside, so it hears the listeners and connections that already exist,
- * as libzmq's does. */
+ * as libzmq's does. When the socket closes, the monitor stops with the last of them
+ * (MONITOR_STOPPED last of all, after what its connections said while they lingered and
+ * went), on whichever thread lets go last: libzmq too stops it once the socket is gone. */
 #include "ctx.h"
 #include "socket.h"
 #include "sync.h"
@@ -41,10 +43,13 @@ zmonitor *zmonitor_ref(zmonitor *m)
     return m;
 }
 
+static void monitor_swap(zmonitor *m, zsock *pair, int events);
+
 void zmonitor_unref(zmonitor *m)
 {
     if (!m || atomic_fetch_sub(&m->refs, 1) != 1)
         return;
+    monitor_swap(m, NULL, 0); /* nobody else can emit now: the lock is only for form */
     zmutex_fini(&m->lock);
     free(m);
 }
@@ -94,15 +99,11 @@ static void monitor_swap(zmonitor *m, zsock *pair, int events)
         zsock_close(old); /* what it sent stays in its pipe for the reader */
 }
 
-/* The socket closes: its monitor stops, and the slot lives on while a listener or a
- * session still holds it. */
+/* The socket closes: its reference goes; the monitor stops with the last one. */
 void zmonitor_stop(zsock *s)
 {
     zmonitor *m = s->monitor;
-    if (!m)
-        return;
     s->monitor = NULL;
-    monitor_swap(m, NULL, 0);
     zmonitor_unref(m);
 }
 

@@ -122,6 +122,7 @@ int zaio_msg_init_data(zaio_msg_t *msg, void *data, size_t size, zaio_free_fn *f
         return zaio__set_errno(rc);
     m->buf = b;
     m->size = size;
+    m->flags = ZMSG_SHARED; /* the user's memory: libzmq reports it shared */
     return 0;
 }
 
@@ -139,7 +140,10 @@ int zaio_msg_move(zaio_msg_t *dest, zaio_msg_t *src)
 
 int zaio_msg_copy(zaio_msg_t *dest, zaio_msg_t *src)
 {
-    return zmsg_copy(zmsg_of(dest), zmsg_of(src));
+    zmsg *s = zmsg_of(src);
+    if (s->buf)
+        s->flags |= ZMSG_SHARED; /* an inline body is copied, a buffer shared */
+    return zmsg_copy(zmsg_of(dest), s);
 }
 
 void *zaio_msg_data(zaio_msg_t *msg) { return zmsg_data(zmsg_of(msg)); }
@@ -151,7 +155,7 @@ int zaio_msg_get(const zaio_msg_t *msg, int property)
     const zmsg *m = zmsg_cof(msg);
     switch (property) {
     case ZAIO_MORE: return zmsg_more(m);
-    case ZAIO_SHARED: return m->buf && aio_buf_refs(m->buf) > 1;
+    case ZAIO_SHARED: return (m->flags & ZMSG_SHARED) || (m->buf && aio_buf_refs(m->buf) > 1);
     default: return zaio__set_errno(-EINVAL);
     }
 }

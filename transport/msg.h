@@ -19,6 +19,10 @@
  * as that message to a 3.0 peer. Received subscriptions reach PUB/XPUB as messages in
  * the same form, with the flag set. */
 #define ZMSG_SUBSCRIPTION 0x02u
+/* The body has been shared (zaio_msg_copy of a buffer body, or a zero-copy body the
+ * user owns): ZAIO_SHARED says so for good, as libzmq's flag does, even after the
+ * other copy is gone. */
+#define ZMSG_SHARED 0x04u
 
 typedef struct zmeta zmeta; /* a connection's metadata, refcounted (socket.h) */
 

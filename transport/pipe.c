@@ -44,7 +44,10 @@ typedef struct zqueue {
     _Atomic uint64_t msgs_read;
     atomic_int reader_asleep, writer_asleep;
     _Atomic(zq_chunk *) spare;
-    int hwm;
+    /* the HWM is the writer's share plus the reader's (SHARE_NONE: that end has none,
+     * a TCP session's); 0 from either end is no limit. Atomic: the reader's end may
+     * change its share while the writer checks. */
+    atomic_int w_share, r_share;
     /* ZPIPE_CONFLATE: the one message kept, under the pipe's lock */
     bool conflate, has_last;
     zmsg last;
@@ -71,15 +74,27 @@ struct zpipe {
     zpipe_end end[2];
 };
 
-static int zq_init(zqueue *q, int hwm)
+#define SHARE_NONE (-2)
+
+static int zq_hwm(zqueue *q)
+{
+    int w = atomic_load_explicit(&q->w_share, memory_order_relaxed);
+    int r = atomic_load_explicit(&q->r_share, memory_order_relaxed);
+    if (w == 0 || r == 0)
+        return 0;
+    return (w > 0 ? w : 0) + (r > 0 ? r : 0);
+}
+
+static int zq_init(zqueue *q, int w_share, int r_share)
 {
     memset(q, 0, sizeof *q);
     zq_chunk *c = calloc(1, sizeof *c);
     if (!c)
         return -ENOMEM;
     q->w_chunk = q->r_chunk = q->f_chunk = c;
-    q->hwm = hwm > 0 ? hwm : 0;
-    q->conflate = hwm == ZPIPE_CONFLATE;
+    q->conflate = w_share == ZPIPE_CONFLATE || r_share == ZPIPE_CONFLATE;
+    atomic_init(&q->w_share, w_share);
+    atomic_init(&q->r_share, r_share);
     zmsg_init(&q->last);
     return 0;
 }
@@ -108,12 +123,12 @@ static void zq_fini(zqueue *q)
     free(atomic_load(&q->spare));
 }
 
-int zpipe_new(zpipe_end **a, zpipe_end **b, int hwm_a_to_b, int hwm_b_to_a)
+int zpipe_new(zpipe_end **a, zpipe_end **b, int a_sndhwm, int a_rcvhwm)
 {
     zpipe *p = calloc(1, sizeof *p);
     if (!p)
         return -ENOMEM;
-    if (zq_init(&p->q[0], hwm_a_to_b) < 0 || zq_init(&p->q[1], hwm_b_to_a) < 0) {
+    if (zq_init(&p->q[0], a_sndhwm, SHARE_NONE) < 0 || zq_init(&p->q[1], SHARE_NONE, a_rcvhwm) < 0) {
         free(p->q[0].r_chunk);
         free(p);
         return -ENOMEM;
@@ -143,6 +158,24 @@ void zpipe_set_notify(zpipe_end *e, zpipe_notify_fn fn, void *owner)
 
 zpipe_user *zpipe_user_of(zpipe_end *e) { return &e->user; }
 
+static void notify(zpipe_end *e, zpipe_event ev);
+
+void zpipe_set_hwm(zpipe_end *e, int sndhwm, int rcvhwm)
+{
+    /* a writer the old HWM stopped (the peer, or e itself) may have room now: it looks
+     * again, and sleeps again if not */
+    if (!e->out->conflate) {
+        atomic_store(&e->out->w_share, sndhwm);
+        if (atomic_exchange(&e->out->writer_asleep, 0))
+            notify(e, ZPIPE_WRITABLE);
+    }
+    if (!e->in->conflate) {
+        atomic_store(&e->in->r_share, rcvhwm);
+        if (atomic_exchange(&e->in->writer_asleep, 0))
+            notify(e->peer, ZPIPE_WRITABLE);
+    }
+}
+
 /* Tells end e (the other side of the caller) about ev, unless it has let go. */
 static void notify(zpipe_end *e, zpipe_event ev)
 {
@@ -156,7 +189,8 @@ static void notify(zpipe_end *e, zpipe_event ev)
 
 static bool zq_full(zqueue *q)
 {
-    return q->hwm && q->w_msgs - atomic_load(&q->msgs_read) >= (uint64_t)q->hwm;
+    int hwm = zq_hwm(q);
+    return hwm && q->w_msgs - atomic_load(&q->msgs_read) >= (uint64_t)hwm;
 }
 
 bool zpipe_can_write(zpipe_end *e)
@@ -341,7 +375,7 @@ zpipe_status zpipe_read(zpipe_end *e, zmsg *m)
         uint64_t read = atomic_fetch_add(&q->msgs_read, 1) + 1;
         /* wake a writer stopped by the HWM once half the queue has drained */
         if (atomic_load(&q->writer_asleep) &&
-            atomic_load(&q->published_msgs) - read <= (uint64_t)q->hwm / 2 &&
+            atomic_load(&q->published_msgs) - read <= (uint64_t)zq_hwm(q) / 2 &&
             atomic_exchange(&q->writer_asleep, 0))
             notify(e->peer, ZPIPE_WRITABLE);
     }

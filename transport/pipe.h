@@ -54,10 +54,17 @@ typedef enum zpipe_status {
 /* An hwm for zpipe_new: that direction keeps only the newest message. */
 #define ZPIPE_CONFLATE (-1)
 
-/* Creates a pipe; *a and *b are its two ends. hwm_a_to_b bounds the messages queued
- * from a to b (0: no limit; ZPIPE_CONFLATE: one, the newest); likewise hwm_b_to_a.
- * Returns 0 or -ENOMEM. */
-int zpipe_new(zpipe_end **a, zpipe_end **b, int hwm_a_to_b, int hwm_b_to_a);
+/* Creates a pipe; *a and *b are its two ends. The HWM of a direction is the writer's
+ * share plus the reader's, as libzmq adds a socket's SNDHWM and its inproc peer's
+ * RCVHWM; a share of 0 makes it unlimited. a has its shares at once: a_sndhwm of the
+ * messages a writes, a_rcvhwm of those it reads (ZPIPE_CONFLATE: that direction keeps
+ * the newest only). b has none until zpipe_set_hwm: a TCP session, which never sets
+ * any, leaves its socket's alone. Returns 0 or -ENOMEM. */
+int zpipe_new(zpipe_end **a, zpipe_end **b, int a_sndhwm, int a_rcvhwm);
+/* Sets e's shares (a SNDHWM or RCVHWM changed, or an inproc binder arrived). Any
+ * thread of e's owner; a writer waiting for room looks again. Conflating directions
+ * keep conflating. */
+void zpipe_set_hwm(zpipe_end *e, int sndhwm, int rcvhwm);
 
 /* Sets who is told about this end's events. Call before the other end can act, or
  * from this end's thread while attached. */

@@ -455,8 +455,15 @@ int zsock_setopt(zsock *s, int opt, const void *val, size_t len)
     if (rc < 0)
         return rc;
     switch (opt) {
-    case ZAIO_SNDHWM: if (v < 0) return -EINVAL; o->sndhwm = v; return 0;
-    case ZAIO_RCVHWM: if (v < 0) return -EINVAL; o->rcvhwm = v; return 0;
+    case ZAIO_SNDHWM:
+    case ZAIO_RCVHWM:
+        if (v < 0)
+            return -EINVAL;
+        *(opt == ZAIO_SNDHWM ? &o->sndhwm : &o->rcvhwm) = v;
+        /* as libzmq 4.3: the pipes the socket has take the new HWM too */
+        for (int i = 0; i < s->npipes; i++)
+            zpipe_set_hwm(s->pipes[i], zopts_pipe_hwm(o, false), zopts_pipe_hwm(o, true));
+        return 0;
     case ZAIO_LINGER: if (v < -1) return -EINVAL; o->linger = v; return 0;
     case ZAIO_SNDTIMEO: if (v < -1) return -EINVAL; o->sndtimeo = v; return 0;
     case ZAIO_RCVTIMEO: if (v < -1) return -EINVAL; o->rcvtimeo = v; return 0;
@@ -496,13 +503,23 @@ int zsock_setopt(zsock *s, int opt, const void *val, size_t len)
     }
 }
 
-static int put_int(void *val, size_t *len, int v)
+/* The socket's state (RCVMORE, EVENTS, FD): any room for an int will do, as libzmq. */
+static int put_int_state(void *val, size_t *len, int v)
 {
     if (!val || !len || *len < sizeof(int))
         return -EINVAL;
     memcpy(val, &v, sizeof v);
     *len = sizeof v;
     return 0;
+}
+
+/* An int option: exactly an int, as libzmq demands. A larger variable would keep its
+ * upper bytes as they were, and the caller would read a wrong value as a right one. */
+static int put_int(void *val, size_t *len, int v)
+{
+    if (!len || *len != sizeof(int))
+        return -EINVAL;
+    return put_int_state(val, len, v);
 }
 
 static int put_bytes(void *val, size_t *len, const void *p, size_t n)
@@ -520,8 +537,8 @@ int zsock_getopt(zsock *s, int opt, void *val, size_t *len)
     zopts *o = &s->o;
     switch (opt) {
     case ZAIO_TYPE: return put_int(val, len, o->type);
-    case ZAIO_RCVMORE: return put_int(val, len, s->rcvmore);
-    case ZAIO_EVENTS: return put_int(val, len, zsock_events(s));
+    case ZAIO_RCVMORE: return put_int_state(val, len, s->rcvmore);
+    case ZAIO_EVENTS: return put_int_state(val, len, zsock_events(s));
     case ZAIO_FD: {
 #ifdef _WIN32
         if (!val || !len || *len < sizeof(zaio_fd_t))
@@ -531,7 +548,7 @@ int zsock_getopt(zsock *s, int opt, void *val, size_t *len)
         *len = sizeof fd;
         return 0;
 #else
-        return put_int(val, len, (int)zsignaler_fd(s->sig));
+        return put_int_state(val, len, (int)zsignaler_fd(s->sig));
 #endif
     }
     case ZAIO_LAST_ENDPOINT:

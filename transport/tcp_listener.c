@@ -128,7 +128,6 @@ static void listener_cmd_close(zcmd *c)
     zio_timer_cancel(l->io, &l->retry);
     /* the pending accept is cancelled; aio frees its pre-created socket afterwards */
     aio_close(l->sock);
-    listener_ev(l, ZAIO_EVENT_CLOSED, (uint32_t)l->fd);
     while (l->nsess > 0)
         zsession_close(l->sess[--l->nsess], c->value); /* it forgets its parent first */
     free(l->sess);
@@ -144,6 +143,9 @@ static void listener_ep_close(zendpoint *ep, zsock *s, int linger)
 {
     (void)s;
     ztcp_listener *l = ep->impl;
+    /* said here, on the socket's thread, so that it comes before MONITOR_STOPPED when
+     * the socket closes, as libzmq orders them (fd never changes after the bind) */
+    listener_ev(l, ZAIO_EVENT_CLOSED, (uint32_t)l->fd);
     l->close_cmd.value = linger;
     zmailbox_post(zio_mailbox(l->io), &l->close_cmd);
 }

@@ -112,6 +112,8 @@ struct zsession {
     bool client;
     bool keep_pipe; /* client: one pipe for the session, attached at connect */
     ztcp_addr addr;
+    ztcp_addr src;   /* "tcp://src;dst": where our end binds before it connects */
+    bool has_src;
     char endpoint[256];
     zmonitor *mon;
     zmailbox *smb; /* the socket's mailbox (a reference): where pipes are posted */
@@ -1380,6 +1382,15 @@ static void connect_now(zsession *s)
         return;
     s->state = SS_CONNECTING;
     int rc = aio_socket_new(zio_port(s->io), s->addr.ss.ss_family, session_on_io, s, &s->as);
+    if (rc == 0 && s->has_src) {
+        /* as libzmq: one source port may serve connections to several servers */
+        set_int(s, SOL_SOCKET, SO_REUSEADDR, 1);
+        rc = aio_bind(s->as, (const struct sockaddr *)&s->src.ss, s->src.len);
+        if (rc < 0) {
+            aio_close(s->as);
+            s->as = NULL;
+        }
+    }
     if (rc == 0) {
         buf_options(s); /* before the SYN: the window scale is agreed there */
         rc = aio_connect(s->as, (const struct sockaddr *)&s->addr.ss, s->addr.len);
@@ -1582,10 +1593,25 @@ static void session_ep_close(zendpoint *ep, zsock *sk, int linger)
 
 int ztcp_connect(zsock *sk, const char *hostport, zendpoint *ep)
 {
-    ztcp_addr a;
-    int rc = ztcp_resolve(hostport, false, sk->o.ipv6, &a);
+    /* "src;dst" (libzmq's syntax): the source address, any port 0 or *, then the peer */
+    ztcp_addr a, src;
+    const char *semi = strchr(hostport, ';');
+    int rc;
+    if (semi) {
+        char sbuf[256];
+        if ((size_t)(semi - hostport) >= sizeof sbuf)
+            return -EINVAL;
+        memcpy(sbuf, hostport, (size_t)(semi - hostport));
+        sbuf[semi - hostport] = 0;
+        if ((rc = ztcp_resolve(sbuf, true, sk->o.ipv6, &src)) < 0)
+            return rc;
+        hostport = semi + 1;
+    }
+    rc = ztcp_resolve(hostport, false, sk->o.ipv6, &a);
     if (rc < 0)
         return rc;
+    if (semi && src.ss.ss_family != a.ss.ss_family)
+        return -EINVAL;
     zio *io;
     rc = zctx_pick_io(sk->ctx, &io);
     if (rc < 0)
@@ -1594,6 +1620,10 @@ int ztcp_connect(zsock *sk, const char *hostport, zendpoint *ep)
     if (!s)
         return -ENOMEM;
     s->addr = a;
+    if (semi) {
+        s->src = src;
+        s->has_src = true;
+    }
     ztcp_format(&a.ss, s->endpoint, sizeof s->endpoint);
     int t = sk->o.type;
     s->keep_pipe = !sk->o.immediate && t != ZAIO_ROUTER;

@@ -163,7 +163,8 @@ ZT_TEST(core, multipart_and_message_api, 10)
     zaio_msg_init(&c);
     zt_assert(zaio_msg_copy(&c, &m) == 0 && zaio_msg_get(&c, ZAIO_SHARED) == 1, "copy shares");
     zaio_msg_close(&m);
-    zt_assert(zaio_msg_get(&c, ZAIO_SHARED) == 0, "no longer shared");
+    /* libzmq 4.3.4 keeps saying shared once a body was (checked against it) */
+    zt_assert(zaio_msg_get(&c, ZAIO_SHARED) == 1, "shared stays");
     zaio_msg_close(&c);
     zaio_close(a);
     zaio_close(b);
