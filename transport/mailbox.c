@@ -266,10 +266,9 @@ void zsignaler_send(zsignaler *s)
 int zsignaler_wait(zsignaler *s, int timeout_ms)
 {
     struct pollfd p = {.fd = s->fd, .events = POLLIN};
-    int rc;
-    do
-        rc = poll(&p, 1, timeout_ms);
-    while (rc < 0 && errno == EINTR);
+    int rc = poll(&p, 1, timeout_ms);
+    if (rc < 0 && errno == EINTR)
+        return -EINTR; /* a signal: the blocking call gives way, as libzmq's does */
     return rc > 0 ? 0 : -EAGAIN;
 }
 

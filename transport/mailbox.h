@@ -59,7 +59,8 @@ typedef struct zsignaler zsignaler;
 int zsignaler_new(zsignaler **out);
 void zsignaler_free(zsignaler *s);
 void zsignaler_send(zsignaler *s);           /* any thread */
-/* Waits until signalled or timeout_ms (-1 forever); 0 signalled, -EAGAIN timed out. */
+/* Waits until signalled or timeout_ms (-1 forever); 0 signalled, -EAGAIN timed out,
+ * -EINTR when a signal came first (POSIX). */
 int zsignaler_wait(zsignaler *s, int timeout_ms);
 void zsignaler_clear(zsignaler *s);           /* reads what is pending */
 intptr_t zsignaler_fd(zsignaler *s);          /* for ZAIO_FD and zaio_poll */

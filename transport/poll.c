@@ -88,8 +88,7 @@ int zaio_poll(zaio_pollitem_t *items, int nitems, long timeout)
 #ifdef _WIN32
             result = zaio__set_errno(-EINVAL);
 #else
-            if (errno == EINTR)
-                continue;
+            /* EINTR too: zmq_poll gives way to a signal, as libzmq's does */
             result = zaio__set_errno(-errno);
 #endif
             break;

@@ -317,7 +317,9 @@ void zsock_close(zsock *s)
 /* ---- send and recv ------------------------------------------------------------------- */
 
 /* Waits for something to happen to s, up to *left ms (-1 forever), then runs its
- * commands. -EAGAIN when the time is up, -ETERM when the context is ending. */
+ * commands. -EAGAIN when the time is up, -ETERM when the context is ending, -EINTR
+ * when a signal interrupted the wait (libzmq's blocking calls return EINTR, and
+ * bindings such as pyzmq rely on it to run the program's signal handlers). */
 static int sock_wait(zsock *s, int *left)
 {
     if (zctx_terminating(s->ctx))
@@ -326,6 +328,8 @@ static int sock_wait(zsock *s, int *left)
         return -EAGAIN;
     int64_t t0 = zclock_ms();
     int rc = zsignaler_wait(s->sig, *left);
+    if (rc == -EINTR)
+        return rc;
     if (*left > 0) {
         int64_t spent = zclock_ms() - t0;
         *left = spent >= *left ? 0 : *left - (int)spent;
