@@ -18,7 +18,22 @@ extern "C" {
 #define ZAIO_VERSION_MAJOR 0
 #define ZAIO_VERSION_MINOR 1
 #define ZAIO_VERSION_PATCH 0
-void zaio_version(int *major, int *minor, int *patch);
+void zaio_version(int *major, int *minor, int *patch); /* zaio's own release */
+
+/* The libzmq API level zaio implements: what zmq_version reports through zaio_zmq.h,
+ * since programs compare it with libzmq's releases, not with zaio's. */
+#define ZAIO_API_VERSION_MAJOR 4
+#define ZAIO_API_VERSION_MINOR 3
+#define ZAIO_API_VERSION_PATCH 4
+void zaio_api_version(int *major, int *minor, int *patch);
+
+/* 1 if the library has the capability, as zmq_has: of the names libzmq defines (ipc,
+ * pgm, tipc, norm, curve, gssapi, draft) zaio has none yet, so each answers 0 ("draft"
+ * too: zaio has the draft poller and zaio_msg_init_buffer, not the draft socket types
+ * a program asking would go on to use). Unlike libzmq, which answers 0 for anything
+ * outside that list, zaio also answers 1 for what it does have: "tcp", "inproc",
+ * "plain". */
+int zaio_has(const char *capability);
 
 /* ---- errors: the system's errno values, plus libzmq's own ------------------------ */
 #define ZAIO_HAUSNUMERO 156384712

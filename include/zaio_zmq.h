@@ -10,9 +10,10 @@
 
 #include "zaio.h"
 
-#define ZMQ_VERSION_MAJOR 4
-#define ZMQ_VERSION_MINOR 3
-#define ZMQ_VERSION_PATCH 4
+/* zmq.h's version is the libzmq API level zaio implements (zaio_version is zaio's) */
+#define ZMQ_VERSION_MAJOR ZAIO_API_VERSION_MAJOR
+#define ZMQ_VERSION_MINOR ZAIO_API_VERSION_MINOR
+#define ZMQ_VERSION_PATCH ZAIO_API_VERSION_PATCH
 #define ZMQ_MAKE_VERSION(major, minor, patch) ((major)*10000 + (minor)*100 + (patch))
 #define ZMQ_VERSION ZMQ_MAKE_VERSION(ZMQ_VERSION_MAJOR, ZMQ_VERSION_MINOR, ZMQ_VERSION_PATCH)
 
@@ -64,7 +65,8 @@
 #define zmq_socket_monitor zaio_socket_monitor
 #define zmq_strerror zaio_strerror
 #define zmq_unbind zaio_unbind
-#define zmq_version zaio_version
+#define zmq_version zaio_api_version
+#define zmq_has zaio_has
 #define zmq_ctx_destroy zaio_ctx_term /* deprecated spellings, still common */
 #define zmq_term zaio_ctx_term
 #define zmq_init(io_threads) zaio__zmq_init(io_threads)
