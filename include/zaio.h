@@ -261,6 +261,18 @@ int zaio_poll(zaio_pollitem_t *items, int nitems, long timeout);
  * the context terminates. */
 int zaio_proxy(void *frontend, void *backend, void *capture);
 
+/* ---- Z85 (ZeroMQ RFC 32) and CURVE keys ----------------------------------------- */
+/* encode: size a multiple of 4, dest size * 5 / 4 + 1 bytes (text and its NUL); dest,
+ * or NULL with EINVAL. decode: a string whose length is a non-zero multiple of 5 (an
+ * empty one fails, as in libzmq) of Z85 characters, each group of 5 at most 0xFFFFFFFF;
+ * dest (strlen * 4 / 5 bytes), or NULL with EINVAL. */
+char *zaio_z85_encode(char *dest, const uint8_t *data, size_t size);
+uint8_t *zaio_z85_decode(uint8_t *dest, const char *string);
+/* CURVE is not implemented yet: both fail with ENOTSUP, as a libzmq built without
+ * CURVE does, and zaio_has("curve") is 0. */
+int zaio_curve_keypair(char *z85_public_key, char *z85_secret_key);
+int zaio_curve_public(char *z85_public_key, const char *z85_secret_key);
+
 /* ---- counters ------------------------------------------------------------------ */
 typedef struct zaio_stats_t {
     /* the asyncio counters, summed over the context's I/O threads (process-wide: the
