@@ -273,6 +273,27 @@ uint8_t *zaio_z85_decode(uint8_t *dest, const char *string);
 int zaio_curve_keypair(char *z85_public_key, char *z85_secret_key);
 int zaio_curve_public(char *z85_public_key, const char *z85_secret_key);
 
+/* ---- utilities (libzmq's portability helpers) ----------------------------------- */
+/* A counter any thread may change: inc returns the value before, dec returns 1 while
+ * the counter is non-zero after it and 0 when it reaches zero (below zero it answers 1,
+ * as libzmq's unsigned counter does), destroy frees it and sets *counter_p NULL. */
+void *zaio_atomic_counter_new(void);
+void zaio_atomic_counter_set(void *counter, int value);
+int zaio_atomic_counter_inc(void *counter);
+int zaio_atomic_counter_dec(void *counter);
+int zaio_atomic_counter_value(void *counter);
+void zaio_atomic_counter_destroy(void **counter_p);
+/* Microseconds on a monotonic clock since start; stop also frees the watch. */
+void *zaio_stopwatch_start(void);
+unsigned long zaio_stopwatch_intermediate(void *watch);
+unsigned long zaio_stopwatch_stop(void *watch);
+void zaio_sleep(int seconds);
+/* Runs func(arg) on a new thread; threadclose waits for it to end and frees the handle.
+ * NULL (errno set) if the thread cannot start, where libzmq aborts. */
+typedef void(zaio_thread_fn)(void *);
+void *zaio_threadstart(zaio_thread_fn *func, void *arg);
+void zaio_threadclose(void *thread);
+
 /* ---- counters ------------------------------------------------------------------ */
 typedef struct zaio_stats_t {
     /* the asyncio counters, summed over the context's I/O threads (process-wide: the
