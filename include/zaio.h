@@ -78,6 +78,8 @@ int zaio_msg_init_size(zaio_msg_t *msg, size_t size);
 /* Takes data without copying; ffn(data, hint) runs when zaio no longer needs it
  * (ffn may be NULL for memory that outlives every use). */
 int zaio_msg_init_data(zaio_msg_t *msg, void *data, size_t size, zaio_free_fn *ffn, void *hint);
+/* Copies size bytes of buf (libzmq's draft zmq_msg_init_buffer). */
+int zaio_msg_init_buffer(zaio_msg_t *msg, const void *buf, size_t size);
 int zaio_msg_send(zaio_msg_t *msg, void *socket, int flags);
 int zaio_msg_recv(zaio_msg_t *msg, void *socket, int flags);
 int zaio_msg_close(zaio_msg_t *msg);
