@@ -263,6 +263,25 @@ int zaio_poll(zaio_pollitem_t *items, int nitems, long timeout);
  * the context terminates. */
 int zaio_proxy(void *frontend, void *backend, void *capture);
 
+/* ---- timers ---------------------------------------------------------------------- */
+/* As zmq_timers: not thread-safe; add returns the timer's id (from 1); timeout is the
+ * milliseconds until the next one is due, 0 if one is, -1 with none; execute runs every
+ * timer due, earliest first (ties in the order they were armed) and re-arms each for its
+ * interval from when execute began; a handler may add, cancel (itself too), reset or
+ * change timers: a timer it cancels does not run, and one it adds, resets or re-times
+ * runs in a later execute. So a zero interval runs once per execute, where libzmq 4.3.4's
+ * execute never returns for one. EFAULT for a bad timers or handler, EINVAL for an id
+ * that does not exist or was cancelled. */
+typedef void(zaio_timer_fn)(int timer_id, void *arg);
+void *zaio_timers_new(void);
+int zaio_timers_destroy(void **timers_p);
+int zaio_timers_add(void *timers, size_t interval, zaio_timer_fn handler, void *arg);
+int zaio_timers_cancel(void *timers, int timer_id);
+int zaio_timers_set_interval(void *timers, int timer_id, size_t interval);
+int zaio_timers_reset(void *timers, int timer_id);
+long zaio_timers_timeout(void *timers);
+int zaio_timers_execute(void *timers);
+
 /* ---- Z85 (ZeroMQ RFC 32) and CURVE keys ----------------------------------------- */
 /* encode: size a multiple of 4, dest size * 5 / 4 + 1 bytes (text and its NUL); dest,
  * or NULL with EINVAL. decode: a string whose length is a non-zero multiple of 5 (an
