@@ -263,6 +263,37 @@ int zaio_poll(zaio_pollitem_t *items, int nitems, long timeout);
  * the context terminates. */
 int zaio_proxy(void *frontend, void *backend, void *capture);
 
+/* ---- poller (libzmq's draft zmq_poller) ------------------------------------------ */
+/* The same layout as zmq_poller_event_t. A socket's event has fd -1 (INVALID_SOCKET on
+ * Windows); a descriptor's has socket NULL. */
+typedef struct zaio_poller_event_t {
+    void *socket;
+    zaio_fd_t fd;
+    void *user_data;
+    short events;
+} zaio_poller_event_t;
+
+/* As libzmq: a socket or descriptor is added once (again: EINVAL), modify and remove
+ * want one that was added (EINVAL), events outside POLLIN|POLLOUT|POLLERR|POLLPRI are
+ * EINVAL, a bad poller EFAULT, a bad socket ENOTSOCK. wait_all fills up to n_events in
+ * the order items were added and returns how many; wait fills one and returns 0; both
+ * fail with EAGAIN when the timeout passes without events, with ETERM when a socket's
+ * context terminates, and with EFAULT when asked to wait forever with nothing to wait
+ * for. zaio_poller_fd fails with EINVAL: it exists for thread-safe sockets, which zaio
+ * does not have (libzmq answers the same for a poller without them). */
+void *zaio_poller_new(void);
+int zaio_poller_destroy(void **poller_p);
+int zaio_poller_size(void *poller);
+int zaio_poller_add(void *poller, void *socket, void *user_data, short events);
+int zaio_poller_modify(void *poller, void *socket, short events);
+int zaio_poller_remove(void *poller, void *socket);
+int zaio_poller_add_fd(void *poller, zaio_fd_t fd, void *user_data, short events);
+int zaio_poller_modify_fd(void *poller, zaio_fd_t fd, short events);
+int zaio_poller_remove_fd(void *poller, zaio_fd_t fd);
+int zaio_poller_wait(void *poller, zaio_poller_event_t *event, long timeout);
+int zaio_poller_wait_all(void *poller, zaio_poller_event_t *events, int n_events, long timeout);
+int zaio_poller_fd(void *poller, zaio_fd_t *fd);
+
 /* ---- timers ---------------------------------------------------------------------- */
 /* As zmq_timers: not thread-safe; add returns the timer's id (from 1); timeout is the
  * milliseconds until the next one is due, 0 if one is, -1 with none; execute runs every
