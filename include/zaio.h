@@ -194,6 +194,19 @@ int zaio_send_const(void *socket, const void *buf, size_t len, int flags);
 /* Copies at most len bytes; returns the message's full size. */
 int zaio_recv(void *socket, void *buf, size_t len, int flags);
 
+/* Scatter/gather over frames, as libzmq 4.3.4 does it. sendiov sends each of the count
+ * buffers as a frame with flags, the last without ZAIO_SNDMORE: pass ZAIO_SNDMORE for one
+ * multipart message (without it, each buffer is a message of its own); it returns the
+ * last frame's size, and frames sent before a failure stay sent. recviov receives up to
+ * *count frames of one message into iov, each in a buffer of its own from malloc that
+ * the caller frees, sets *count to how many it stored (also on failure: those are the
+ * caller's to free) and returns that number; frames beyond *count stay for the next
+ * receive (ZAIO_RCVMORE). On Windows, where there is no <sys/uio.h>, the program defines
+ * struct iovec {void *iov_base; size_t iov_len;} as it would for libzmq. */
+struct iovec;
+int zaio_sendiov(void *socket, struct iovec *iov, size_t count, int flags);
+int zaio_recviov(void *socket, struct iovec *iov, size_t *count, int flags);
+
 /* ---- monitor ------------------------------------------------------------------- */
 #define ZAIO_EVENT_CONNECTED 0x0001
 #define ZAIO_EVENT_CONNECT_DELAYED 0x0002
