@@ -275,6 +275,16 @@ int zaio_poll(zaio_pollitem_t *items, int nitems, long timeout);
 /* Shuttles messages between frontend and backend (and copies them to capture) until
  * the context terminates. */
 int zaio_proxy(void *frontend, void *backend, void *capture);
+/* zaio_proxy steered by one-frame commands on control (NULL: zaio_proxy): PAUSE stops
+ * forwarding (messages wait in their queues), RESUME goes on, TERMINATE returns 0, and
+ * STATISTICS replies with 8 frames of a uint64 each (host order): messages and bytes
+ * received on frontend, messages and bytes sent out of frontend, the same four for
+ * backend; a multipart message counts once, its bytes summed. Commands are copied to
+ * capture. Where zaio differs from libzmq 4.3.4: an unknown or multipart command is
+ * ignored (libzmq aborts the process, or ends the proxy), and a REP control socket gets
+ * an empty reply to every command but STATISTICS (as libzmq 4.3.5; 4.3.4 leaves the REP
+ * unable to take its next command). */
+int zaio_proxy_steerable(void *frontend, void *backend, void *capture, void *control);
 
 /* ---- poller (libzmq's draft zmq_poller) ------------------------------------------ */
 /* The same layout as zmq_poller_event_t. A socket's event has fd -1 (INVALID_SOCKET on
