@@ -18,7 +18,22 @@ extern "C" {
 #define ZAIO_VERSION_MAJOR 0
 #define ZAIO_VERSION_MINOR 1
 #define ZAIO_VERSION_PATCH 0
-void zaio_version(int *major, int *minor, int *patch);
+void zaio_version(int *major, int *minor, int *patch); /* zaio's own release */
+
+/* The libzmq API level zaio implements: what zmq_version reports through zaio_zmq.h,
+ * since programs compare it with libzmq's releases, not with zaio's. */
+#define ZAIO_API_VERSION_MAJOR 4
+#define ZAIO_API_VERSION_MINOR 3
+#define ZAIO_API_VERSION_PATCH 4
+void zaio_api_version(int *major, int *minor, int *patch);
+
+/* 1 if the library has the capability, as zmq_has: of the names libzmq defines (ipc,
+ * pgm, tipc, norm, curve, gssapi, draft) zaio has none yet, so each answers 0 ("draft"
+ * too: zaio has the draft poller and zaio_msg_init_buffer, not the draft socket types
+ * a program asking would go on to use). Unlike libzmq, which answers 0 for anything
+ * outside that list, zaio also answers 1 for what it does have: "tcp", "inproc",
+ * "plain". */
+int zaio_has(const char *capability);
 
 /* ---- errors: the system's errno values, plus libzmq's own ------------------------ */
 #define ZAIO_HAUSNUMERO 156384712
@@ -63,6 +78,8 @@ int zaio_msg_init_size(zaio_msg_t *msg, size_t size);
 /* Takes data without copying; ffn(data, hint) runs when zaio no longer needs it
  * (ffn may be NULL for memory that outlives every use). */
 int zaio_msg_init_data(zaio_msg_t *msg, void *data, size_t size, zaio_free_fn *ffn, void *hint);
+/* Copies size bytes of buf (libzmq's draft zmq_msg_init_buffer). */
+int zaio_msg_init_buffer(zaio_msg_t *msg, const void *buf, size_t size);
 int zaio_msg_send(zaio_msg_t *msg, void *socket, int flags);
 int zaio_msg_recv(zaio_msg_t *msg, void *socket, int flags);
 int zaio_msg_close(zaio_msg_t *msg);
@@ -183,6 +200,19 @@ int zaio_send_const(void *socket, const void *buf, size_t len, int flags);
 /* Copies at most len bytes; returns the message's full size. */
 int zaio_recv(void *socket, void *buf, size_t len, int flags);
 
+/* Scatter/gather over frames, as libzmq 4.3.4 does it. sendiov sends each of the count
+ * buffers as a frame with flags, the last without ZAIO_SNDMORE: pass ZAIO_SNDMORE for one
+ * multipart message (without it, each buffer is a message of its own); it returns the
+ * last frame's size, and frames sent before a failure stay sent. recviov receives up to
+ * *count frames of one message into iov, each in a buffer of its own from malloc that
+ * the caller frees, sets *count to how many it stored (also on failure: those are the
+ * caller's to free) and returns that number; frames beyond *count stay for the next
+ * receive (ZAIO_RCVMORE). On Windows, where there is no <sys/uio.h>, the program defines
+ * struct iovec {void *iov_base; size_t iov_len;} as it would for libzmq. */
+struct iovec;
+int zaio_sendiov(void *socket, struct iovec *iov, size_t count, int flags);
+int zaio_recviov(void *socket, struct iovec *iov, size_t *count, int flags);
+
 /* ---- monitor ------------------------------------------------------------------- */
 #define ZAIO_EVENT_CONNECTED 0x0001
 #define ZAIO_EVENT_CONNECT_DELAYED 0x0002
@@ -252,6 +282,99 @@ int zaio_poll(zaio_pollitem_t *items, int nitems, long timeout);
 /* Shuttles messages between frontend and backend (and copies them to capture) until
  * the context terminates. */
 int zaio_proxy(void *frontend, void *backend, void *capture);
+/* zaio_proxy steered by one-frame commands on control (NULL: zaio_proxy): PAUSE stops
+ * forwarding (messages wait in their queues), RESUME goes on, TERMINATE returns 0, and
+ * STATISTICS replies with 8 frames of a uint64 each (host order): messages and bytes
+ * received on frontend, messages and bytes sent out of frontend, the same four for
+ * backend; a multipart message counts once, its bytes summed. Commands are copied to
+ * capture. Where zaio differs from libzmq 4.3.4: an unknown or multipart command is
+ * ignored (libzmq aborts the process, or ends the proxy), and a REP control socket gets
+ * an empty reply to every command but STATISTICS (as libzmq 4.3.5; 4.3.4 leaves the REP
+ * unable to take its next command). */
+int zaio_proxy_steerable(void *frontend, void *backend, void *capture, void *control);
+
+/* ---- poller (libzmq's draft zmq_poller) ------------------------------------------ */
+/* The same layout as zmq_poller_event_t. A socket's event has fd -1 (INVALID_SOCKET on
+ * Windows); a descriptor's has socket NULL. */
+typedef struct zaio_poller_event_t {
+    void *socket;
+    zaio_fd_t fd;
+    void *user_data;
+    short events;
+} zaio_poller_event_t;
+
+/* As libzmq: a socket or descriptor is added once (again: EINVAL), modify and remove
+ * want one that was added (EINVAL), events outside POLLIN|POLLOUT|POLLERR|POLLPRI are
+ * EINVAL, a bad poller EFAULT, a bad socket ENOTSOCK. wait_all fills up to n_events in
+ * the order items were added and returns how many; wait fills one and returns 0; both
+ * fail with EAGAIN when the timeout passes without events, with ETERM when a socket's
+ * context terminates, and with EFAULT when asked to wait forever with nothing to wait
+ * for. zaio_poller_fd fails with EINVAL: it exists for thread-safe sockets, which zaio
+ * does not have (libzmq answers the same for a poller without them). */
+void *zaio_poller_new(void);
+int zaio_poller_destroy(void **poller_p);
+int zaio_poller_size(void *poller);
+int zaio_poller_add(void *poller, void *socket, void *user_data, short events);
+int zaio_poller_modify(void *poller, void *socket, short events);
+int zaio_poller_remove(void *poller, void *socket);
+int zaio_poller_add_fd(void *poller, zaio_fd_t fd, void *user_data, short events);
+int zaio_poller_modify_fd(void *poller, zaio_fd_t fd, short events);
+int zaio_poller_remove_fd(void *poller, zaio_fd_t fd);
+int zaio_poller_wait(void *poller, zaio_poller_event_t *event, long timeout);
+int zaio_poller_wait_all(void *poller, zaio_poller_event_t *events, int n_events, long timeout);
+int zaio_poller_fd(void *poller, zaio_fd_t *fd);
+
+/* ---- timers ---------------------------------------------------------------------- */
+/* As zmq_timers: not thread-safe; add returns the timer's id (from 1); timeout is the
+ * milliseconds until the next one is due, 0 if one is, -1 with none; execute runs every
+ * timer due, earliest first (ties in the order they were armed) and re-arms each for its
+ * interval from when execute began; a handler may add, cancel (itself too), reset or
+ * change timers: a timer it cancels does not run, and one it adds, resets or re-times
+ * runs in a later execute. So a zero interval runs once per execute, where libzmq 4.3.4's
+ * execute never returns for one. EFAULT for a bad timers or handler, EINVAL for an id
+ * that does not exist or was cancelled. */
+typedef void(zaio_timer_fn)(int timer_id, void *arg);
+void *zaio_timers_new(void);
+int zaio_timers_destroy(void **timers_p);
+int zaio_timers_add(void *timers, size_t interval, zaio_timer_fn handler, void *arg);
+int zaio_timers_cancel(void *timers, int timer_id);
+int zaio_timers_set_interval(void *timers, int timer_id, size_t interval);
+int zaio_timers_reset(void *timers, int timer_id);
+long zaio_timers_timeout(void *timers);
+int zaio_timers_execute(void *timers);
+
+/* ---- Z85 (ZeroMQ RFC 32) and CURVE keys ----------------------------------------- */
+/* encode: size a multiple of 4, dest size * 5 / 4 + 1 bytes (text and its NUL); dest,
+ * or NULL with EINVAL. decode: a string whose length is a non-zero multiple of 5 (an
+ * empty one fails, as in libzmq) of Z85 characters, each group of 5 at most 0xFFFFFFFF;
+ * dest (strlen * 4 / 5 bytes), or NULL with EINVAL. */
+char *zaio_z85_encode(char *dest, const uint8_t *data, size_t size);
+uint8_t *zaio_z85_decode(uint8_t *dest, const char *string);
+/* CURVE is not implemented yet: both fail with ENOTSUP, as a libzmq built without
+ * CURVE does, and zaio_has("curve") is 0. */
+int zaio_curve_keypair(char *z85_public_key, char *z85_secret_key);
+int zaio_curve_public(char *z85_public_key, const char *z85_secret_key);
+
+/* ---- utilities (libzmq's portability helpers) ----------------------------------- */
+/* A counter any thread may change: inc returns the value before, dec returns 1 while
+ * the counter is non-zero after it and 0 when it reaches zero (below zero it answers 1,
+ * as libzmq's unsigned counter does), destroy frees it and sets *counter_p NULL. */
+void *zaio_atomic_counter_new(void);
+void zaio_atomic_counter_set(void *counter, int value);
+int zaio_atomic_counter_inc(void *counter);
+int zaio_atomic_counter_dec(void *counter);
+int zaio_atomic_counter_value(void *counter);
+void zaio_atomic_counter_destroy(void **counter_p);
+/* Microseconds on a monotonic clock since start; stop also frees the watch. */
+void *zaio_stopwatch_start(void);
+unsigned long zaio_stopwatch_intermediate(void *watch);
+unsigned long zaio_stopwatch_stop(void *watch);
+void zaio_sleep(int seconds);
+/* Runs func(arg) on a new thread; threadclose waits for it to end and frees the handle.
+ * NULL (errno set) if the thread cannot start, where libzmq aborts. */
+typedef void(zaio_thread_fn)(void *);
+void *zaio_threadstart(zaio_thread_fn *func, void *arg);
+void zaio_threadclose(void *thread);
 
 /* ---- counters ------------------------------------------------------------------ */
 typedef struct zaio_stats_t {

@@ -10,9 +10,10 @@
 
 #include "zaio.h"
 
-#define ZMQ_VERSION_MAJOR 4
-#define ZMQ_VERSION_MINOR 3
-#define ZMQ_VERSION_PATCH 4
+/* zmq.h's version is the libzmq API level zaio implements (zaio_version is zaio's) */
+#define ZMQ_VERSION_MAJOR ZAIO_API_VERSION_MAJOR
+#define ZMQ_VERSION_MINOR ZAIO_API_VERSION_MINOR
+#define ZMQ_VERSION_PATCH ZAIO_API_VERSION_PATCH
 #define ZMQ_MAKE_VERSION(major, minor, patch) ((major)*10000 + (minor)*100 + (patch))
 #define ZMQ_VERSION ZMQ_MAKE_VERSION(ZMQ_VERSION_MAJOR, ZMQ_VERSION_MINOR, ZMQ_VERSION_PATCH)
 
@@ -21,6 +22,9 @@
 #define zmq_pollitem_t zaio_pollitem_t
 #define zmq_free_fn zaio_free_fn
 #define zmq_fd_t zaio_fd_t
+#define zmq_poller_event_t zaio_poller_event_t
+#define zmq_timer_fn zaio_timer_fn
+#define zmq_thread_fn zaio_thread_fn
 
 /* errors libzmq defines itself */
 #define EFSM ZAIO_EFSM
@@ -64,10 +68,63 @@
 #define zmq_socket_monitor zaio_socket_monitor
 #define zmq_strerror zaio_strerror
 #define zmq_unbind zaio_unbind
-#define zmq_version zaio_version
-#define zmq_ctx_destroy zaio_ctx_term /* deprecated spellings, still common */
+#define zmq_version zaio_api_version
+#define zmq_has zaio_has
+#define zmq_proxy_steerable zaio_proxy_steerable
+#define zmq_sendiov zaio_sendiov
+#define zmq_recviov zaio_recviov
+#define zmq_z85_encode zaio_z85_encode
+#define zmq_z85_decode zaio_z85_decode
+#define zmq_curve_keypair zaio_curve_keypair
+#define zmq_curve_public zaio_curve_public
+#define zmq_atomic_counter_new zaio_atomic_counter_new
+#define zmq_atomic_counter_set zaio_atomic_counter_set
+#define zmq_atomic_counter_inc zaio_atomic_counter_inc
+#define zmq_atomic_counter_dec zaio_atomic_counter_dec
+#define zmq_atomic_counter_value zaio_atomic_counter_value
+#define zmq_atomic_counter_destroy zaio_atomic_counter_destroy
+#define zmq_timers_new zaio_timers_new
+#define zmq_timers_destroy zaio_timers_destroy
+#define zmq_timers_add zaio_timers_add
+#define zmq_timers_cancel zaio_timers_cancel
+#define zmq_timers_set_interval zaio_timers_set_interval
+#define zmq_timers_reset zaio_timers_reset
+#define zmq_timers_timeout zaio_timers_timeout
+#define zmq_timers_execute zaio_timers_execute
+#define zmq_stopwatch_start zaio_stopwatch_start
+#define zmq_stopwatch_intermediate zaio_stopwatch_intermediate
+#define zmq_stopwatch_stop zaio_stopwatch_stop
+#define zmq_sleep zaio_sleep
+#define zmq_threadstart zaio_threadstart
+#define zmq_threadclose zaio_threadclose
+
+/* libzmq's draft API that programs use: the poller and zmq_msg_init_buffer. Given
+ * whether or not ZMQ_BUILD_DRAFT_API is defined, since zaio has them either way; the
+ * draft socket types and zmq_msg_routing_id / set_routing_id (for SERVER and CLIENT)
+ * are not here, as zaio does not have those types. */
+#define zmq_msg_init_buffer zaio_msg_init_buffer
+#define zmq_poller_new zaio_poller_new
+#define zmq_poller_destroy zaio_poller_destroy
+#define zmq_poller_size zaio_poller_size
+#define zmq_poller_add zaio_poller_add
+#define zmq_poller_modify zaio_poller_modify
+#define zmq_poller_remove zaio_poller_remove
+#define zmq_poller_add_fd zaio_poller_add_fd
+#define zmq_poller_modify_fd zaio_poller_modify_fd
+#define zmq_poller_remove_fd zaio_poller_remove_fd
+#define zmq_poller_wait zaio_poller_wait
+#define zmq_poller_wait_all zaio_poller_wait_all
+#define zmq_poller_fd zaio_poller_fd
+
+/* Deprecated spellings, still common. Object-like, like the rest, so a program may
+ * take their address as it can of libzmq's; the ones whose arguments differ from a
+ * zaio call go through a small inline function. */
+#define zmq_ctx_destroy zaio_ctx_term
 #define zmq_term zaio_ctx_term
-#define zmq_init(io_threads) zaio__zmq_init(io_threads)
+#define zmq_init zaio__zmq_init
+#define zmq_sendmsg zaio__zmq_sendmsg
+#define zmq_recvmsg zaio__zmq_recvmsg
+#define zmq_device zaio__zmq_device
 
 static inline void *zaio__zmq_init(int io_threads)
 {
@@ -76,6 +133,33 @@ static inline void *zaio__zmq_init(int io_threads)
         zaio_ctx_set(ctx, ZAIO_IO_THREADS, io_threads);
     return ctx;
 }
+
+static inline int zaio__zmq_sendmsg(void *s, zaio_msg_t *msg, int flags)
+{
+    return zaio_msg_send(msg, s, flags);
+}
+
+static inline int zaio__zmq_recvmsg(void *s, zaio_msg_t *msg, int flags)
+{
+    return zaio_msg_recv(msg, s, flags);
+}
+
+/* As in libzmq, the device type is not looked at: every device is a proxy. */
+static inline int zaio__zmq_device(int type, void *frontend, void *backend)
+{
+    (void)type;
+    return zaio_proxy(frontend, backend, NULL);
+}
+
+/* what zmq.h says it has, for programs that test before they use */
+#define ZMQ_HAS_CAPABILITIES 1
+#define ZMQ_HAVE_TIMERS
+#define ZMQ_HAVE_POLLER
+
+/* zmq_device's types (deprecated; zaio, like libzmq, ignores them) */
+#define ZMQ_STREAMER 1
+#define ZMQ_FORWARDER 2
+#define ZMQ_QUEUE 3
 
 /* constants */
 #define ZMQ_HAUSNUMERO ZAIO_HAUSNUMERO

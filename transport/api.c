@@ -29,6 +29,29 @@ void zaio_version(int *major, int *minor, int *patch)
         *patch = ZAIO_VERSION_PATCH;
 }
 
+void zaio_api_version(int *major, int *minor, int *patch)
+{
+    if (major)
+        *major = ZAIO_API_VERSION_MAJOR;
+    if (minor)
+        *minor = ZAIO_API_VERSION_MINOR;
+    if (patch)
+        *patch = ZAIO_API_VERSION_PATCH;
+}
+
+int zaio_has(const char *capability)
+{
+    /* libzmq's own names (ipc, pgm, tipc, norm, curve, gssapi, draft) belong here as
+     * zaio gains them: ipc:// and CURVE are the next to come */
+    static const char *const have[] = {"tcp", "inproc", "plain"};
+    if (!capability)
+        return 0;
+    for (size_t i = 0; i < sizeof have / sizeof have[0]; i++)
+        if (strcmp(capability, have[i]) == 0)
+            return 1;
+    return 0;
+}
+
 const char *zaio_strerror(int errnum)
 {
     switch (errnum) {

@@ -126,6 +126,16 @@ int zaio_msg_init_data(zaio_msg_t *msg, void *data, size_t size, zaio_free_fn *f
     return 0;
 }
 
+int zaio_msg_init_buffer(zaio_msg_t *msg, const void *buf, size_t size)
+{
+    if (size && !buf) {
+        zmsg_init(zmsg_of(msg));
+        return zaio__set_errno(-EFAULT);
+    }
+    int rc = zmsg_init_copy(zmsg_of(msg), buf, size);
+    return rc < 0 ? zaio__set_errno(rc) : 0;
+}
+
 int zaio_msg_close(zaio_msg_t *msg)
 {
     zmsg_close(zmsg_of(msg));
