@@ -22,6 +22,10 @@
 
 #include "aio.h"
 
+#if defined(ZAIO_ASSERT) && defined(NDEBUG)
+#error "ZAIO_ASSERT=ON keeps assert(): something defined NDEBUG after the build's -UNDEBUG"
+#endif
+
 #include <stdatomic.h>
 #include <stdbool.h>
 
