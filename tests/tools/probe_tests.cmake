@@ -9,6 +9,7 @@ target_include_directories(zprobe_test_listener PUBLIC ${ZPROBE_TEST_DIR})
 target_link_libraries(zprobe_test_listener PUBLIC Threads::Threads)
 
 add_executable(test_probe ${ZPROBE_TEST_DIR}/test_probe.c)
+target_include_directories(test_probe PRIVATE ${PROJECT_SOURCE_DIR}/tests/common)
 target_link_libraries(test_probe PRIVATE zaio_probe zprobe_test_listener
                       PkgConfig::CRITERION PkgConfig::LIBZMQ)
 add_test(NAME tools_probe COMMAND test_probe --jobs 2)
