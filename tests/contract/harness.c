@@ -66,12 +66,18 @@ void h_record(const aio_completion *c)
         aio_close(c->sock);
 }
 
+int h_poll(aio_port *p, int timeout_ms)
+{
+    int rc = aio_port_poll(p, timeout_ms);
+    zt_assert(rc >= 0, "aio_port_poll: %s", aio_strerror(rc));
+    return rc;
+}
+
 void h_poll_until(aio_port *p, const int *count, int want, int deadline_ms)
 {
     int64_t end = now_ms() + deadline_ms;
     while (*count < want) {
-        int rc = aio_port_poll(p, 100);
-        zt_assert(rc >= 0, "aio_port_poll: %s", aio_strerror(rc));
+        h_poll(p, 100);
         zt_assert(now_ms() < end, "waited %d ms for %d completions, have %d", deadline_ms, want, *count);
     }
 }
@@ -86,7 +92,7 @@ void h_poll_until_freed_except(aio_port *p, int keep, int deadline_ms)
         aio_stats_get(&st);
         if (st.sockets <= keep)
             return;
-        aio_port_poll(p, 50);
+        h_poll(p, 50);
         zt_assert(now_ms() < end, "sockets still alive after %d ms: %lld", deadline_ms,
                   (long long)st.sockets);
     }

@@ -34,6 +34,8 @@ typedef struct h_rec {
 } h_rec;
 void h_record(const aio_completion *c);
 
+/* One aio_port_poll whose error fails the test; returns how many completions it gave. */
+int h_poll(aio_port *p, int timeout_ms);
 /* Polls until *count >= want, failing after deadline_ms (a safety net against a hang,
  * never a timing assertion). */
 void h_poll_until(aio_port *p, const int *count, int want, int deadline_ms);

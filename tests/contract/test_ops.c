@@ -29,7 +29,7 @@ static void sync_success_once(aio_op op)
     zt_assert(sr.c[0].bytes == (op == AIO_OP_RECV ? 5u : 32u), "bytes %zu", sr.c[0].bytes);
     /* a second completion would be queued by now or arrive with the next events */
     for (int i = 0; i < 5; i++)
-        aio_port_poll(p, 10);
+        h_poll(p, 10);
     zt_assert(sr.n == 1, "one op, %d completions", sr.n);
     aio_stats st = h_stats();
     zt_assert(st.completions - before.completions == 1 && st.submits - before.submits == 1,
@@ -186,7 +186,7 @@ ZT_TEST(path12_buffer_lifetime, user_drops_buffers_during_send, 30)
     aio_buf_unref(a);
     aio_buf_unref(b);
     for (int i = 0; i < 3; i++)
-        aio_port_poll(p, 10);
+        h_poll(p, 10);
     zt_assert(wa.freed == 0 && wb.freed == 0, "freed while the send is in flight");
     zt_assert(h_stats().bufs == 2, "both pinned");
     aio_fault_release(p);

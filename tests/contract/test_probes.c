@@ -277,7 +277,7 @@ ZT_TEST(path8_recv_pending_at_close, idle_10000_closed_at_once, 300)
     zt_assert(aio_accept(sv.l) == 0, "accept");
     h_clients *cl = h_clients_start(&addr, len, n, PROBE_THREADS);
     h_poll_until(p, &sv.n, n, 240000);
-    aio_port_poll(p, 0);
+    h_poll(p, 0);
     aio_stats st = h_stats();
     zt_assert(st.sockets == n + 1 && st.ops_in_flight == n && st.bufs == n,
               "%d idle connections with a recv each: sockets %lld ops %lld bufs %lld", n,
