@@ -101,6 +101,34 @@ ZT_TEST(path11_peer_closed, recv_after_reset, 30)
     h_finish(p);
 }
 
+/* Not path 2: a connect refused by the peer's kernel fails in its completion (the RST
+ * comes back after the submit), so this is the normal release of an op that completes
+ * with an error, the connect's counterpart of path 5. */
+ZT_TEST(connect_completes_with_error, refused, 30)
+{
+    aio_port *p = h_port();
+    h_rec cr = {0}, dummy = {0};
+    /* a port that was just free: bound, then closed without listening */
+    struct sockaddr_storage addr;
+    socklen_t len;
+    aio_socket *l;
+    zt_assert(aio_socket_new(p, AF_INET, h_record, &dummy, &l) == 0, "socket");
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    zt_assert(aio_bind(l, (struct sockaddr *)&a, sizeof a) == 0, "bind");
+    zt_assert(aio_local_addr(l, &addr, &len) == 0, "addr");
+    aio_socket *s;
+    zt_assert(aio_socket_new(p, AF_INET, h_record, &cr, &s) == 0, "socket");
+    zt_assert(aio_connect(s, (struct sockaddr *)&addr, len) == 0, "connect");
+    h_poll_until(p, &cr.n, 1, 10000);
+    zt_assert(cr.c[0].op == AIO_OP_CONNECT && cr.c[0].status == -ECONNREFUSED,
+              "connect to a port nobody listens on: %s", aio_strerror(cr.c[0].status));
+    zt_assert(h_stats().ops_in_flight == 0, "the out record is IDLE again");
+    aio_close(s);
+    aio_close(l);
+    h_finish(p);
+}
+
 /* Path 12: a block of memory that records when aio lets go of it. */
 typedef struct watched {
     char *mem;

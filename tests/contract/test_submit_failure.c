@@ -174,28 +174,3 @@ ZT_TEST(path2_connect_fails, wrong_address_family, 30)
     aio_close(s);
     h_finish(p);
 }
-
-ZT_TEST(path2_connect_fails, refused, 30)
-{
-    aio_port *p = h_port();
-    fail_seen f = {0};
-    /* a port that was just free: bound, then closed without listening */
-    struct sockaddr_storage addr;
-    socklen_t len;
-    h_rec dummy = {0};
-    aio_socket *l;
-    zt_assert(aio_socket_new(p, AF_INET, h_record, &dummy, &l) == 0, "socket");
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    zt_assert(aio_bind(l, (struct sockaddr *)&a, sizeof a) == 0, "bind");
-    zt_assert(aio_local_addr(l, &addr, &len) == 0, "addr");
-    aio_socket *s;
-    zt_assert(aio_socket_new(p, AF_INET, on_fail, &f, &s) == 0, "socket");
-    zt_assert(aio_connect(s, (struct sockaddr *)&addr, len) == 0, "connect");
-    h_poll_until(p, &f.n, 1, 10000);
-    zt_assert(f.c.status == -ECONNREFUSED, "connect to a port nobody listens on: %s",
-              aio_strerror(f.c.status));
-    aio_close(s);
-    aio_close(l);
-    h_finish(p);
-}
