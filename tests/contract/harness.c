@@ -93,8 +93,8 @@ void h_poll_until_freed_except(aio_port *p, int keep, int deadline_ms)
         if (st.sockets <= keep)
             return;
         h_poll(p, 50);
-        zt_assert(now_ms() < end, "sockets still alive after %d ms: %lld", deadline_ms,
-                  (long long)st.sockets);
+        zt_assert(now_ms() < end, "leak: %lld sockets still alive after %d ms (%d expected)",
+                  (long long)st.sockets, deadline_ms, keep);
     }
 }
 
@@ -356,14 +356,15 @@ void h_finish(aio_port *p)
     aio_port_destroy(p);
     aio_stats st;
     aio_stats_get(&st);
+    /* first: a record that never completes is still held, and that is the leak */
+    zt_assert(aio_stats_live_zero(&st),
+              "leak: live counters not zero after the port drained: sockets %lld "
+              "accept_sockets %lld op records %lld buffers %lld bytes %lld ports %lld",
+              (long long)st.sockets, (long long)st.accept_sockets, (long long)st.ops_in_flight,
+              (long long)st.bufs, (long long)st.buf_bytes, (long long)st.ports);
     zt_assert(st.completions == st.submits,
               "every submit must complete exactly once: %lld submits, %lld completions",
               (long long)st.submits, (long long)st.completions);
-    zt_assert(aio_stats_live_zero(&st),
-              "live counters not zero: sockets %lld accept_sockets %lld ops %lld bufs %lld "
-              "bytes %lld ports %lld",
-              (long long)st.sockets, (long long)st.accept_sockets, (long long)st.ops_in_flight,
-              (long long)st.bufs, (long long)st.buf_bytes, (long long)st.ports);
 }
 
 /* ---- many held client connections ------------------------------------------------- */

@@ -92,9 +92,9 @@ static void assert_flat(const char *what, int fds0, int64_t sockets_expected)
 {
     aio_stats st = h_stats();
     int fds = h_open_fds();
-    zt_assert(fds == fds0, "%s: open descriptors %d -> %d", what, fds0, fds);
+    zt_assert(fds == fds0, "leak: %s: open descriptors %d -> %d", what, fds0, fds);
     zt_assert(st.sockets == sockets_expected && st.accept_sockets == 0 && st.bufs == 0,
-              "%s: live sockets %lld (want %lld), accept sockets %lld, bufs %lld", what,
+              "leak: %s: live sockets %lld (want %lld), accept sockets %lld, bufs %lld", what,
               (long long)st.sockets, (long long)sockets_expected, (long long)st.accept_sockets,
               (long long)st.bufs);
 }
