@@ -69,11 +69,12 @@ run() {
   return $rc
 }
 
-# the first assertion that failed, from either runner's output
+# the message of the first assertion that failed, from either runner's output
+# (zt_runner's line starts with the assertion's file:line, Criterion's is the message)
 why() {
   local w
   w=$(grep -m1 -A2 "Assertion Failed" <<<"$out" | tail -1 | sed "s/^\[----\] *//")
-  [ -z "$w" ] && w=$(grep -m1 -E "^  .*:[0-9]+: " <<<"$out" | sed "s/^ *//")
+  [ -z "$w" ] && w=$(grep -m1 -E "^  .*:[0-9]+: " <<<"$out" | sed -E "s/^ *[^:]*:[0-9]+: //")
   [ -z "$w" ] && w=$(grep -m1 -iE "fail|crash|died|timed out" <<<"$out")
   echo "$w"
 }
