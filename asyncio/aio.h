@@ -152,6 +152,7 @@ typedef struct aio_stats {
     int64_t cancels;     /* cancel requests issued */
     int64_t submit_failures;
     int64_t swallowed; /* completions of closed sockets that never reached a handler */
+    int64_t sync_completions; /* accepted ops whose outcome was known inside the submit call */
 } aio_stats;
 
 /* Process-wide, exact (atomic counters, not samples). */
@@ -166,7 +167,10 @@ const char *aio_strerror(int err);
 typedef enum aio_fault {
     AIO_FAULT_SUBMIT_ERROR = 1, /* next submit of `op` fails at once with `err` */
     AIO_FAULT_QUEUE_FULL,       /* next submit of `op` finds the submission queue full */
-    AIO_FAULT_SYNC_SUCCESS,     /* next submit of `op` completes inside the submit call */
+    AIO_FAULT_SYNC_SUCCESS,     /* next submit of `op` (recv or send) completes inside the
+                                 * submit call when its call succeeds at once, instead of by
+                                 * the kernel's queue (IOCP: the socket is put in
+                                 * skip-on-success mode); the test makes sure it can succeed */
     AIO_FAULT_HOLD_COMPLETION,  /* next completion of `op` is held until aio_fault_release */
     AIO_FAULT_ACCEPT_SOCKET,    /* creating the next pre-created accept socket fails with err */
     AIO_FAULT_COMPLETE_ERROR    /* next completion of `op` arrives with status `err` instead */

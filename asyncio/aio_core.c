@@ -481,8 +481,15 @@ static int launch(aio_rec *r)
     }
 #endif
     int rc = p->ops->submit(r);
+#ifdef ZAIO_FAULT_INJECTION
+    p->fault.sync_success[r->op] = false; /* one submit's worth, used or not */
+#endif
     if (rc < 0)
         return submit_failed(r, rc);
+    /* the lock is held from the submit to here, so only the submit itself can have
+     * finished the record (a held completion is DONE too) */
+    if (r->state == AIO_REC_DONE)
+        aio__count(AIO_C_SYNC_COMPLETIONS, 1);
     return 0;
 }
 
@@ -744,10 +751,5 @@ void aio_fault_clear(aio_port *p)
     aio__unlock(&p->lock);
 }
 
-bool aio__fault_take_sync(aio_port *p, aio_op op)
-{
-    bool v = p->fault.sync_success[op];
-    p->fault.sync_success[op] = false;
-    return v;
-}
+bool aio__fault_sync(const aio_port *p, aio_op op) { return p->fault.sync_success[op]; }
 #endif

@@ -156,9 +156,7 @@ static unsigned wait_flag(const aio_rec *r) { return r == &r->sock->in ? EP_WAIT
 
 static int ep_submit(aio_rec *r)
 {
-#ifdef ZAIO_FAULT_INJECTION
-    (void)aio__fault_take_sync(r->sock->port, r->op); /* every op here tries at once */
-#endif
+    /* every op tries at once, which is all AIO_FAULT_SYNC_SUCCESS asks of this backend */
     int rc = ep_attempt(r);
     if (rc < 0)
         return rc;

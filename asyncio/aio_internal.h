@@ -22,6 +22,10 @@
 
 #include "aio.h"
 
+#if defined(ZAIO_ASSERT) && defined(NDEBUG)
+#error "ZAIO_ASSERT=ON keeps assert(): something defined NDEBUG after the build's -UNDEBUG"
+#endif
+
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -186,13 +190,15 @@ typedef enum aio_counter {
     AIO_C_CANCELS,
     AIO_C_SUBMIT_FAILURES,
     AIO_C_SWALLOWED,
+    AIO_C_SYNC_COMPLETIONS,
     AIO_C_COUNT
 } aio_counter;
 void aio__count(aio_counter c, int64_t delta);
 
 #ifdef ZAIO_FAULT_INJECTION
-/* True (once) when the test asked the next submit of op to complete inside the call. */
-bool aio__fault_take_sync(aio_port *p, aio_op op);
+/* True when the test asked this submit of op to complete inside the call
+ * (AIO_FAULT_SYNC_SUCCESS); the core disarms it once the submit returns. */
+bool aio__fault_sync(const aio_port *p, aio_op op);
 #endif
 
 /* Portable errno for the last socket error (WSAGetLastError on Windows). */

@@ -13,6 +13,10 @@
  * port, but Microsoft documents that it must not be used for sockets while a non-IFS
  * layered service provider is installed (the packet may be lost or doubled), and an
  * application cannot control what a user's machine has installed.
+ * The one exception is the test fault AIO_FAULT_SYNC_SUCCESS: it puts the socket in
+ * skip-on-success mode, for good (the mode cannot be undone), so that a call succeeding
+ * at once queues no packet and submit completes it, through the same iocp_complete as
+ * a packet: release path 10 as AsyncIO met it, where exactly one completion must come.
  *
  * Synchronous failure. A call that fails at once with anything but WSA_IO_PENDING
  * queues no packet (for the NT_ERROR statuses stream sockets produce), so submit
@@ -31,6 +35,7 @@
 #include <string.h>
 
 #define KEY_SOCKET ((ULONG_PTR)1)
+#define IOCP_SKIP_ON_SUCCESS 0x1u /* bk_flags: no packet for a call that succeeds at once */
 #define KEY_WAKE ((ULONG_PTR)2)
 #define WAIT_BATCH 128
 
@@ -163,17 +168,45 @@ static int pending_or_error(void)
     return err == WSA_IO_PENDING ? 0 : aio__win_errno((unsigned long)err);
 }
 
+static void iocp_complete(aio_rec *r, DWORD bytes);
+
+/* A call returned success at once: its packet completes it, unless the socket is in
+ * skip-on-success mode, where no packet comes and the outcome is already in r->ov. */
+static int succeeded_at_once(aio_rec *r, DWORD bytes)
+{
+    if (r->sock->bk_flags & IOCP_SKIP_ON_SUCCESS)
+        iocp_complete(r, bytes);
+    return 0;
+}
+
+#ifdef ZAIO_FAULT_INJECTION
+static int skip_on_success(aio_socket *s)
+{
+    if (s->bk_flags & IOCP_SKIP_ON_SUCCESS)
+        return 0;
+    if (!SetFileCompletionNotificationModes((HANDLE)s->fd, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS))
+        return aio__win_errno(GetLastError());
+    s->bk_flags |= IOCP_SKIP_ON_SUCCESS;
+    return 0;
+}
+#endif
+
 static int iocp_submit(aio_rec *r)
 {
     aio_socket *s = r->sock;
     iocp_port *b = ip(s->port);
 #ifdef ZAIO_FAULT_INJECTION
-    /* nothing to force: a call whose result is ready succeeds inside the submit here,
-     * and its packet is its completion (see above) */
-    (void)aio__fault_take_sync(s->port, r->op);
+    if (aio__fault_sync(s->port, r->op)) {
+        int rc = skip_on_success(s);
+        if (rc < 0)
+            return rc;
+    }
 #endif
     memset(&r->ov, 0, sizeof r->ov);
     DWORD got = 0;
+    /* a byte count with an OVERLAPPED means something only for a call that succeeds
+     * at once and queues no packet: skip-on-success mode */
+    DWORD *gotp = (s->bk_flags & IOCP_SKIP_ON_SUCCESS) ? &got : NULL;
     switch (r->op) {
     case AIO_OP_ACCEPT: {
         DWORD alen = sizeof(struct sockaddr_storage) + 16; /* AcceptEx's required slack */
@@ -182,7 +215,7 @@ static int iocp_submit(aio_rec *r)
             return -EAFNOSUPPORT;
         if (!acceptex(s->fd, r->accept_sock->fd, r->acceptbuf, 0, alen, alen, &got, &r->ov))
             return pending_or_error();
-        return 0; /* accepted at once: the packet is queued all the same */
+        return succeeded_at_once(r, 0);
     }
     case AIO_OP_CONNECT: {
         LPFN_CONNECTEX connectex = b->connectex[fam_index(s->family)];
@@ -194,25 +227,24 @@ static int iocp_submit(aio_rec *r)
         if (!connectex(s->fd, (const struct sockaddr *)&r->addr, (int)r->addrlen, NULL, 0, NULL,
                        &r->ov))
             return pending_or_error();
-        return 0;
+        return succeeded_at_once(r, 0);
     }
     case AIO_OP_RECV: {
         DWORD flags = 0;
         r->wsabuf[0].buf = (char *)aio_buf_data(r->iov[0].buf) + r->iov[0].off;
         r->wsabuf[0].len = (ULONG)r->iov[0].len;
-        /* the byte count is NULL: with an OVERLAPPED it is only meaningful in the packet */
-        if (WSARecv(s->fd, r->wsabuf, 1, NULL, &flags, &r->ov, NULL) != 0)
+        if (WSARecv(s->fd, r->wsabuf, 1, gotp, &flags, &r->ov, NULL) != 0)
             return pending_or_error();
-        return 0;
+        return succeeded_at_once(r, got);
     }
     case AIO_OP_SEND:
         for (int i = 0; i < r->niov; i++) {
             r->wsabuf[i].buf = (char *)aio_buf_data(r->iov[i].buf) + r->iov[i].off;
             r->wsabuf[i].len = (ULONG)r->iov[i].len;
         }
-        if (WSASend(s->fd, r->wsabuf, (DWORD)r->niov, NULL, 0, &r->ov, NULL) != 0)
+        if (WSASend(s->fd, r->wsabuf, (DWORD)r->niov, gotp, 0, &r->ov, NULL) != 0)
             return pending_or_error();
-        return 0;
+        return succeeded_at_once(r, got);
     default:
         return -EINVAL;
     }

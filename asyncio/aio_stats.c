@@ -23,6 +23,7 @@ void aio_stats_get(aio_stats *out)
     out->cancels = atomic_load(&counters[AIO_C_CANCELS]);
     out->submit_failures = atomic_load(&counters[AIO_C_SUBMIT_FAILURES]);
     out->swallowed = atomic_load(&counters[AIO_C_SWALLOWED]);
+    out->sync_completions = atomic_load(&counters[AIO_C_SYNC_COMPLETIONS]);
 }
 
 int aio_stats_live_zero(const aio_stats *s)

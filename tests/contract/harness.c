@@ -66,12 +66,18 @@ void h_record(const aio_completion *c)
         aio_close(c->sock);
 }
 
+int h_poll(aio_port *p, int timeout_ms)
+{
+    int rc = aio_port_poll(p, timeout_ms);
+    zt_assert(rc >= 0, "aio_port_poll: %s", aio_strerror(rc));
+    return rc;
+}
+
 void h_poll_until(aio_port *p, const int *count, int want, int deadline_ms)
 {
     int64_t end = now_ms() + deadline_ms;
     while (*count < want) {
-        int rc = aio_port_poll(p, 100);
-        zt_assert(rc >= 0, "aio_port_poll: %s", aio_strerror(rc));
+        h_poll(p, 100);
         zt_assert(now_ms() < end, "waited %d ms for %d completions, have %d", deadline_ms, want, *count);
     }
 }
@@ -86,9 +92,9 @@ void h_poll_until_freed_except(aio_port *p, int keep, int deadline_ms)
         aio_stats_get(&st);
         if (st.sockets <= keep)
             return;
-        aio_port_poll(p, 50);
-        zt_assert(now_ms() < end, "sockets still alive after %d ms: %lld", deadline_ms,
-                  (long long)st.sockets);
+        h_poll(p, 50);
+        zt_assert(now_ms() < end, "leak: %lld sockets still alive after %d ms (%d expected)",
+                  (long long)st.sockets, deadline_ms, keep);
     }
 }
 
@@ -350,14 +356,15 @@ void h_finish(aio_port *p)
     aio_port_destroy(p);
     aio_stats st;
     aio_stats_get(&st);
+    /* first: a record that never completes is still held, and that is the leak */
+    zt_assert(aio_stats_live_zero(&st),
+              "leak: live counters not zero after the port drained: sockets %lld "
+              "accept_sockets %lld op records %lld buffers %lld bytes %lld ports %lld",
+              (long long)st.sockets, (long long)st.accept_sockets, (long long)st.ops_in_flight,
+              (long long)st.bufs, (long long)st.buf_bytes, (long long)st.ports);
     zt_assert(st.completions == st.submits,
               "every submit must complete exactly once: %lld submits, %lld completions",
               (long long)st.submits, (long long)st.completions);
-    zt_assert(aio_stats_live_zero(&st),
-              "live counters not zero: sockets %lld accept_sockets %lld ops %lld bufs %lld "
-              "bytes %lld ports %lld",
-              (long long)st.sockets, (long long)st.accept_sockets, (long long)st.ops_in_flight,
-              (long long)st.bufs, (long long)st.buf_bytes, (long long)st.ports);
 }
 
 /* ---- many held client connections ------------------------------------------------- */

@@ -34,6 +34,8 @@ typedef struct h_rec {
 } h_rec;
 void h_record(const aio_completion *c);
 
+/* One aio_port_poll whose error fails the test; returns how many completions it gave. */
+int h_poll(aio_port *p, int timeout_ms);
 /* Polls until *count >= want, failing after deadline_ms (a safety net against a hang,
  * never a timing assertion). */
 void h_poll_until(aio_port *p, const int *count, int want, int deadline_ms);
@@ -90,7 +92,9 @@ int h_raise_fd_limit(void);
 aio_stats h_stats(void);
 
 /* Every test ends here: destroys the port (draining it) and asserts that every live
- * counter is zero and that every submit produced exactly one completion. */
+ * counter is zero and that every submit produced exactly one completion. The messages
+ * of the assertions that something was not released start with "leak:" (here, in
+ * h_poll_until_freed and in the probe loops): legacy_control.sh looks for them. */
 void h_finish(aio_port *p);
 
 void h_net_init(void);

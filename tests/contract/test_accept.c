@@ -101,7 +101,7 @@ ZT_TEST(path6_listener_closed_with_accept_pending, freed_after_aborted_completio
     socklen_t len;
     aio_socket *l = h_listener(p, h_record, &lr, &addr, &len, 16);
     zt_assert(aio_accept(l) == 0, "accept");
-    aio_port_poll(p, 0); /* let the backend take the op */
+    h_poll(p, 0); /* let the backend take the op */
     aio_stats st = h_stats();
     zt_assert(st.accept_sockets == 1 && st.ops_in_flight == 1, "accept pending");
 

@@ -84,7 +84,7 @@ ZT_TEST(path3_connect_pending_at_close, completion_races_close, 30)
     aio_close(s);
     /* held: nothing may be freed however often the port is polled */
     for (int i = 0; i < 3; i++)
-        aio_port_poll(p, 10);
+        h_poll(p, 10);
     zt_assert(h_stats().sockets == 2 && h_stats().ops_in_flight == 1, "freed before its completion");
     zt_assert(aio_fault_release(p) == 1, "one completion was held");
     h_poll_until_freed_except(p, 1, 5000);
@@ -133,7 +133,7 @@ ZT_TEST(path8_recv_pending_at_close, success_racing_close, 30)
     h_cli_send(cli, "late", 4);
     /* the recv completes into the held list; poll until the backend has seen it */
     for (int i = 0; i < 100 && h_stats().ops_in_flight == 1; i++) {
-        aio_port_poll(p, 20);
+        h_poll(p, 20);
         if (w.mem[0] == 'l')
             break;
     }
@@ -172,7 +172,7 @@ ZT_TEST(path9_completion_after_close, never_reaches_user, 30)
     aio_buf_unref(out);
     aio_close(s);
     aio_close(s); /* and again: a no-op */
-    aio_port_poll(p, 0);
+    h_poll(p, 0);
     aio_fault_release(p);
     h_poll_until_freed(p, 5000);
     aio_stats st = h_stats();
@@ -258,7 +258,7 @@ ZT_TEST(path13_close_once, close_from_another_thread_races_completion, 120)
         h_cli_send(cli, "r", 1);
         h_thread *t = h_thread_start(racer_close, &rc);
         while (h_stats().sockets > 1 && sr.n == 0)
-            aio_port_poll(p, 10);
+            h_poll(p, 10);
         h_thread_join(t);
         h_poll_until_freed_except(p, 1, 5000);
         zt_assert(sr.n <= 1, "reported %d times", sr.n);

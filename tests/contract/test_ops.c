@@ -7,7 +7,9 @@
 
 /* Path 10: AsyncIO posted its own completion packet when WSARecv succeeded at once,
  * while the kernel queued one too: two completions for one op. Here an op that
- * finishes inside the submit call completes once. */
+ * finishes inside the submit call completes once. The fault makes the backend finish
+ * it there (on IOCP only the fault does: see aio_iocp.c), and the test checks that it
+ * did, or it would prove nothing about this path. */
 static void sync_success_once(aio_op op)
 {
     aio_port *p = h_port();
@@ -24,12 +26,16 @@ static void sync_success_once(aio_op op)
     aio_fault_arm(p, AIO_FAULT_SYNC_SUCCESS, op, 0);
     int rc = op == AIO_OP_RECV ? aio_recv(s, b, 0, 32) : aio_send(s, b, 0, 32);
     zt_assert(rc == 0, "submit: %s", aio_strerror(rc));
+    aio_stats mid = h_stats();
+    zt_assert(mid.sync_completions - before.sync_completions == 1 && sr.n == 0,
+              "the op did not complete inside the submit (%lld sync completions)",
+              (long long)(mid.sync_completions - before.sync_completions));
     h_poll_until(p, &sr.n, 1, 5000);
     zt_assert(sr.c[0].op == op && sr.c[0].status == 0, "status %s", aio_strerror(sr.c[0].status));
     zt_assert(sr.c[0].bytes == (op == AIO_OP_RECV ? 5u : 32u), "bytes %zu", sr.c[0].bytes);
     /* a second completion would be queued by now or arrive with the next events */
     for (int i = 0; i < 5; i++)
-        aio_port_poll(p, 10);
+        h_poll(p, 10);
     zt_assert(sr.n == 1, "one op, %d completions", sr.n);
     aio_stats st = h_stats();
     zt_assert(st.completions - before.completions == 1 && st.submits - before.submits == 1,
@@ -92,6 +98,34 @@ ZT_TEST(path11_peer_closed, recv_after_reset, 30)
     zt_assert(aio_buf_refs(b) == 1 && h_stats().ops_in_flight == 0, "released");
     aio_buf_unref(b);
     aio_close(s);
+    h_finish(p);
+}
+
+/* Not path 2: a connect refused by the peer's kernel fails in its completion (the RST
+ * comes back after the submit), so this is the normal release of an op that completes
+ * with an error, the connect's counterpart of path 5. */
+ZT_TEST(connect_completes_with_error, refused, 30)
+{
+    aio_port *p = h_port();
+    h_rec cr = {0}, dummy = {0};
+    /* a port that was just free: bound, then closed without listening */
+    struct sockaddr_storage addr;
+    socklen_t len;
+    aio_socket *l;
+    zt_assert(aio_socket_new(p, AF_INET, h_record, &dummy, &l) == 0, "socket");
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    zt_assert(aio_bind(l, (struct sockaddr *)&a, sizeof a) == 0, "bind");
+    zt_assert(aio_local_addr(l, &addr, &len) == 0, "addr");
+    aio_socket *s;
+    zt_assert(aio_socket_new(p, AF_INET, h_record, &cr, &s) == 0, "socket");
+    zt_assert(aio_connect(s, (struct sockaddr *)&addr, len) == 0, "connect");
+    h_poll_until(p, &cr.n, 1, 10000);
+    zt_assert(cr.c[0].op == AIO_OP_CONNECT && cr.c[0].status == -ECONNREFUSED,
+              "connect to a port nobody listens on: %s", aio_strerror(cr.c[0].status));
+    zt_assert(h_stats().ops_in_flight == 0, "the out record is IDLE again");
+    aio_close(s);
+    aio_close(l);
     h_finish(p);
 }
 
@@ -186,7 +220,7 @@ ZT_TEST(path12_buffer_lifetime, user_drops_buffers_during_send, 30)
     aio_buf_unref(a);
     aio_buf_unref(b);
     for (int i = 0; i < 3; i++)
-        aio_port_poll(p, 10);
+        h_poll(p, 10);
     zt_assert(wa.freed == 0 && wb.freed == 0, "freed while the send is in flight");
     zt_assert(h_stats().bufs == 2, "both pinned");
     aio_fault_release(p);

@@ -92,9 +92,9 @@ static void assert_flat(const char *what, int fds0, int64_t sockets_expected)
 {
     aio_stats st = h_stats();
     int fds = h_open_fds();
-    zt_assert(fds == fds0, "%s: open descriptors %d -> %d", what, fds0, fds);
+    zt_assert(fds == fds0, "leak: %s: open descriptors %d -> %d", what, fds0, fds);
     zt_assert(st.sockets == sockets_expected && st.accept_sockets == 0 && st.bufs == 0,
-              "%s: live sockets %lld (want %lld), accept sockets %lld, bufs %lld", what,
+              "leak: %s: live sockets %lld (want %lld), accept sockets %lld, bufs %lld", what,
               (long long)st.sockets, (long long)sockets_expected, (long long)st.accept_sockets,
               (long long)st.bufs);
 }
@@ -277,7 +277,7 @@ ZT_TEST(path8_recv_pending_at_close, idle_10000_closed_at_once, 300)
     zt_assert(aio_accept(sv.l) == 0, "accept");
     h_clients *cl = h_clients_start(&addr, len, n, PROBE_THREADS);
     h_poll_until(p, &sv.n, n, 240000);
-    aio_port_poll(p, 0);
+    h_poll(p, 0);
     aio_stats st = h_stats();
     zt_assert(st.sockets == n + 1 && st.ops_in_flight == n && st.bufs == n,
               "%d idle connections with a recv each: sockets %lld ops %lld bufs %lld", n,

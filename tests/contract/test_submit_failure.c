@@ -25,6 +25,17 @@ static void on_fail(const aio_completion *c)
         f->buf_refs_at_report = aio_buf_refs(f->buf);
 }
 
+/* Each test closes everything whatever its submit returned, and h_finish's leak
+ * assertion (records, buffers, sockets released) comes before the return code is
+ * checked: so a build that leaks the record of a failed submit, as AsyncIO 0.1.26 did,
+ * fails on the leak itself, not on the API difference (legacy_control.sh checks). */
+static void finish_after_failed_submit(aio_port *p, int submit_rc)
+{
+    h_finish(p);
+    zt_assert(submit_rc == 0, "a failed submit is reported as a completion, not a return: %s",
+              aio_strerror(submit_rc));
+}
+
 ZT_TEST(path1_submit_fails, recv_error_completes_with_record_idle, 30)
 {
     aio_port *p = h_port();
@@ -35,28 +46,27 @@ ZT_TEST(path1_submit_fails, recv_error_completes_with_record_idle, 30)
 
     aio_fault_arm(p, AIO_FAULT_SUBMIT_ERROR, AIO_OP_RECV, -ECONNRESET);
     int rc = aio_recv(s, f.buf, 0, 4096);
-    zt_assert(rc == 0, "a failed submit is reported as a completion, not a return: %s",
-              aio_strerror(rc));
-    h_poll_until(p, &f.n, 1, 5000);
-    zt_assert(f.c.op == AIO_OP_RECV && f.c.status == -ECONNRESET, "op %d status %s", f.c.op,
-              aio_strerror(f.c.status));
-    zt_assert(f.buf_refs_at_report == 1, "the record still held the buffer when the error was "
-                                         "reported (refs %d)", f.buf_refs_at_report);
-    aio_stats st;
-    aio_stats_get(&st);
-    zt_assert(st.submit_failures == 1 && st.ops_in_flight == 0, "failures %lld ops %lld",
-              (long long)st.submit_failures, (long long)st.ops_in_flight);
+    if (rc == 0) {
+        h_poll_until(p, &f.n, 1, 5000);
+        zt_assert(f.c.op == AIO_OP_RECV && f.c.status == -ECONNRESET, "op %d status %s", f.c.op,
+                  aio_strerror(f.c.status));
+        zt_assert(f.buf_refs_at_report == 1, "the record still held the buffer when the error "
+                                             "was reported (refs %d)", f.buf_refs_at_report);
+        aio_stats st = h_stats();
+        zt_assert(st.submit_failures == 1 && st.ops_in_flight == 0, "failures %lld ops %lld",
+                  (long long)st.submit_failures, (long long)st.ops_in_flight);
 
-    /* the record is usable again: a real recv on it works */
-    h_cli_send(cli, "x", 1);
-    zt_assert(aio_recv(s, f.buf, 0, 4096) == 0, "resubmit on the same record");
-    h_poll_until(p, &f.n, 2, 5000);
-    zt_assert(f.c.status == 0 && f.c.bytes == 1, "recv after failure: %s", aio_strerror(f.c.status));
-
+        /* the record is usable again: a real recv on it works */
+        h_cli_send(cli, "x", 1);
+        zt_assert(aio_recv(s, f.buf, 0, 4096) == 0, "resubmit on the same record");
+        h_poll_until(p, &f.n, 2, 5000);
+        zt_assert(f.c.status == 0 && f.c.bytes == 1, "recv after failure: %s",
+                  aio_strerror(f.c.status));
+    }
     aio_buf_unref(f.buf);
     aio_close(s);
     h_cli_close(cli);
-    h_finish(p);
+    finish_after_failed_submit(p, rc);
 }
 
 ZT_TEST(path1_submit_fails, send_error_completes_with_record_idle, 30)
@@ -71,18 +81,20 @@ ZT_TEST(path1_submit_fails, send_error_completes_with_record_idle, 30)
 
     aio_fault_arm(p, AIO_FAULT_SUBMIT_ERROR, AIO_OP_SEND, -ECONNRESET);
     aio_slice v[2] = {{a, 0, 100}, {b, 0, 200}};
-    zt_assert(aio_sendv(s, v, 2) == 0, "sendv");
-    h_poll_until(p, &f.n, 1, 5000);
-    zt_assert(f.c.op == AIO_OP_SEND && f.c.status == -ECONNRESET, "status %s",
-              aio_strerror(f.c.status));
-    zt_assert(f.buf_refs_at_report == 1 && aio_buf_refs(b) == 1,
-              "both slices' references are dropped before the report (a %d, b %d)",
-              f.buf_refs_at_report, aio_buf_refs(b));
+    int rc = aio_sendv(s, v, 2);
+    if (rc == 0) {
+        h_poll_until(p, &f.n, 1, 5000);
+        zt_assert(f.c.op == AIO_OP_SEND && f.c.status == -ECONNRESET, "status %s",
+                  aio_strerror(f.c.status));
+        zt_assert(f.buf_refs_at_report == 1 && aio_buf_refs(b) == 1,
+                  "both slices' references are dropped before the report (a %d, b %d)",
+                  f.buf_refs_at_report, aio_buf_refs(b));
+    }
     aio_buf_unref(a);
     aio_buf_unref(b);
     aio_close(s);
     h_cli_close(cli);
-    h_finish(p);
+    finish_after_failed_submit(p, rc);
 }
 
 ZT_TEST(path1_submit_fails, queue_full_completes, 30)
@@ -93,15 +105,17 @@ ZT_TEST(path1_submit_fails, queue_full_completes, 30)
     aio_socket *s = h_pair(p, on_fail, &f, &cli);
     zt_assert(aio_buf_new(64, &f.buf) == 0, "buf");
     aio_fault_arm(p, AIO_FAULT_QUEUE_FULL, AIO_OP_RECV, 0);
-    zt_assert(aio_recv(s, f.buf, 0, 64) == 0, "recv");
-    h_poll_until(p, &f.n, 1, 5000);
-    zt_assert(f.c.status == -EAGAIN, "a full submission queue reports -EAGAIN, got %s",
-              aio_strerror(f.c.status));
-    zt_assert(f.buf_refs_at_report == 1, "refs %d", f.buf_refs_at_report);
+    int rc = aio_recv(s, f.buf, 0, 64);
+    if (rc == 0) {
+        h_poll_until(p, &f.n, 1, 5000);
+        zt_assert(f.c.status == -EAGAIN, "a full submission queue reports -EAGAIN, got %s",
+                  aio_strerror(f.c.status));
+        zt_assert(f.buf_refs_at_report == 1, "refs %d", f.buf_refs_at_report);
+    }
     aio_buf_unref(f.buf);
     aio_close(s);
     h_cli_close(cli);
-    h_finish(p);
+    finish_after_failed_submit(p, rc);
 }
 
 /* The failure sits queued when the socket is closed: still released, never reported. */
@@ -114,13 +128,13 @@ ZT_TEST(path1_submit_fails, close_before_failure_is_dispatched, 30)
     aio_buf *b;
     zt_assert(aio_buf_new(64, &b) == 0, "buf");
     aio_fault_arm(p, AIO_FAULT_SUBMIT_ERROR, AIO_OP_RECV, -ECONNRESET);
-    zt_assert(aio_recv(s, b, 0, 64) == 0, "recv");
+    int rc = aio_recv(s, b, 0, 64);
     aio_buf_unref(b);
     aio_close(s);
     h_poll_until_freed(p, 5000);
     zt_assert(f.n == 0, "a closed socket's completion reached the handler");
     h_cli_close(cli);
-    h_finish(p);
+    finish_after_failed_submit(p, rc);
 }
 
 ZT_TEST(path2_connect_fails, injected_failure_leaves_out_record_idle, 30)
@@ -135,22 +149,24 @@ ZT_TEST(path2_connect_fails, injected_failure_leaves_out_record_idle, 30)
     zt_assert(aio_socket_new(p, AF_INET, on_fail, &f, &s) == 0, "socket");
 
     aio_fault_arm(p, AIO_FAULT_SUBMIT_ERROR, AIO_OP_CONNECT, -ENETUNREACH);
-    zt_assert(aio_connect(s, (struct sockaddr *)&addr, len) == 0, "connect");
-    h_poll_until(p, &f.n, 1, 5000);
-    zt_assert(f.c.op == AIO_OP_CONNECT && f.c.status == -ENETUNREACH, "status %s",
-              aio_strerror(f.c.status));
+    int rc = aio_connect(s, (struct sockaddr *)&addr, len);
+    if (rc == 0) {
+        h_poll_until(p, &f.n, 1, 5000);
+        zt_assert(f.c.op == AIO_OP_CONNECT && f.c.status == -ENETUNREACH, "status %s",
+                  aio_strerror(f.c.status));
 
-    /* the out record went back to IDLE: the same socket connects for real now */
-    zt_assert(aio_accept(l) == 0, "accept");
-    zt_assert(aio_connect(s, (struct sockaddr *)&addr, len) == 0, "connect again");
-    h_poll_until(p, &f.n, 2, 5000);
-    zt_assert(f.c.status == 0, "second connect: %s", aio_strerror(f.c.status));
-    h_poll_until(p, &lr.n, 1, 5000);
-    zt_assert(lr.naccepted == 1, "accepted");
-    aio_close(lr.accepted[0]);
+        /* the out record went back to IDLE: the same socket connects for real now */
+        zt_assert(aio_accept(l) == 0, "accept");
+        zt_assert(aio_connect(s, (struct sockaddr *)&addr, len) == 0, "connect again");
+        h_poll_until(p, &f.n, 2, 5000);
+        zt_assert(f.c.status == 0, "second connect: %s", aio_strerror(f.c.status));
+        h_poll_until(p, &lr.n, 1, 5000);
+        zt_assert(lr.naccepted == 1, "accepted");
+        aio_close(lr.accepted[0]);
+    }
     aio_close(s);
     aio_close(l);
-    h_finish(p);
+    finish_after_failed_submit(p, rc);
 }
 
 ZT_TEST(path2_connect_fails, wrong_address_family, 30)
@@ -161,41 +177,16 @@ ZT_TEST(path2_connect_fails, wrong_address_family, 30)
     zt_assert(aio_socket_new(p, AF_INET, on_fail, &f, &s) == 0, "socket");
     struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(9)};
     a6.sin6_addr = in6addr_loopback;
-    aio_stats before;
-    aio_stats_get(&before);
-    zt_assert(aio_connect(s, (struct sockaddr *)&a6, sizeof a6) == 0, "connect");
-    h_poll_until(p, &f.n, 1, 5000);
-    zt_assert(f.c.status < 0, "an IPv6 address on an IPv4 socket must fail");
-    aio_stats st;
-    aio_stats_get(&st);
-    zt_assert(st.submit_failures == before.submit_failures + 1,
-              "the failure is synchronous (submit_failures %lld -> %lld)",
-              (long long)before.submit_failures, (long long)st.submit_failures);
+    aio_stats before = h_stats();
+    int rc = aio_connect(s, (struct sockaddr *)&a6, sizeof a6);
+    if (rc == 0) {
+        h_poll_until(p, &f.n, 1, 5000);
+        zt_assert(f.c.status < 0, "an IPv6 address on an IPv4 socket must fail");
+        aio_stats st = h_stats();
+        zt_assert(st.submit_failures == before.submit_failures + 1,
+                  "the failure is synchronous (submit_failures %lld -> %lld)",
+                  (long long)before.submit_failures, (long long)st.submit_failures);
+    }
     aio_close(s);
-    h_finish(p);
-}
-
-ZT_TEST(path2_connect_fails, refused, 30)
-{
-    aio_port *p = h_port();
-    fail_seen f = {0};
-    /* a port that was just free: bound, then closed without listening */
-    struct sockaddr_storage addr;
-    socklen_t len;
-    h_rec dummy = {0};
-    aio_socket *l;
-    zt_assert(aio_socket_new(p, AF_INET, h_record, &dummy, &l) == 0, "socket");
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    zt_assert(aio_bind(l, (struct sockaddr *)&a, sizeof a) == 0, "bind");
-    zt_assert(aio_local_addr(l, &addr, &len) == 0, "addr");
-    aio_socket *s;
-    zt_assert(aio_socket_new(p, AF_INET, on_fail, &f, &s) == 0, "socket");
-    zt_assert(aio_connect(s, (struct sockaddr *)&addr, len) == 0, "connect");
-    h_poll_until(p, &f.n, 1, 10000);
-    zt_assert(f.c.status == -ECONNREFUSED, "connect to a port nobody listens on: %s",
-              aio_strerror(f.c.status));
-    aio_close(s);
-    aio_close(l);
-    h_finish(p);
+    finish_after_failed_submit(p, rc);
 }

@@ -15,6 +15,7 @@ foreach(backend ${ZAIO_BACKENDS})
     COMMAND zaio-soak --backend ${backend} --duration 10s --interval 500ms --progress 2s
             --rss-bound ${ZAIO_SOAK_RSS_BOUND} -o ${CMAKE_CURRENT_BINARY_DIR}/soak_${backend})
   set_tests_properties(soak_${backend} PROPERTIES LABELS "soak" TIMEOUT 300)
+  zaio_test_checks(soak_${backend})
 endforeach()
 
 # Every other server type, a short soak each on the default backend: each pairing's
@@ -25,6 +26,7 @@ foreach(type REP DEALER PAIR REQ PULL SUB XSUB PUSH PUB XPUB)
     COMMAND zaio-soak --type ${type} --duration 2s --interval 500ms --progress 1s --png ""
             --rss-bound ${ZAIO_SOAK_RSS_BOUND} -o ${CMAKE_CURRENT_BINARY_DIR}/soak_type_${t})
   set_tests_properties(soak_type_${t} PROPERTIES LABELS "soak" TIMEOUT 300)
+  zaio_test_checks(soak_type_${t})
 endforeach()
 
 # The checker itself: loss, order, corruption and PUB's late start (tools/soak/traffic.c
@@ -37,6 +39,7 @@ target_include_directories(test_soak_traffic BEFORE PRIVATE ${PROJECT_SOURCE_DIR
 target_link_libraries(test_soak_traffic PRIVATE zaio PkgConfig::CRITERION)
 add_test(NAME tools_soak_traffic COMMAND test_soak_traffic --jobs 1)
 set_tests_properties(tools_soak_traffic PROPERTIES LABELS "tools" TIMEOUT 120)
+zaio_test_checks(tools_soak_traffic CRITERION)
 
 if(NOT ZAIO_AIO_LEGACY_0_1_26)
   # shares the contract control's legacy build (same configuration): one at a time
@@ -45,4 +48,5 @@ if(NOT ZAIO_AIO_LEGACY_0_1_26)
             ${CMAKE_BINARY_DIR}/legacy ${ZAIO_BACKENDS})
   set_tests_properties(soak_legacy_0_1_26_detected PROPERTIES
     LABELS "soak;no-sanitize" RESOURCE_LOCK legacy_build TIMEOUT 900)
+  zaio_test_checks(soak_legacy_0_1_26_detected)
 endif()

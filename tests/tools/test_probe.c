@@ -3,6 +3,7 @@
  * ROUTER. Each test asserts counts; timings only within generous bounds. */
 #include "listener.h"
 #include "probe.h"
+#include "sanitize_options.h"
 
 #include <criterion/criterion.h>
 #include <netinet/in.h>
@@ -492,11 +493,12 @@ Test(probe, bad_configs_are_refused)
 
 /* libzmq reads the "signature" corrupt greeting as ZMTP 1.0 and mallocs the frame size
  * it finds there (~0x5d54... bytes); malloc's NULL makes it drop the connection, which
- * is what the test checks. Under ASan that malloc would abort the test instead. */
+ * is what the test checks. Under ASan that malloc would abort the test instead. The
+ * defaults of every sanitizer build come along (tests/common/sanitize_options.c). */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
 {
-    return "allocator_may_return_null=1";
+    return ZAIO_ASAN_OPTIONS ":allocator_may_return_null=1";
 }
 
 typedef struct zmq_router {

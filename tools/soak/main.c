@@ -29,7 +29,10 @@ static const char soak_usage[] =
 "  - live asyncio records (sockets + ops in flight + pinned buffers) back to where they\n"
 "    were before the first probe, within --settle, with only the peer connected;\n"
 "  - zero live records once the socket and the context are closed;\n"
-"  - RSS growth from 10% of the probes to the end of probing under --rss-bound.\n"
+"  - RSS growth from 10% of the probes to the end of probing under --rss-bound, from two\n"
+"    samples or more (a run too short for --interval to take them is FAIL);\n"
+"  - with --probes 100000 or more, the RSS slope (least squares, from 10% of the probes\n"
+"    on) under --rss-slope-bound; shorter runs still show the warm-up in it;\n"
 "  - the probes the server should drop (silent, partial, drip) dropped by the server's\n"
 "    handshake timeout, not closed by the probe at --silent-max;\n"
 "  - the whole run: an interrupted one (Ctrl-C, SIGTERM) is FAIL.\n"
@@ -71,6 +74,9 @@ static const char soak_usage[] =
 "      --settle D         how long live records may take to return (default 30s; 200ms at\n"
 "                         least: they must hold still 100ms)\n"
 "      --rss-bound MIB    the RSS growth PASS allows, in MiB (default 16)\n"
+"      --rss-slope-bound KIB\n"
+"                         the RSS slope PASS allows with --probes 100000 or more, in KiB\n"
+"                         per 10,000 probes (default 256: 26 bytes a probe)\n"
 "  -q, --quiet            the summary and verdict only\n"
 "  -h, --help             this text\n"
 "\n"
@@ -83,7 +89,8 @@ static const char soak_usage[] =
 
 enum {
     OPT_BIND = 256, OPT_SILENT_MAX, OPT_SEED, OPT_HSK, OPT_BACKLOG, OPT_SIZE, OPT_MSG_RATE,
-    OPT_WINDOW, OPT_HEARTBEAT, OPT_PEER, OPT_CSV, OPT_PNG, OPT_PROGRESS, OPT_SETTLE, OPT_RSS
+    OPT_WINDOW, OPT_HEARTBEAT, OPT_PEER, OPT_CSV, OPT_PNG, OPT_PROGRESS, OPT_SETTLE, OPT_RSS,
+    OPT_RSS_SLOPE
 };
 
 static const struct option soak_options[] = {
@@ -112,6 +119,7 @@ static const struct option soak_options[] = {
     {"progress", required_argument, NULL, OPT_PROGRESS},
     {"settle", required_argument, NULL, OPT_SETTLE},
     {"rss-bound", required_argument, NULL, OPT_RSS},
+    {"rss-slope-bound", required_argument, NULL, OPT_RSS_SLOPE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -134,6 +142,7 @@ void soak_config_init(soak_config *cfg)
     cfg->interval_ms = 1000;
     cfg->settle_ms = 30000;
     cfg->rss_bound_mib = 16;
+    cfg->rss_slope_bound_kib = 256;
 }
 
 static int soak_bad(const char *opt, const char *value, const char *want)
@@ -279,6 +288,10 @@ int main(int argc, char **argv)
         case OPT_RSS:
             if (soak_num(optarg, 0, 1e6, &cfg.rss_bound_mib) < 0)
                 return soak_bad("--rss-bound", optarg, "MiB");
+            break;
+        case OPT_RSS_SLOPE:
+            if (soak_num(optarg, 0, 1e9, &cfg.rss_slope_bound_kib) < 0)
+                return soak_bad("--rss-slope-bound", optarg, "KiB per 10,000 probes");
             break;
         case 'q': cfg.quiet = 1; break;
         case 'h': fputs(soak_usage, stdout); return 0;

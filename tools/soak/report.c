@@ -132,6 +132,7 @@ static void soak_rss_figures(soak_report *r, soak_result *res)
             first = s;
         end = s;
     }
+    res->rss_samples = 0;
     if (!first || !end) {
         res->rss_ref_kib = res->rss_end_kib = res->rss_base_kib;
         return;
@@ -150,6 +151,7 @@ static void soak_rss_figures(soak_report *r, soak_result *res)
         sxx += x * x;
         sxy += x * y;
     }
+    res->rss_samples = (int)n;
     double den = n * sxx - sx * sx;
     res->rss_slope_kib_per_10k = n >= 2 && den > 0 ? (n * sxy - sx * sy) / den * 1e4 : 0;
 }
@@ -167,6 +169,11 @@ static void soak_why(soak_result *res, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(res->why + strlen(res->why), sizeof res->why - strlen(res->why), fmt, ap);
     va_end(ap);
+}
+
+static int soak_slope_judged(const soak_config *cfg, const soak_result *res)
+{
+    return cfg->probe.count >= SOAK_SLOPE_MIN_PROBES && res->rss_samples >= 2;
 }
 
 static void soak_judge(const soak_config *cfg, soak_result *res)
@@ -210,10 +217,19 @@ static void soak_judge(const soak_config *cfg, soak_result *res)
         soak_why(res, "after close: %" PRId64 " live records (%" PRId64 " sockets, %" PRId64
                       " ops, %" PRId64 " buffers)",
                  res->live_closed, res->sockets_closed, res->ops_closed, res->bufs_closed);
+    /* one sample or none from the reference on compares nothing with nothing */
     double growth = ((double)res->rss_end_kib - (double)res->rss_ref_kib) / 1024.0;
-    if (growth > res->rss_bound_mib)
+    if (res->rss_samples < 2)
+        soak_why(res, "memory not judged: %d RSS samples from 10%% of the probes to the end of "
+                      "probing, 2 needed (too short a run for --interval)",
+                 res->rss_samples);
+    else if (growth > res->rss_bound_mib)
         soak_why(res, "RSS grew %.1f MiB during the probes (bound %.1f MiB)", growth,
                  res->rss_bound_mib);
+    if (soak_slope_judged(cfg, res) && res->rss_slope_kib_per_10k > cfg->rss_slope_bound_kib)
+        soak_why(res, "RSS grew %.1f KiB per 10,000 probes (least squares, from 10%% of the "
+                      "probes on; bound %.1f KiB)",
+                 res->rss_slope_kib_per_10k, cfg->rss_slope_bound_kib);
     res->pass = res->why[0] == '\0';
 }
 
@@ -305,12 +321,21 @@ void soak_report_finish(soak_report *r, soak_result *res)
            res->settled ? "settled" : "did not settle", res->live_closed,
            res->term_done ? "" : " (zaio_ctx_term hung)");
     printf("memory:   RSS %.1f MiB idle, %.1f MiB at %" PRIu64 " probes (reference), %.1f MiB at "
-           "the end of probing, peak %.1f MiB; growth %.1f MiB (bound %.1f MiB), slope %.1f "
-           "KiB per 10,000 probes (not judged: short runs show warm-up)\n",
+           "the end of probing, peak %.1f MiB; ",
            (double)res->rss_base_kib / 1024, (double)res->rss_ref_kib / 1024, res->rss_ref_probes,
-           (double)res->rss_end_kib / 1024, (double)res->rss_peak_kib / 1024,
-           ((double)res->rss_end_kib - (double)res->rss_ref_kib) / 1024, res->rss_bound_mib,
-           res->rss_slope_kib_per_10k);
+           (double)res->rss_end_kib / 1024, (double)res->rss_peak_kib / 1024);
+    if (res->rss_samples < 2)
+        printf("not judged: %d samples from the reference on, 2 needed\n", res->rss_samples);
+    else if (soak_slope_judged(r->cfg, res))
+        printf("growth %.1f MiB (bound %.1f MiB), slope %.1f KiB per 10,000 probes (bound "
+               "%.1f KiB)\n",
+               ((double)res->rss_end_kib - (double)res->rss_ref_kib) / 1024, res->rss_bound_mib,
+               res->rss_slope_kib_per_10k, r->cfg->rss_slope_bound_kib);
+    else
+        printf("growth %.1f MiB (bound %.1f MiB), slope %.1f KiB per 10,000 probes (not judged "
+               "below --probes %u: the warm-up shows in it)\n",
+               ((double)res->rss_end_kib - (double)res->rss_ref_kib) / 1024, res->rss_bound_mib,
+               res->rss_slope_kib_per_10k, SOAK_SLOPE_MIN_PROBES);
     printf("csv:      %s\n", r->cfg->csv);
     soak_plot(r, res);
     if (res->pass)

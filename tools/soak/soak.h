@@ -29,10 +29,17 @@ typedef struct soak_config {
     uint64_t progress_ms;    /* a progress line (or a redraw on a terminal) every period */
     uint64_t settle_ms;      /* how long live records may take to return after the probes */
     double rss_bound_mib;    /* PASS needs RSS growth under this */
+    double rss_slope_bound_kib; /* and, in long runs (SOAK_SLOPE_MIN_PROBES), the RSS slope
+                                 * under this many KiB per 10,000 probes */
     const char *csv, *png;
     const char *peer_path;   /* the zaio-soak-peer executable */
     int quiet;               /* no progress lines, the verdict only */
 } soak_config;
+
+/* A run of --probes this many or more is long enough for its RSS slope to be judged:
+ * shorter ones still show the warm-up (buffers and allocator arenas reaching their
+ * working size) in it. */
+#define SOAK_SLOPE_MIN_PROBES 100000u
 
 void soak_config_init(soak_config *cfg);
 
@@ -72,6 +79,7 @@ typedef struct soak_result {
     /* memory */
     uint64_t rss_base_kib, rss_ref_kib, rss_end_kib, rss_peak_kib;
     uint64_t rss_ref_probes; /* the probe count at the reference sample */
+    int rss_samples;         /* probing samples from the reference on: 2 or more to judge */
     double rss_slope_kib_per_10k; /* least squares over the probing samples past the reference */
     double rss_bound_mib;
     int pass;
