@@ -4,8 +4,11 @@
 # Usage: tools/install-deps.sh [linux|windows|all]   (default: all)
 set -euo pipefail
 
+# python3-zmq (pyzmq, with its own test suite), pytest and libczmq-dev: real clients of
+# libzmq that the drop-in build must serve unchanged
 want=(cmake make gcc pkg-config liburing-dev libzmq3-dev libcriterion-dev libsodium-dev
-      clang libclang-rt-14-dev gnuplot-nox)
+      clang libclang-rt-14-dev gnuplot-nox python3-zmq python3-pytest python3-pytest-timeout
+      libczmq-dev)
 case "${1:-all}" in
   linux) ;;
   windows|all) want+=(gcc-mingw-w64-x86-64 wine64 wine) ;;
