@@ -97,7 +97,8 @@ void aio_port_destroy(aio_port *p);
 
 /* ---- sockets ----------------------------------------------------------------------- */
 
-/* A TCP socket of the family (AF_INET, AF_INET6) bound to the port. */
+/* A stream socket of the family (AF_INET, AF_INET6; AF_UNIX but on Windows) bound to
+ * the port. */
 int aio_socket_new(aio_port *p, int family, aio_handler handler, void *key, aio_socket **out);
 /* For an accepted socket, before its first submit. */
 void aio_socket_set_handler(aio_socket *s, aio_handler handler, void *key);

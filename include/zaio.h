@@ -157,6 +157,11 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
  * away before it replies fails the handshake at once (HANDSHAKE_FAILED_PROTOCOL,
  * ZAP_UNSPECIFIED), where libzmq waits for the handshake timeout. */
 #define ZAIO_ZAP_DOMAIN 55
+/* ipc:// listeners let in only peers whose uid, gid or pid (SO_PEERCRED) one of these
+ * names; each setsockopt adds one (up to 16 each: ENOMEM past), none clears. */
+#define ZAIO_IPC_FILTER_PID 58
+#define ZAIO_IPC_FILTER_UID 59
+#define ZAIO_IPC_FILTER_GID 60
 #define ZAIO_ZAP_ENFORCE_DOMAIN 93
 /* CONFLATE: keep only the newest message (its last frame), ignoring the HWMs, on
  * DEALER (both ways), SUB and PULL (in), PUB and PUSH (out); other types ignore it.
