@@ -15,6 +15,12 @@
 extern "C" {
 #endif
 
+/* The library's objects are built with -fvisibility=hidden; what this header declares
+ * is what libzaio.so exports. */
+#if defined(__GNUC__) && !defined(_WIN32)
+#pragma GCC visibility push(default)
+#endif
+
 #define ZAIO_VERSION_MAJOR 0
 #define ZAIO_VERSION_MINOR 1
 #define ZAIO_VERSION_PATCH 0
@@ -399,6 +405,10 @@ const char *zaio_backend(void *ctx);
 /* ctx NULL: the asyncio counters alone (the context's fields are zero), so a program
  * can check that nothing is left once zaio_ctx_term has returned. */
 int zaio_stats(void *ctx, zaio_stats_t *out);
+
+#if defined(__GNUC__) && !defined(_WIN32)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
