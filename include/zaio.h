@@ -163,7 +163,12 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
  * away before it replies fails the handshake at once (HANDSHAKE_FAILED_PROTOCOL,
  * ZAP_UNSPECIFIED), where libzmq waits for the handshake timeout. */
 #define ZAIO_ZAP_DOMAIN 55
-/* ipc:// listeners let in only peers whose uid, gid or pid (SO_PEERCRED) one of these
+/* ipc:// (Linux): a path, "@name" (abstract), or "*" to bind a fresh path in a new
+ * directory under TMPDIR (libzmq 4.3.4 makes it in the working directory). The socket
+ * file and a wildcard's directory are removed when the endpoint is unbound or the
+ * socket closes (libzmq removes only a wildcard's); a stale file nothing accepts on is
+ * replaced at bind, a live one is EADDRINUSE. Windows builds: EPROTONOSUPPORT.
+ * ipc:// listeners let in only peers whose uid, gid or pid (SO_PEERCRED) one of these
  * names; each setsockopt adds one (up to 16 each: ENOMEM past), none clears. */
 #define ZAIO_IPC_FILTER_PID 58
 #define ZAIO_IPC_FILTER_UID 59
