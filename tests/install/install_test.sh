@@ -115,4 +115,21 @@ if readelf -d "$work/cmake-static/hello" | grep -q 'libzaio\.so'; then
   fail "the static hello needs libzaio.so"
 fi
 
+echo "== the libzmq.so.5 made of zaio and zaio-run, installed"
+zlib=$lib/zaio/libzmq.so.5
+[ -e "$zlib" ] && [ -x "$prefix/bin/zaio-run" ] || fail "libzmq.so.5 or zaio-run is not installed"
+[ "$(realpath "$("$prefix/bin/zaio-run" --libdir)")" = "$(realpath "$lib/zaio")" ] ||
+  fail "the installed zaio-run looks in $("$prefix/bin/zaio-run" --libdir), not $lib/zaio"
+others=$(nm -D --defined-only "$zlib" | awk 'NF == 3 && $3 !~ /^zmq_/ { print $3 }')
+[ -z "$others" ] || fail "libzmq.so.5 exports more than zmq_*:" $others
+# a binary built for libzmq (Debian's pyzmq) loads it under zaio-run, and only then
+ext=$(ls /usr/lib/python3/dist-packages/zmq/backend/cython/socket.*.so 2>/dev/null | head -n 1)
+if [ -n "$ext" ]; then
+  got=$("$prefix/bin/zaio-run" ldd "$ext" | awk '$1 == "libzmq.so.5" { print $3 }')
+  echo "zaio-run ldd $(basename "$ext"): libzmq.so.5 => $got"
+  [ "$(realpath "$got")" = "$(realpath "$zlib")" ] || fail "under zaio-run pyzmq loads $got"
+  "$prefix/bin/zaio-run" /usr/bin/python3 -c 'import sys, zmq; sys.exit(0 if zmq.has("zaio") else 1)' ||
+    fail "pyzmq under the installed zaio-run is not on zaio"
+fi
+
 echo "install_test: PASS"
