@@ -96,6 +96,10 @@ mkdir -p "$work/pkg-config"
 # hello.c says to run it so when the prefix is not one the loader searches
 LD_LIBRARY_PATH=$lib run "$work/pkg-config/hello"
 LD_LIBRARY_PATH=$lib loads_installed "$work/pkg-config/hello"
+# examples/auth: PLAIN with a ZAP handler, the right password in and the wrong one out
+(cd "$work/pkg-config" && cp "$src/examples/auth/auth.c" . &&
+  quiet "$cc" -Wall -Wextra -Werror -pthread auth.c $(pkg-config --cflags --libs zaio) -o auth)
+LD_LIBRARY_PATH=$lib timeout 60 "$work/pkg-config/auth" || fail "examples/auth exited $?"
 unset PKG_CONFIG_PATH
 
 for kind in shared static; do
