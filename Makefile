@@ -15,8 +15,8 @@ build: deps
 	cmake --build $(BUILD) -j$(JOBS)
 
 # Everything: the Linux suites (both backends, interop, negative control), the same
-# suites under ASan+UBSan, and the Windows (IOCP) build under wine: its contract suite,
-# and its transport against native libzmq peers and zaio-probe.
+# suites under ASan+UBSan, the ThreadSanitizer stage, and the Windows (IOCP) build under
+# wine: its contract suite, and its transport against native libzmq peers and zaio-probe.
 # Fails if any test fails.
 test: test-linux test-sanitize test-tsan test-windows
 
