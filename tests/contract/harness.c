@@ -11,6 +11,7 @@
 #include <windows.h>
 #else
 #include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -235,20 +236,35 @@ cli_fd h_cli_connect(const struct sockaddr_storage *addr, socklen_t len)
     return fd;
 }
 
-cli_fd h_cli_connect_named(const struct sockaddr_storage *addr, socklen_t len,
-                           struct sockaddr_storage *self, socklen_t *self_len)
+cli_fd h_cli_bound(struct sockaddr_storage *self, socklen_t *self_len)
 {
-    cli_fd fd = cli_socket(addr->ss_family);
-    if (addr->ss_family == AF_UNIX) {
-        /* an AF_UNIX client has no address unless it binds one */
-        struct sockaddr_storage a;
-        socklen_t alen = fresh_addr(&a);
-        zt_assert(bind(fd, (struct sockaddr *)&a, alen) == 0, "client bind failed");
-    }
-    cli_connect(fd, addr, len);
+    struct sockaddr_storage a;
+    socklen_t alen = fresh_addr(&a);
+    cli_fd fd = cli_socket(a.ss_family);
+    zt_assert(bind(fd, (struct sockaddr *)&a, alen) == 0, "client bind failed");
     *self_len = sizeof *self;
     zt_assert(getsockname(fd, (struct sockaddr *)self, self_len) == 0, "getsockname failed");
     return fd;
+}
+
+bool h_cli_connect_nowait(cli_fd fd, const struct sockaddr_storage *addr, socklen_t len)
+{
+#ifdef _WIN32
+    u_long one = 1;
+    zt_assert(ioctlsocket(fd, FIONBIO, &one) == 0, "FIONBIO: %d", WSAGetLastError());
+    if (connect(fd, (const struct sockaddr *)addr, len) == 0)
+        return true;
+    zt_assert(WSAGetLastError() == WSAEWOULDBLOCK, "client connect: %d", WSAGetLastError());
+    return true;
+#else
+    int fl = fcntl(fd, F_GETFL);
+    zt_assert(fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0, "O_NONBLOCK: %s",
+              strerror(errno));
+    if (connect(fd, (const struct sockaddr *)addr, len) == 0 || errno == EINPROGRESS)
+        return true;
+    zt_assert(errno == EAGAIN, "client connect: %s", strerror(errno));
+    return false;
+#endif
 }
 
 bool h_same_addr(const struct sockaddr_storage *a, socklen_t alen,

@@ -61,10 +61,15 @@ aio_socket *h_listener(aio_port *p, aio_handler h, void *key, struct sockaddr_st
 aio_socket *h_pair(aio_port *p, aio_handler h, void *key, cli_fd *cli);
 
 cli_fd h_cli_connect(const struct sockaddr_storage *addr, socklen_t len);
-/* A client whose own address (*self) is what the server's aio_peer_addr of the accepted
- * socket says: its port, or under AF_UNIX a unique name it binds before connecting. */
-cli_fd h_cli_connect_named(const struct sockaddr_storage *addr, socklen_t len,
-                           struct sockaddr_storage *self, socklen_t *self_len);
+/* A client socket bound to a fresh local address, not connected yet. *self is what the
+ * server's aio_peer_addr of the accepted socket will say: its port, or under AF_UNIX its
+ * name (an AF_UNIX client has none unless it binds one). */
+cli_fd h_cli_bound(struct sockaddr_storage *self, socklen_t *self_len);
+/* A connect for a thread that must keep serving meanwhile: a blocking one would wait for
+ * room in a full accept queue that only that thread drains. true: connected, or under
+ * way in the kernel (TCP); false: the accept queue is full (AF_UNIX fails at once with
+ * EAGAIN), so serve and call again. The socket stays non-blocking. */
+bool h_cli_connect_nowait(cli_fd fd, const struct sockaddr_storage *addr, socklen_t len);
 bool h_same_addr(const struct sockaddr_storage *a, socklen_t alen,
                  const struct sockaddr_storage *b, socklen_t blen);
 void h_cli_send(cli_fd fd, const void *data, size_t n);
