@@ -1,5 +1,6 @@
 /* zt_runner.c - runs ZT_TEST cases where Criterion is not available (the Windows build
- * under wine). Prints one line a test and the closing line "N passed, N failed".
+ * under wine). Prints one line a test and the closing line "N passed, N failed" (followed
+ * by ", N skipped" when a test skipped itself with zt_skip).
  * Usage: runner [substring]   runs the tests whose suite::name contains it
  *        runner --one NAME    runs the test named exactly suite::name in this process
  *
@@ -15,7 +16,7 @@
 #include <windows.h>
 
 static zt_case *head;
-static jmp_buf fail_jmp;
+static jmp_buf fail_jmp; /* longjmp'd with 1 (failed) or ZT_SKIP_EXIT */
 
 /* Kept sorted by suite::name, as Criterion lists them: constructors run in an order
  * the toolchain chooses (mingw's is the reverse of the files'). */
@@ -41,6 +42,17 @@ void zt__fail(const char *file, int line, const char *fmt, ...)
     longjmp(fail_jmp, 1);
 }
 
+void zt__skip(const char *fmt, ...)
+{
+    va_list ap;
+    printf("  skipped: ");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    longjmp(fail_jmp, ZT_SKIP_EXIT);
+}
+
 static void full_name(const zt_case *c, char *out, size_t n)
 {
     snprintf(out, n, "%s::%s", c->suite, c->name);
@@ -64,16 +76,17 @@ static int run_here(const char *name)
         fprintf(stderr, "no test named %s\n", name);
         return 2;
     }
-    if (setjmp(fail_jmp) != 0) {
-        fflush(stdout);
-        return 1;
+    switch (setjmp(fail_jmp)) {
+    case 0: break;
+    case ZT_SKIP_EXIT: fflush(stdout); return ZT_SKIP_EXIT;
+    default: fflush(stdout); return 1;
     }
     fn();
     fflush(stdout);
     return 0;
 }
 
-/* 0: passed; otherwise says why on stdout. */
+/* 0: passed, ZT_SKIP_EXIT: skipped; otherwise says why on stdout. */
 static int run_child(const char *self, const zt_case *c, const char *full)
 {
     char cmd[MAX_PATH + 300];
@@ -91,7 +104,7 @@ static int run_child(const char *self, const zt_case *c, const char *full)
         TerminateProcess(pi.hProcess, 3);
         WaitForSingleObject(pi.hProcess, INFINITE);
         printf("  timed out after %d s\n", c->timeout_s);
-    } else if (GetExitCodeProcess(pi.hProcess, &code) && code > 2) {
+    } else if (GetExitCodeProcess(pi.hProcess, &code) && code > 2 && code != ZT_SKIP_EXIT) {
         printf("  the test process died (exit code 0x%lx)\n", code);
     }
     CloseHandle(pi.hProcess);
@@ -110,7 +123,7 @@ int main(int argc, char **argv)
         printf("cannot find this executable's path\n");
         return 2;
     }
-    int passed = 0, failed = 0;
+    int passed = 0, failed = 0, skipped = 0;
     for (zt_case *c = head; c; c = c->next) {
         char full[256];
         full_name(c, full, sizeof full);
@@ -119,13 +132,19 @@ int main(int argc, char **argv)
         DWORD t0 = GetTickCount();
         int rc = run_child(self, c, full);
         DWORD ms = GetTickCount() - t0;
-        printf("[%s] %s (%lu.%02lu s)\n", rc == 0 ? "PASS" : "FAIL", full, ms / 1000,
+        printf("[%s] %s (%lu.%02lu s)\n",
+               rc == 0 ? "PASS" : rc == ZT_SKIP_EXIT ? "SKIP" : "FAIL", full, ms / 1000,
                (ms % 1000) / 10);
         if (rc == 0)
             passed++;
+        else if (rc == ZT_SKIP_EXIT)
+            skipped++;
         else
             failed++;
     }
-    printf("%d passed, %d failed\n", passed, failed);
+    if (skipped)
+        printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+    else
+        printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,10 +11,12 @@
 #include <windows.h>
 #else
 #include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/un.h>
 #include <unistd.h>
 #endif
 
@@ -40,9 +43,43 @@ static int64_t now_ms(void)
 #endif
 }
 
+int h_family(void)
+{
+    static int family; /* 0: not read yet */
+    if (family)
+        return family;
+    const char *e = getenv("ZAIO_TEST_FAMILY");
+    if (!e || !*e || strcmp(e, "tcp") == 0)
+        family = AF_INET;
+#ifndef _WIN32
+    else if (strcmp(e, "unix") == 0)
+        family = AF_UNIX;
+#endif
+    else
+        zt_fail("ZAIO_TEST_FAMILY=%s names no family this build tests (tcp%s)", e,
+#ifdef _WIN32
+                ": the Windows build has no AF_UNIX"
+#else
+                " or unix"
+#endif
+        );
+    return family;
+}
+
+bool h_unix(void)
+{
+#ifdef _WIN32
+    (void)h_family(); /* fails on ZAIO_TEST_FAMILY=unix */
+    return false;
+#else
+    return h_family() == AF_UNIX;
+#endif
+}
+
 aio_port *h_port(void)
 {
     h_net_init();
+    (void)h_family(); /* a family this build cannot test fails every test, never runs TCP */
     aio_port *p = NULL;
     int rc = aio_port_new(AIO_BACKEND_AUTO, &p);
     zt_assert(rc == 0, "aio_port_new: %s", aio_strerror(rc));
@@ -98,20 +135,49 @@ void h_poll_until_freed_except(aio_port *p, int keep, int deadline_ms)
     }
 }
 
+/* A local address nobody has: 127.0.0.1 port 0 (the kernel picks a free port at bind),
+ * or a name of this process's own in Linux's abstract namespace (sun_path[0] == 0: no
+ * file, so nothing to clean up, even after a crash). */
+static socklen_t fresh_addr(struct sockaddr_storage *a)
+{
+    memset(a, 0, sizeof *a);
+#ifndef _WIN32
+    if (h_unix()) {
+        static atomic_int seq;
+        struct sockaddr_un *u = (struct sockaddr_un *)a;
+        u->sun_family = AF_UNIX;
+        int n = snprintf(u->sun_path + 1, sizeof u->sun_path - 1, "zaio-contract-%ld-%d",
+                         (long)getpid(), atomic_fetch_add(&seq, 1));
+        return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+    }
+#endif
+    struct sockaddr_in *in = (struct sockaddr_in *)a;
+    in->sin_family = AF_INET;
+    in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return sizeof *in;
+}
+
+aio_socket *h_bound(aio_port *p, aio_handler h, void *key, struct sockaddr_storage *addr,
+                    socklen_t *len)
+{
+    aio_socket *s = NULL;
+    int rc = aio_socket_new(p, h_family(), h, key, &s);
+    zt_assert(rc == 0, "aio_socket_new: %s", aio_strerror(rc));
+    struct sockaddr_storage a;
+    socklen_t alen = fresh_addr(&a);
+    rc = aio_bind(s, (struct sockaddr *)&a, alen);
+    zt_assert(rc == 0, "aio_bind: %s", aio_strerror(rc));
+    rc = aio_local_addr(s, addr, len);
+    zt_assert(rc == 0, "aio_local_addr: %s", aio_strerror(rc));
+    return s;
+}
+
 aio_socket *h_listener(aio_port *p, aio_handler h, void *key, struct sockaddr_storage *addr,
                        socklen_t *len, int backlog)
 {
-    aio_socket *l = NULL;
-    int rc = aio_socket_new(p, AF_INET, h, key, &l);
-    zt_assert(rc == 0, "aio_socket_new: %s", aio_strerror(rc));
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    rc = aio_bind(l, (struct sockaddr *)&a, sizeof a);
-    zt_assert(rc == 0, "aio_bind: %s", aio_strerror(rc));
-    rc = aio_listen(l, backlog);
+    aio_socket *l = h_bound(p, h, key, addr, len);
+    int rc = aio_listen(l, backlog);
     zt_assert(rc == 0, "aio_listen: %s", aio_strerror(rc));
-    rc = aio_local_addr(l, addr, len);
-    zt_assert(rc == 0, "aio_local_addr: %s", aio_strerror(rc));
     return l;
 }
 
@@ -141,20 +207,76 @@ static void cli_close_raw(cli_fd fd)
 #endif
 }
 
-cli_fd h_cli_connect(const struct sockaddr_storage *addr, socklen_t len)
+static cli_fd cli_socket(int family)
 {
     h_net_init();
-    cli_fd fd = socket(addr->ss_family, SOCK_STREAM, 0);
+    cli_fd fd = socket(family, SOCK_STREAM, 0);
 #ifdef _WIN32
     zt_assert(fd != INVALID_SOCKET, "socket: %d", WSAGetLastError());
 #else
     zt_assert(fd >= 0, "socket: %s", strerror(errno));
 #endif
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+    return fd;
+}
+
+static void cli_connect(cli_fd fd, const struct sockaddr_storage *addr, socklen_t len)
+{
+    if (addr->ss_family != AF_UNIX) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+    }
     int rc = connect(fd, (const struct sockaddr *)addr, len);
     zt_assert(rc == 0, "client connect failed");
+}
+
+cli_fd h_cli_connect(const struct sockaddr_storage *addr, socklen_t len)
+{
+    cli_fd fd = cli_socket(addr->ss_family);
+    cli_connect(fd, addr, len);
     return fd;
+}
+
+cli_fd h_cli_bound(struct sockaddr_storage *self, socklen_t *self_len)
+{
+    struct sockaddr_storage a;
+    socklen_t alen = fresh_addr(&a);
+    cli_fd fd = cli_socket(a.ss_family);
+    zt_assert(bind(fd, (struct sockaddr *)&a, alen) == 0, "client bind failed");
+    *self_len = sizeof *self;
+    zt_assert(getsockname(fd, (struct sockaddr *)self, self_len) == 0, "getsockname failed");
+    return fd;
+}
+
+bool h_cli_connect_nowait(cli_fd fd, const struct sockaddr_storage *addr, socklen_t len)
+{
+#ifdef _WIN32
+    u_long one = 1;
+    zt_assert(ioctlsocket(fd, FIONBIO, &one) == 0, "FIONBIO: %d", WSAGetLastError());
+    if (connect(fd, (const struct sockaddr *)addr, len) == 0)
+        return true;
+    zt_assert(WSAGetLastError() == WSAEWOULDBLOCK, "client connect: %d", WSAGetLastError());
+    return true;
+#else
+    int fl = fcntl(fd, F_GETFL);
+    zt_assert(fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0, "O_NONBLOCK: %s",
+              strerror(errno));
+    if (connect(fd, (const struct sockaddr *)addr, len) == 0 || errno == EINPROGRESS)
+        return true;
+    zt_assert(errno == EAGAIN, "client connect: %s", strerror(errno));
+    return false;
+#endif
+}
+
+bool h_same_addr(const struct sockaddr_storage *a, socklen_t alen,
+                 const struct sockaddr_storage *b, socklen_t blen)
+{
+    if (a->ss_family != b->ss_family)
+        return false;
+    if (a->ss_family == AF_INET) { /* not sin_zero, which no system promises to clear */
+        const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    return alen == blen && memcmp(a, b, (size_t)alen) == 0;
 }
 
 void h_cli_send(cli_fd fd, const void *data, size_t n)

@@ -22,6 +22,13 @@ typedef int cli_fd;
 /* A port on the backend named by ZAIO_BACKEND (ctest sets it), asserted to be that one. */
 aio_port *h_port(void);
 
+/* The address family under test, from ZAIO_TEST_FAMILY: "tcp" (or unset) is AF_INET on
+ * 127.0.0.1; "unix" is AF_UNIX stream sockets with names in Linux's abstract namespace
+ * (not on Windows, whose build refuses AF_UNIX). Any other value fails the test. Every
+ * socket the harness makes is of this family; a test that creates one itself asks here. */
+int h_family(void);
+bool h_unix(void); /* h_family() == AF_UNIX */
+
 /* Records completions: a handler whose key is an h_rec. */
 #define H_REC_MAX 64
 typedef struct h_rec {
@@ -43,16 +50,33 @@ void h_poll_until(aio_port *p, const int *count, int want, int deadline_ms);
 void h_poll_until_freed(aio_port *p, int deadline_ms);
 void h_poll_until_freed_except(aio_port *p, int keep, int deadline_ms);
 
-/* A listener on 127.0.0.1 port 0; *addr gets the port the kernel chose. */
+/* A socket of h_family() bound to a fresh local address (127.0.0.1 port 0, or a unique
+ * abstract name), not listening; *addr gets the address it has. */
+aio_socket *h_bound(aio_port *p, aio_handler h, void *key, struct sockaddr_storage *addr,
+                    socklen_t *len);
+/* h_bound, listening: a connect to *addr reaches it. */
 aio_socket *h_listener(aio_port *p, aio_handler h, void *key, struct sockaddr_storage *addr,
                        socklen_t *len, int backlog);
 /* An accepted server-side socket connected to a fresh client (returned in *cli). */
 aio_socket *h_pair(aio_port *p, aio_handler h, void *key, cli_fd *cli);
 
 cli_fd h_cli_connect(const struct sockaddr_storage *addr, socklen_t len);
+/* A client socket bound to a fresh local address, not connected yet. *self is what the
+ * server's aio_peer_addr of the accepted socket will say: its port, or under AF_UNIX its
+ * name (an AF_UNIX client has none unless it binds one). */
+cli_fd h_cli_bound(struct sockaddr_storage *self, socklen_t *self_len);
+/* A connect for a thread that must keep serving meanwhile: a blocking one would wait for
+ * room in a full accept queue that only that thread drains. true: connected, or under
+ * way in the kernel (TCP); false: the accept queue is full (AF_UNIX fails at once with
+ * EAGAIN), so serve and call again. The socket stays non-blocking. */
+bool h_cli_connect_nowait(cli_fd fd, const struct sockaddr_storage *addr, socklen_t len);
+bool h_same_addr(const struct sockaddr_storage *a, socklen_t alen,
+                 const struct sockaddr_storage *b, socklen_t blen);
 void h_cli_send(cli_fd fd, const void *data, size_t n);
-void h_cli_close(cli_fd fd);     /* FIN */
-void h_cli_close_rst(cli_fd fd); /* SO_LINGER 0: RST, as a probe does */
+void h_cli_close(cli_fd fd); /* FIN (AF_UNIX: the peer reads end of stream) */
+/* SO_LINGER 0: RST, as a probe does. AF_UNIX has no RST: there this is a plain close, and
+ * the peer reads end of stream (ECONNRESET only if this end had unread data). */
+void h_cli_close_rst(cli_fd fd);
 bool h_cli_readable(cli_fd fd);  /* data, EOF or a reset is there now */
 /* Waits (poll/select) until the aio socket's handle is readable. */
 void h_wait_readable(aio_socket *s, int deadline_ms);

@@ -31,10 +31,16 @@ static aio_buf *watched_buf(watched *w)
 static void wait_queued(aio_socket *l) { h_wait_readable(l, 5000); }
 
 /* Path 3, real: a connect that the kernel keeps pending (the listener's accept queue is
- * full and nobody accepts, so its SYN is dropped), then closed. */
+ * full and nobody accepts, so its SYN is dropped; AF_UNIX on uring: the ring waits for
+ * room in the queue), then closed. */
 ZT_TEST(path3_connect_pending_at_close, cancelled_then_freed, 30)
 {
     aio_port *p = h_port();
+    if (h_unix() && aio_port_backend(p) == AIO_BACKEND_EPOLL) {
+        h_finish(p);
+        zt_skip("epoll over AF_UNIX: connect(2) fails at once (EAGAIN) on a full queue, never "
+                "pends; completion_races_close holds a connect at close instead");
+    }
     h_rec lr = {0}, cr = {0};
     struct sockaddr_storage addr;
     socklen_t len;
@@ -43,7 +49,7 @@ ZT_TEST(path3_connect_pending_at_close, cancelled_then_freed, 30)
     wait_queued(l);
 
     aio_socket *s;
-    zt_assert(aio_socket_new(p, AF_INET, h_record, &cr, &s) == 0, "socket");
+    zt_assert(aio_socket_new(p, h_family(), h_record, &cr, &s) == 0, "socket");
     zt_assert(aio_connect(s, (struct sockaddr *)&addr, len) == 0, "connect");
     zt_assert(aio_port_poll(p, 0) == 0 && cr.n == 0, "the connect is pending");
     aio_stats before = h_stats();
@@ -77,7 +83,7 @@ ZT_TEST(path3_connect_pending_at_close, completion_races_close, 30)
     socklen_t len;
     aio_socket *l = h_listener(p, h_record, &lr, &addr, &len, 16);
     aio_socket *s;
-    zt_assert(aio_socket_new(p, AF_INET, h_record, &cr, &s) == 0, "socket");
+    zt_assert(aio_socket_new(p, h_family(), h_record, &cr, &s) == 0, "socket");
     aio_fault_arm(p, AIO_FAULT_HOLD_COMPLETION, AIO_OP_CONNECT, 0);
     zt_assert(aio_connect(s, (struct sockaddr *)&addr, len) == 0, "connect");
     wait_queued(l);
