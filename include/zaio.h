@@ -52,6 +52,35 @@ const char *zaio_strerror(int errnum);
 #define ZAIO_MSG_T_SIZE 6
 #define ZAIO_IO_THREADS_DFLT 1
 #define ZAIO_MAX_SOCKETS_DFLT 1023
+/* The rest of libzmq 4.3.4's context options. zaio_ctx_get reads what libzmq's does:
+ * BLOCKY, IPV6, ZERO_COPY_RECV, THREAD_SCHED_POLICY and THREAD_NAME_PREFIX (number 3
+ * reads SOCKET_LIMIT, as in libzmq; the CPU set is not readable).
+ * - BLOCKY (default 1): 0 gives the sockets created from then on LINGER 0, so that
+ *   zaio_ctx_term does not wait for unsent messages; 1 gives them LINGER -1.
+ * - IPV6 (default 0): the IPV6 option of the sockets created from then on.
+ * - ZERO_COPY_RECV (default 1): stored and read back. zaio's receive path is the same
+ *   either way: a large frame is received straight into its message, a small one is
+ *   copied, and no message holds on to a shared receive buffer.
+ * - THREAD_PRIORITY, THREAD_SCHED_POLICY (each >= 0; default -1, the system's),
+ *   THREAD_AFFINITY_CPU_ADD / _REMOVE (a CPU number below 1024; removing one not added
+ *   is EINVAL) and THREAD_NAME_PREFIX (a number): applied by each I/O thread as it
+ *   starts (the first bind or connect over TCP starts them), as libzmq applies them, so
+ *   a change later holds for no thread already running. The threads are named
+ *   "zaio/IO/<n>", "<prefix>/zaio/IO/<n>" with a prefix (15 characters at most). The
+ *   priority is used with SCHED_FIFO and SCHED_RR only, the sole policies whose static
+ *   priority Linux lets be other than 0 (libzmq 4.3.4 calls nice() for the others).
+ *   Unlike libzmq, which aborts the process, zaio leaves a thread as it was when the
+ *   system refuses its settings (EPERM for a real-time policy without the privilege).
+ *   On Windows they are stored and not applied, as libzmq's Windows build does too. */
+#define ZAIO_THREAD_PRIORITY 3
+#define ZAIO_THREAD_SCHED_POLICY 4
+#define ZAIO_THREAD_AFFINITY_CPU_ADD 7
+#define ZAIO_THREAD_AFFINITY_CPU_REMOVE 8
+#define ZAIO_THREAD_NAME_PREFIX 9
+#define ZAIO_ZERO_COPY_RECV 10
+#define ZAIO_BLOCKY 70
+#define ZAIO_THREAD_PRIORITY_DFLT -1
+#define ZAIO_THREAD_SCHED_POLICY_DFLT -1
 
 void *zaio_ctx_new(void);
 int zaio_ctx_term(void *ctx);     /* waits for every socket to close and linger */

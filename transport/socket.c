@@ -129,6 +129,7 @@ int zopts_pipe_hwm(const zopts *o, bool inbound)
 static void sock_wake(void *arg) { zsignaler_send(arg); }
 
 int zctx_socket_opened(zctx *c, zsock *s); /* ctx.c: counts it, or refuses (ETERM, EMFILE) */
+void zctx_socket_defaults(zctx *c, zopts *o); /* ctx.c: BLOCKY's LINGER, the context's IPV6 */
 
 int zsock_new(zctx *c, int type, zsock **out)
 {
@@ -142,6 +143,7 @@ int zsock_new(zctx *c, int type, zsock **out)
     s->ctx = c;
     s->ops = ops;
     zopts_default(&s->o, type);
+    zctx_socket_defaults(c, &s->o);
     int rc = zsignaler_new(&s->sig);
     if (rc < 0) {
         free(s);
