@@ -171,6 +171,9 @@ void zdist_detach(zdist *d, zpipe_end *p);
 void zdist_activated(zdist *d, zpipe_end *p);
 void zdist_match(zdist *d, zpipe_end *p); /* p gets the next message (idempotent) */
 void zdist_match_all(zdist *d);
+void zdist_unmatch(zdist *d); /* before the first frame: nothing matches again */
+/* INVERT_MATCHING: the active pipes that did not match are the ones that do. */
+void zdist_reverse_match(zdist *d);
 /* One frame to the matching pipes; m is always consumed. At the message's end the
  * pipes are flushed and the matching set is emptied. */
 void zdist_send(zdist *d, zmsg *m);
@@ -211,6 +214,8 @@ ztrie_rm_result ztrie_rm_pipe(ztrie *t, const uint8_t *topic, size_t len, zpipe_
 /* Takes p out of every set; fn for each topic left with no pipe. 0 or -ENOMEM (then p
  * is still taken out, but fn may have missed topics). */
 int ztrie_rm_pipe_all(ztrie *t, zpipe_end *p, ztrie_topic_fn fn, void *arg);
+/* The same, with fn for every topic p was in (XPUB_VERBOSER, XPUB_MANUAL). */
+int ztrie_rm_pipe_every(ztrie *t, zpipe_end *p, ztrie_topic_fn fn, void *arg);
 /* fn for each pipe of each topic that is a prefix of data (a pipe may come twice). */
 void ztrie_match(const ztrie *t, const uint8_t *data, size_t len, ztrie_pipe_fn fn, void *arg);
 
