@@ -41,6 +41,7 @@ typedef struct zpat_pipe {
     bool refused;              /* to be dropped: the type could not take it */
     bool ignored;              /* ROUTER: a duplicate routing id; never read nor routed to */
     bool handed_over;          /* ROUTER: its id went to a newer peer (ROUTER_HANDOVER) */
+    bool marked;               /* XPUB_NODROP: the message being sent matched it (scratch) */
     /* ROUTER: the routing id (the peer's, or one we generated) and the id table chain */
     const uint8_t *id;
     uint8_t id_len;
@@ -79,6 +80,9 @@ static inline void zpat_set_meta(zmsg *m, zpipe_end *p)
 /* The options only some types accept (ROUTER_MANDATORY, XPUB_VERBOSE, SUBSCRIBE...):
  * -EINVAL for them, as libzmq answers on the wrong type; 1 (the core's) otherwise. */
 int zpat_setopt_common(zsock *s, int opt, const void *val, size_t len);
+/* PROBE_ROUTER: an empty message to a pipe as it is attached, so that a ROUTER at the
+ * other end learns of the peer at once. Nothing without the option. */
+void zpat_probe(zsock *s, zpipe_end *p);
 /* Grows an array of pointers to hold at least need elements (geometrically). */
 int zpat_grow(void *arrp, int *cap, int need, size_t elem);
 /* A starting value for a socket's counters (ROUTER ids, REQ request ids) that differs

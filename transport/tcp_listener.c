@@ -16,7 +16,11 @@
  * Accept errors never stop the listener: a peer that reset before it was accepted is
  * reported (ACCEPT_FAILED) and the next accept submitted; running out of descriptors or
  * memory waits ACCEPT_RETRY_MS first, so the thread does not spin while the process is
- * at its limit, and accepts again when the probes' sockets have been released. */
+ * at its limit, and accepts again when the probes' sockets have been released.
+ *
+ * The options are the socket's when it bound (a copy, zopts_hold): TCP_ACCEPT_FILTER
+ * closes a connection from another address as soon as it is accepted, before any
+ * session exists for it; TOS and BINDTODEVICE are set before the bind. */
 #include "ctx.h"
 #include "endpoint.h"
 #include "io_thread.h"
@@ -90,11 +94,27 @@ void ztcp_listener_forget(ztcp_listener *l, zsession *s)
     }
 }
 
+static bool listener_filter_ok(aio_socket *as, const zopts *o)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (!o->accept_filters)
+        return true;
+    return aio_peer_addr(as, &ss, &len) == 0 && zopts_accept_ok(o, (struct sockaddr *)&ss);
+}
+
 static void listener_on_io(const aio_completion *c)
 {
     ztcp_listener *l = c->key;
     if (c->op != AIO_OP_ACCEPT)
         return;
+    if (c->status == 0 && c->accepted && !listener_filter_ok(c->accepted, &l->o)) {
+        /* TCP_ACCEPT_FILTER: closed at once, as libzmq does */
+        aio_close(c->accepted);
+        listener_ev(l, ZAIO_EVENT_ACCEPT_FAILED, ECONNREFUSED);
+        listener_accept(l);
+        return;
+    }
     if (c->status == 0 && c->accepted) {
         zsession *s = NULL;
         if (!reserve(l))
@@ -133,6 +153,7 @@ static void listener_cmd_close(zcmd *c)
     free(l->sess);
     zmonitor_unref(l->mon);
     zmailbox_unref(l->smb);
+    zopts_release(&l->o);
     zctx *ctx = l->ctx;
     free(l);
     zctx_session_remove(ctx);
@@ -152,6 +173,8 @@ static void listener_ep_close(zendpoint *ep, zsock *s, int linger)
 
 int ztcp_bind(zsock *s, const char *hostport, zendpoint *ep)
 {
+    if (s->o.use_fd != -1)
+        return -ENOTSUP; /* aio cannot adopt a listening socket it did not make (zaio.h) */
     ztcp_addr a;
     int rc = ztcp_resolve(hostport, true, s->o.ipv6, &a);
     if (rc < 0)
@@ -175,7 +198,9 @@ int ztcp_bind(zsock *s, const char *hostport, zendpoint *ep)
         int off = 0;
         (void)aio_setsockopt(l->sock, IPPROTO_IPV6, IPV6_V6ONLY, &off, (socklen_t)sizeof off);
     }
-    rc = aio_bind(l->sock, (const struct sockaddr *)&a.ss, a.len);
+    rc = ztcp_ip_options(l->sock, &s->o, a.ss.ss_family, true);
+    if (rc == 0)
+        rc = aio_bind(l->sock, (const struct sockaddr *)&a.ss, a.len);
     if (rc == 0)
         rc = aio_listen(l->sock, s->o.backlog > 0 ? s->o.backlog : 100);
     struct sockaddr_storage local;
@@ -192,6 +217,7 @@ int ztcp_bind(zsock *s, const char *hostport, zendpoint *ep)
     snprintf(ep->resolved, sizeof ep->resolved, "%s", l->endpoint);
     l->fd = aio_socket_handle(l->sock);
     l->o = s->o;
+    zopts_hold(&l->o);
     zmailbox_ref(s->mb);
     l->smb = s->mb;
     l->mon = zmonitor_ref(s->monitor);
