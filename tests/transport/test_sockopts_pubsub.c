@@ -9,18 +9,6 @@
 
 #include <pthread.h>
 
-static void subscribe(void *s, const char *topic)
-{
-    zt_assert(zaio_setsockopt(s, ZAIO_SUBSCRIBE, topic, strlen(topic)) == 0, "subscribe %s: %s",
-              topic, zaio_strerror(zaio_errno()));
-}
-
-static void unsubscribe(void *s, const char *topic)
-{
-    zt_assert(zaio_setsockopt(s, ZAIO_UNSUBSCRIBE, topic, strlen(topic)) == 0,
-              "unsubscribe %s: %s", topic, zaio_strerror(zaio_errno()));
-}
-
 /* XPUB's view of a subscription (1) or cancel (0) of topic */
 static void recv_sub(void *xpub, int kind, const char *topic)
 {
@@ -51,30 +39,30 @@ ZT_TEST(xpub_manual, subscriptions_take_effect_as_the_application_forwards_them,
     void *x = pt_socket(ctx, ZAIO_XPUB), *sub = pt_socket(ctx, ZAIO_SUB);
     pt_setint(x, ZAIO_XPUB_MANUAL, 1);
     /* nobody's subscription received yet: accepted, applied to nobody (libzmq) */
-    subscribe(x, "A");
+    pt_subscribe(x, "A");
     pt_bind(x, "inproc://manual");
     pt_connect(sub, "inproc://manual");
-    subscribe(sub, "A");
+    pt_subscribe(sub, "A");
     recv_sub(x, 1, "A");
     pt_send(x, "A1", 0); /* not forwarded yet: nobody gets it */
-    subscribe(x, "A");   /* the application forwards it, for that subscriber */
+    pt_subscribe(x, "A");   /* the application forwards it, for that subscriber */
     pt_send(x, "A2", 0);
     pt_recv_is(sub, "A2", false);
-    subscribe(sub, "AB");
+    pt_subscribe(sub, "AB");
     recv_sub(x, 1, "AB");
-    unsubscribe(x, "A"); /* the application cancels A for it, and has not forwarded AB */
+    pt_unsubscribe(x, "A"); /* the application cancels A for it, and has not forwarded AB */
     pt_send(x, "AB1", 0);
-    subscribe(x, "AB");
+    pt_subscribe(x, "AB");
     pt_send(x, "AB2", 0);
     pt_recv_is(sub, "AB2", false);
     /* every subscribe reaches the application, repeated ones too */
-    subscribe(sub, "A");
+    pt_subscribe(sub, "A");
     recv_sub(x, 1, "A");
-    unsubscribe(sub, "A"); /* the SUB counts: one left, nothing sent */
-    unsubscribe(sub, "A");
+    pt_unsubscribe(sub, "A"); /* the SUB counts: one left, nothing sent */
+    pt_unsubscribe(sub, "A");
     recv_sub(x, 0, "A");
     /* a subscriber that goes: a cancel of every topic it asked for and kept */
-    subscribe(sub, "C");
+    pt_subscribe(sub, "C");
     recv_sub(x, 1, "C");
     zaio_close(sub);
     recv_two_cancels(x, "AB", "C");
@@ -93,7 +81,7 @@ ZT_TEST(xpub_manual, xsub_upstream_and_a_topic_of_the_applications_choice, 10)
     recv_sub(x, 1, "A");
     pt_send(xs, "upstream", 0); /* data from XSUB: delivered, the subscriber stays the same */
     pt_recv_is(x, "upstream", false);
-    subscribe(x, "AB"); /* narrower than what it asked for: the application's call */
+    pt_subscribe(x, "AB"); /* narrower than what it asked for: the application's call */
     pt_send(x, "AC1", 0);
     pt_send(x, "AB1", 0);
     pt_recv_is(xs, "AB1", false);
@@ -108,14 +96,14 @@ ZT_TEST(xpub_manual, last_value_goes_to_the_last_subscriber_alone, 10)
     pt_setint(x, ZAIO_XPUB_MANUAL_LAST_VALUE, 1);
     pt_bind(x, "inproc://mlv");
     pt_connect(s1, "inproc://mlv");
-    subscribe(s1, "A");
+    pt_subscribe(s1, "A");
     recv_sub(x, 1, "A");
-    subscribe(x, "A");
+    pt_subscribe(x, "A");
     pt_send(x, "A-for-s1", 0); /* s1 is the last subscriber: to it alone */
     pt_connect(s2, "inproc://mlv");
-    subscribe(s2, "A");
+    pt_subscribe(s2, "A");
     recv_sub(x, 1, "A");
-    subscribe(x, "A");
+    pt_subscribe(x, "A");
     pt_send(x, "A-last", 0); /* to s2 alone */
     pt_send(x, "A-all", 0);  /* then to everyone again */
     pt_recv_is(s1, "A-for-s1", false);
@@ -135,11 +123,11 @@ static void welcome_case(const char *bind_ep)
     char ep[64];
     size_t len = sizeof ep;
     zt_assert(zaio_getsockopt(x, ZAIO_LAST_ENDPOINT, ep, &len) == 0, "endpoint");
-    subscribe(w, "W");
+    pt_subscribe(w, "W");
     pt_connect(w, ep);
     recv_sub(x, 1, "W"); /* the XPUB has taken the subscriber: the welcome went first */
     pt_recv_is(w, "Welcome", false);
-    subscribe(other, "D"); /* not a prefix of the welcome message: its SUB drops it */
+    pt_subscribe(other, "D"); /* not a prefix of the welcome message: its SUB drops it */
     pt_connect(other, ep);
     recv_sub(x, 1, "D");
     pt_send(x, "Data", 0);
@@ -158,17 +146,27 @@ ZT_TEST(xpub_welcome, a_new_subscriber_gets_it_first_tcp, 10)
     welcome_case("tcp://127.0.0.1:*");
 }
 
+/* An XPUB (XPUB_NODROP as nodrop says) and a SUB subscribed to topic at ep, each at the
+ * smallest HWM, once the XPUB has taken the subscription. */
+static void nodrop_pair(void *ctx, const char *ep, int nodrop, const char *topic, void **x,
+                        void **sub)
+{
+    *x = pt_socket(ctx, ZAIO_XPUB);
+    *sub = pt_socket(ctx, ZAIO_SUB);
+    pt_setint(*x, ZAIO_XPUB_NODROP, nodrop);
+    pt_setint(*x, ZAIO_SNDHWM, 1);
+    pt_setint(*sub, ZAIO_RCVHWM, 1);
+    pt_bind(*x, ep);
+    pt_connect(*sub, ep);
+    pt_subscribe(*sub, topic);
+    recv_sub(*x, 1, topic);
+}
+
 ZT_TEST(xpub_nodrop, a_full_subscriber_holds_the_sender_and_loses_nothing, 10)
 {
     void *ctx = zaio_ctx_new();
-    void *x = pt_socket(ctx, ZAIO_XPUB), *sub = pt_socket(ctx, ZAIO_SUB);
-    pt_setint(x, ZAIO_XPUB_NODROP, 1);
-    pt_setint(x, ZAIO_SNDHWM, 1);
-    pt_setint(sub, ZAIO_RCVHWM, 1);
-    pt_bind(x, "inproc://nodrop");
-    pt_connect(sub, "inproc://nodrop");
-    subscribe(sub, "A");
-    recv_sub(x, 1, "A");
+    void *x, *sub;
+    nodrop_pair(ctx, "inproc://nodrop", 1, "A", &x, &sub);
     int sent = 0;
     char msg[16];
     for (; sent < 100; sent++) {
@@ -194,13 +192,8 @@ ZT_TEST(xpub_nodrop, a_full_subscriber_holds_the_sender_and_loses_nothing, 10)
 ZT_TEST(xpub_nodrop, without_it_a_full_subscriber_misses_messages, 10)
 {
     void *ctx = zaio_ctx_new();
-    void *x = pt_socket(ctx, ZAIO_XPUB), *sub = pt_socket(ctx, ZAIO_SUB);
-    pt_setint(x, ZAIO_SNDHWM, 1);
-    pt_setint(sub, ZAIO_RCVHWM, 1);
-    pt_bind(x, "inproc://drop");
-    pt_connect(sub, "inproc://drop");
-    subscribe(sub, "A");
-    recv_sub(x, 1, "A");
+    void *x, *sub;
+    nodrop_pair(ctx, "inproc://drop", 0, "A", &x, &sub);
     for (int i = 0; i < 100; i++)
         pt_send(x, "A", ZAIO_DONTWAIT);
     int got = 0;
@@ -229,14 +222,8 @@ static void *reader(void *p)
 ZT_TEST(xpub_nodrop, a_blocking_send_waits_for_room, 10)
 {
     void *ctx = zaio_ctx_new();
-    void *x = pt_socket(ctx, ZAIO_XPUB), *sub = pt_socket(ctx, ZAIO_SUB);
-    pt_setint(x, ZAIO_XPUB_NODROP, 1);
-    pt_setint(x, ZAIO_SNDHWM, 1);
-    pt_setint(sub, ZAIO_RCVHWM, 1);
-    pt_bind(x, "inproc://nodrop-block");
-    pt_connect(sub, "inproc://nodrop-block");
-    subscribe(sub, "");
-    recv_sub(x, 1, "");
+    void *x, *sub;
+    nodrop_pair(ctx, "inproc://nodrop-block", 1, "", &x, &sub);
     reader_arg a = {sub, 50};
     pthread_t t;
     zt_assert(pthread_create(&t, NULL, reader, &a) == 0, "thread");
@@ -255,24 +242,24 @@ ZT_TEST(xpub_verboser, every_cancel_reaches_the_application, 10)
     pt_bind(x, "inproc://verboser");
     pt_connect(s1, "inproc://verboser");
     pt_connect(s2, "inproc://verboser");
-    subscribe(s1, "A");
+    pt_subscribe(s1, "A");
     recv_sub(x, 1, "A");
-    subscribe(s2, "A");
+    pt_subscribe(s2, "A");
     recv_sub(x, 1, "A"); /* VERBOSE's part */
-    unsubscribe(s1, "A");
+    pt_unsubscribe(s1, "A");
     recv_sub(x, 0, "A"); /* though s2 still has A */
     zaio_close(s2);
     recv_sub(x, 0, "A"); /* s2 went: each of its topics */
     /* XPUB_VERBOSE turns the cancels off again: s1's second A stays quiet */
     pt_setint(x, ZAIO_XPUB_VERBOSE, 1);
-    subscribe(s1, "A");
+    pt_subscribe(s1, "A");
     recv_sub(x, 1, "A");
     void *s3 = pt_socket(ctx, ZAIO_SUB);
     pt_connect(s3, "inproc://verboser");
-    subscribe(s3, "A");
+    pt_subscribe(s3, "A");
     recv_sub(x, 1, "A");
-    unsubscribe(s3, "A");
-    subscribe(s1, "B");
+    pt_unsubscribe(s3, "A");
+    pt_subscribe(s1, "B");
     recv_sub(x, 1, "B"); /* and not the cancel of A before it */
     pt_close_all(ctx, x, s1, s3, NULL);
 }
@@ -287,8 +274,8 @@ ZT_TEST(invert_matching, a_subscriber_gets_what_does_not_match, 10)
     pt_bind(pub, "inproc://invert");
     pt_connect(inv, "inproc://invert");
     pt_connect(plain, "inproc://invert");
-    subscribe(inv, "A");
-    subscribe(plain, "A");
+    pt_subscribe(inv, "A");
+    pt_subscribe(plain, "A");
     pt_send(pub, "A1", 0);
     pt_send(pub, "B1", 0);
     pt_send(pub, "C1", 0);
@@ -311,7 +298,7 @@ ZT_TEST(invert_matching, xpub_to_each_subscriber_what_none_of_its_topics_match, 
     char ep[64];
     size_t len = sizeof ep;
     zt_assert(zaio_getsockopt(x, ZAIO_LAST_ENDPOINT, ep, &len) == 0, "endpoint");
-    subscribe(sa, "A");
+    pt_subscribe(sa, "A");
     pt_connect(sa, ep);
     recv_sub(x, 1, "A");
     pt_connect(sb, ep);

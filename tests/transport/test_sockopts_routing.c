@@ -2,14 +2,7 @@
  * first two measured against it; ROUTER_NOTIFY is a draft its Debian build leaves out,
  * so it follows libzmq's source): over TCP and inproc, from each type that takes them. */
 #include "tcp_helpers.h"
-
-static void *sock(void *ctx, int type)
-{
-    void *s = th_socket(ctx, type);
-    th_set_int(s, ZAIO_RCVTIMEO, 5000); /* a safety net: every message awaited is coming */
-    th_set_int(s, ZAIO_LINGER, 0);
-    return s;
-}
+#include "test_pattern_util.h" /* pt_socket: with a receive timeout, a safety net */
 
 /* Receives one frame of size n (its bytes into buf, at most cap) and its MORE flag. */
 static int recv_frame(void *s, void *buf, size_t cap, bool more)
@@ -51,7 +44,7 @@ static void recv_none(void *s)
 static void probe_from_dealer(const char *bind_ep)
 {
     void *ctx = zaio_ctx_new();
-    void *r = sock(ctx, ZAIO_ROUTER), *d = sock(ctx, ZAIO_DEALER);
+    void *r = pt_socket(ctx, ZAIO_ROUTER), *d = pt_socket(ctx, ZAIO_DEALER);
     char ep[64];
     th_bind(r, bind_ep, ep, sizeof ep);
     th_set_int(d, ZAIO_PROBE_ROUTER, 1);
@@ -76,7 +69,7 @@ ZT_TEST(probe_router, a_dealer_says_so_over_inproc, 10) { probe_from_dealer("inp
 ZT_TEST(probe_router, a_req_says_so_and_asks_as_usual, 10)
 {
     void *ctx = zaio_ctx_new();
-    void *r = sock(ctx, ZAIO_ROUTER), *q = sock(ctx, ZAIO_REQ);
+    void *r = pt_socket(ctx, ZAIO_ROUTER), *q = pt_socket(ctx, ZAIO_REQ);
     char ep[64];
     th_bind(r, "tcp://127.0.0.1:*", ep, sizeof ep);
     th_set_int(q, ZAIO_PROBE_ROUTER, 1);
@@ -97,8 +90,8 @@ ZT_TEST(probe_router, a_req_says_so_and_asks_as_usual, 10)
 ZT_TEST(probe_router, router_and_rep_probe_what_they_connect_to, 10)
 {
     void *ctx = zaio_ctx_new();
-    void *d = sock(ctx, ZAIO_DEALER), *r = sock(ctx, ZAIO_ROUTER);
-    void *target = sock(ctx, ZAIO_DEALER), *rep = sock(ctx, ZAIO_REP); /* REP's peers */
+    void *d = pt_socket(ctx, ZAIO_DEALER), *r = pt_socket(ctx, ZAIO_ROUTER);
+    void *target = pt_socket(ctx, ZAIO_DEALER), *rep = pt_socket(ctx, ZAIO_REP); /* REP's peers */
     char ep[64], ep2[64];
     th_bind(d, "tcp://127.0.0.1:*", ep, sizeof ep);
     th_set_int(r, ZAIO_PROBE_ROUTER, 1);
@@ -120,7 +113,7 @@ ZT_TEST(probe_router, router_and_rep_probe_what_they_connect_to, 10)
 ZT_TEST(probe_router, without_it_nothing, 10)
 {
     void *ctx = zaio_ctx_new();
-    void *r = sock(ctx, ZAIO_ROUTER), *d = sock(ctx, ZAIO_DEALER);
+    void *r = pt_socket(ctx, ZAIO_ROUTER), *d = pt_socket(ctx, ZAIO_DEALER);
     char ep[64];
     th_bind(r, "tcp://127.0.0.1:*", ep, sizeof ep);
     zt_assert(zaio_setsockopt(d, ZAIO_ROUTING_ID, "D", 1) == 0, "id");
@@ -138,7 +131,8 @@ ZT_TEST(probe_router, without_it_nothing, 10)
 static void connect_routing_id(const char *bind_ep)
 {
     void *ctx = zaio_ctx_new();
-    void *a = sock(ctx, ZAIO_ROUTER), *b = sock(ctx, ZAIO_ROUTER), *c = sock(ctx, ZAIO_ROUTER);
+    void *a = pt_socket(ctx, ZAIO_ROUTER), *b = pt_socket(ctx, ZAIO_ROUTER);
+    void *c = pt_socket(ctx, ZAIO_ROUTER);
     char ep[64], ep2[128];
     zt_assert(zaio_setsockopt(b, ZAIO_ROUTING_ID, "B", 1) == 0, "b's id");
     th_bind(b, bind_ep, ep, sizeof ep);
@@ -193,7 +187,7 @@ ZT_TEST(connect_routing_id, names_the_next_connects_peer_inproc, 10)
 ZT_TEST(router_notify, connect_and_disconnect_notices, 10)
 {
     void *ctx = zaio_ctx_new();
-    void *r = sock(ctx, ZAIO_ROUTER), *d = sock(ctx, ZAIO_DEALER);
+    void *r = pt_socket(ctx, ZAIO_ROUTER), *d = pt_socket(ctx, ZAIO_DEALER);
     th_set_int(r, ZAIO_ROUTER_NOTIFY, ZAIO_NOTIFY_CONNECT | ZAIO_NOTIFY_DISCONNECT);
     char ep[64];
     th_bind(r, "tcp://127.0.0.1:*", ep, sizeof ep);
@@ -215,7 +209,7 @@ ZT_TEST(router_notify, connect_and_disconnect_notices, 10)
 ZT_TEST(router_notify, a_connecting_router_and_the_flags_apart, 10)
 {
     void *ctx = zaio_ctx_new();
-    void *d = sock(ctx, ZAIO_DEALER), *r = sock(ctx, ZAIO_ROUTER);
+    void *d = pt_socket(ctx, ZAIO_DEALER), *r = pt_socket(ctx, ZAIO_ROUTER);
     char ep[64];
     zt_assert(zaio_setsockopt(d, ZAIO_ROUTING_ID, "D", 1) == 0, "id");
     th_bind(d, "tcp://127.0.0.1:*", ep, sizeof ep);
@@ -234,8 +228,8 @@ ZT_TEST(router_notify, a_connecting_router_and_the_flags_apart, 10)
 ZT_TEST(router_notify, none_over_inproc_nor_without_it, 10)
 {
     void *ctx = zaio_ctx_new();
-    void *r = sock(ctx, ZAIO_ROUTER), *d = sock(ctx, ZAIO_DEALER);
-    void *r2 = sock(ctx, ZAIO_ROUTER), *d2 = sock(ctx, ZAIO_DEALER);
+    void *r = pt_socket(ctx, ZAIO_ROUTER), *d = pt_socket(ctx, ZAIO_DEALER);
+    void *r2 = pt_socket(ctx, ZAIO_ROUTER), *d2 = pt_socket(ctx, ZAIO_DEALER);
     th_set_int(r, ZAIO_ROUTER_NOTIFY, 3);
     th_bind(r, "inproc://notify", (char[64]){0}, 64);
     zt_assert(zaio_setsockopt(d, ZAIO_ROUTING_ID, "D", 1) == 0, "id");

@@ -4,17 +4,10 @@
  * listening socket and on connects, and METADATA reaching the peer's zaio_msg_gets.
  * Each was measured against libzmq 4.3.4 first. */
 #include "tcp_helpers.h"
+#include "test_pattern_util.h" /* pt_socket: with a receive timeout, a safety net */
 
 #include <net/if.h>
 #include <netinet/ip.h>
-
-static void *sock(void *ctx, int type)
-{
-    void *s = th_socket(ctx, type);
-    th_set_int(s, ZAIO_RCVTIMEO, 5000);
-    th_set_int(s, ZAIO_LINGER, 0);
-    return s;
-}
 
 /* A raw connection from src (127.0.0.x) to ep. */
 static int raw_connect_from(const char *src, const char *ep)
@@ -49,7 +42,7 @@ static bool closed_at_once(const char *src, const char *ep)
 ZT_TEST(accept_filter, another_address_is_closed_at_once, 15)
 {
     void *ctx = zaio_ctx_new();
-    void *pull = sock(ctx, ZAIO_PULL);
+    void *pull = pt_socket(ctx, ZAIO_PULL);
     const char *f = "127.0.0.1";
     zt_assert(zaio_setsockopt(pull, ZAIO_TCP_ACCEPT_FILTER, f, strlen(f)) == 0, "filter");
     void *mon = th_monitor(ctx, pull, "inproc://mon-filter", ZAIO_EVENT_ACCEPT_FAILED);
@@ -61,7 +54,7 @@ ZT_TEST(accept_filter, another_address_is_closed_at_once, 15)
               "ACCEPT_FAILED %u", err);
     zt_assert(!closed_at_once("127.0.0.1", ep), "127.0.0.1 refused");
     /* and a zaio peer from the wrong address gets nothing through */
-    void *bad = sock(ctx, ZAIO_PUSH), *good = sock(ctx, ZAIO_PUSH);
+    void *bad = pt_socket(ctx, ZAIO_PUSH), *good = pt_socket(ctx, ZAIO_PUSH);
     char from[128];
     snprintf(from, sizeof from, "tcp://127.0.0.2:0;%s", ep + 6);
     th_connect(bad, from);
@@ -82,7 +75,8 @@ ZT_TEST(accept_filter, another_address_is_closed_at_once, 15)
 ZT_TEST(accept_filter, masks_clearing_and_the_bind_it_was_set_for, 15)
 {
     void *ctx = zaio_ctx_new();
-    void *a = sock(ctx, ZAIO_PULL), *b = sock(ctx, ZAIO_PULL), *c = sock(ctx, ZAIO_PULL);
+    void *a = pt_socket(ctx, ZAIO_PULL), *b = pt_socket(ctx, ZAIO_PULL);
+    void *c = pt_socket(ctx, ZAIO_PULL);
     char ep_a[64], ep_b[64], ep_c[64];
     /* a /8 takes all of 127.x; several filters: any one will do */
     zt_assert(zaio_setsockopt(a, ZAIO_TCP_ACCEPT_FILTER, "10.0.0.1", 8) == 0, "10.0.0.1");
@@ -115,7 +109,7 @@ static int fd_int(int fd, int level, int name)
 ZT_TEST(tcp_options, tos_and_maxrt_on_every_socket, 10)
 {
     void *ctx = zaio_ctx_new();
-    void *pull = sock(ctx, ZAIO_PULL), *push = sock(ctx, ZAIO_PUSH);
+    void *pull = pt_socket(ctx, ZAIO_PULL), *push = pt_socket(ctx, ZAIO_PUSH);
     th_set_int(pull, ZAIO_TOS, 0x28);
     th_set_int(push, ZAIO_TOS, 0x48);
     th_set_int(pull, ZAIO_TCP_MAXRT, 3000);
@@ -151,7 +145,7 @@ ZT_TEST(tcp_options, tos_and_maxrt_on_every_socket, 10)
 ZT_TEST(tcp_options, bindtodevice_on_the_listener_and_each_connect, 10)
 {
     void *ctx = zaio_ctx_new();
-    void *pull = sock(ctx, ZAIO_PULL), *nodev = sock(ctx, ZAIO_PULL);
+    void *pull = pt_socket(ctx, ZAIO_PULL), *nodev = pt_socket(ctx, ZAIO_PULL);
     zt_assert(zaio_setsockopt(nodev, ZAIO_BINDTODEVICE, "nosuchdev0", 10) == 0, "set");
     zt_assert(zaio_bind(nodev, "tcp://127.0.0.1:*") == -1 && zaio_errno() == ENODEV, "bind: %s",
               zaio_strerror(zaio_errno()));
@@ -167,7 +161,7 @@ ZT_TEST(tcp_options, bindtodevice_on_the_listener_and_each_connect, 10)
                   strcmp(dev, "lo") == 0,
               "device '%s'", dev);
     /* a connect whose device does not exist: each attempt fails, and it retries */
-    void *push = sock(ctx, ZAIO_PUSH), *good = sock(ctx, ZAIO_PUSH);
+    void *push = pt_socket(ctx, ZAIO_PUSH), *good = pt_socket(ctx, ZAIO_PUSH);
     zt_assert(zaio_setsockopt(push, ZAIO_BINDTODEVICE, "nosuchdev0", 10) == 0, "set");
     void *mpush = th_monitor(ctx, push, "inproc://mon-dev-push",
                              ZAIO_EVENT_CONNECT_RETRIED | ZAIO_EVENT_CONNECTED);
@@ -197,7 +191,7 @@ static void md_is(zaio_msg_t *m, const char *name, const char *want)
 ZT_TEST(metadata, reaches_the_peer_both_ways, 10)
 {
     void *ctx = zaio_ctx_new();
-    void *r = sock(ctx, ZAIO_ROUTER), *d = sock(ctx, ZAIO_DEALER);
+    void *r = pt_socket(ctx, ZAIO_ROUTER), *d = pt_socket(ctx, ZAIO_DEALER);
     const char *mine[] = {"X-foo:bar", "X-foo:baz", "X-two:2:3"};
     for (int i = 0; i < 3; i++)
         zt_assert(zaio_setsockopt(d, ZAIO_METADATA, mine[i], strlen(mine[i])) == 0, "md");
@@ -224,7 +218,7 @@ ZT_TEST(metadata, reaches_the_peer_both_ways, 10)
     md_is(&m, "X-foo", NULL);
     zaio_msg_close(&m);
     /* inproc has no handshake to carry it, as in libzmq */
-    void *pull = sock(ctx, ZAIO_PULL), *push = sock(ctx, ZAIO_PUSH);
+    void *pull = pt_socket(ctx, ZAIO_PULL), *push = pt_socket(ctx, ZAIO_PUSH);
     zt_assert(zaio_setsockopt(push, ZAIO_METADATA, "X-foo:bar", 9) == 0, "md");
     th_bind(pull, "inproc://md", (char[64]){0}, 64);
     th_connect(push, "inproc://md");
