@@ -84,6 +84,13 @@ typedef struct zopts {
 } zopts;
 
 void zopts_default(zopts *o, int type);
+/* The HWM for the socket's inbound (or outbound) pipe direction: RCVHWM (SNDHWM), or
+ * ZPIPE_CONFLATE where CONFLATE applies: set, the type one libzmq conflates (PUB, SUB,
+ * PUSH, PULL, DEALER), and the direction one that carries data for it. SUB's and PUB's
+ * subscriptions are never conflated, unlike libzmq's, which conflates both directions
+ * and so can lose all but a SUB's last subscription. */
+int zopts_pipe_hwm(const zopts *o, bool inbound);
+
 /* socket_opts.c, for socket.c: the options its own switch does not know. set: 0,
  * -errno, or 1 when opt is none of them; get: the value as an int or as bytes. */
 typedef struct zopt_value {
@@ -101,12 +108,6 @@ void zopts_release(zopts *o);
 bool zopts_accept_ok(const zopts *o, const struct sockaddr *sa);
 /* METADATA: how many properties there are; with out, they are written there too. */
 size_t zopts_metadata(const zopts *o, struct zmtp_property *out);
-/* The HWM for the socket's inbound (or outbound) pipe direction: RCVHWM (SNDHWM), or
- * ZPIPE_CONFLATE where CONFLATE applies: set, the type one libzmq conflates (PUB, SUB,
- * PUSH, PULL, DEALER), and the direction one that carries data for it. SUB's and PUB's
- * subscriptions are never conflated, unlike libzmq's, which conflates both directions
- * and so can lose all but a SUB's last subscription. */
-int zopts_pipe_hwm(const zopts *o, bool inbound);
 
 /* ---- patterns ----------------------------------------------------------------------- */
 typedef struct zpattern_ops {

@@ -45,6 +45,12 @@
  * connects, and IMMEDIATE, get one pipe per connection after the handshake instead:
  * the routing id comes from the peer's handshake.
  *
+ * Options for the connection: TOS and BINDTODEVICE before a connect's SYN (a device
+ * refused fails that attempt), TCP_MAXRT with the others once it is up; METADATA joins
+ * our READY; CONNECT_ROUTING_ID (a ROUTER's connect) names the peer in place of what it
+ * says; ROUTER_NOTIFY writes an empty message into the pipe when the handshake is done
+ * and when a connection that got that far is lost.
+ *
  * Subscriptions. A client session with a kept pipe remembers the topics it has sent
  * upstream (a subscribe adds, a cancel removes) and sends them all again first thing on
  * every new connection: the publisher forgot them with the old one. libzmq does the
@@ -58,12 +64,7 @@
  * after the verdict. No handler: PLAIN lets nobody in, as libzmq 4.3.4; NULL lets
  * everyone in unless ZAP_ENFORCE_DOMAIN. The reply's User-Id and metadata join the
  * connection's metadata, ahead of anything the peer says of itself.
- *
- * Options for the connection: TOS and BINDTODEVICE before a connect's SYN (a device
- * refused fails that attempt), TCP_MAXRT with the others once it is up; METADATA joins
- * our READY; CONNECT_ROUTING_ID (a ROUTER's connect) names the peer in place of what it
- * says; ROUTER_NOTIFY writes an empty message into the pipe when the handshake is done
- * and when a connection that got that far is lost. */
+ */
 #include "ctx.h"
 #include "endpoint.h"
 #include "io_thread.h"
