@@ -63,8 +63,7 @@
  * nothing more from the peer until the reply: the handshake takes what came meanwhile
  * after the verdict. No handler: PLAIN lets nobody in, as libzmq 4.3.4; NULL lets
  * everyone in unless ZAP_ENFORCE_DOMAIN. The reply's User-Id and metadata join the
- * connection's metadata, ahead of anything the peer says of itself.
- */
+ * connection's metadata, ahead of anything the peer says of itself. */
 #include "ctx.h"
 #include "endpoint.h"
 #include "io_thread.h"
