@@ -3,7 +3,7 @@ BUILD    ?= build
 JOBS     ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-linux test-sanitize test-windows soak fuzz clean
+.PHONY: all deps build test test-linux test-sanitize test-tsan test-windows soak fuzz clean
 
 all: build
 
@@ -15,10 +15,10 @@ build: deps
 	cmake --build $(BUILD) -j$(JOBS)
 
 # Everything: the Linux suites (both backends, interop, negative control), the same
-# suites under ASan+UBSan, and the Windows (IOCP) build under wine: its contract suite,
-# and its transport against native libzmq peers and zaio-probe.
+# suites under ASan+UBSan, the ThreadSanitizer stage, and the Windows (IOCP) build under
+# wine: its contract suite, and its transport against native libzmq peers and zaio-probe.
 # Fails if any test fails.
-test: test-linux test-sanitize test-windows
+test: test-linux test-sanitize test-tsan test-windows
 
 test-linux: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
@@ -27,6 +27,11 @@ test-sanitize: deps
 	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DZAIO_SANITIZE=ON $(CMAKE_ARGS) >/dev/null
 	cmake --build $(BUILD)-asan -j$(JOBS)
 	ctest --test-dir $(BUILD)-asan --output-on-failure -j$(JOBS) -LE no-sanitize
+
+# ThreadSanitizer over what is not Criterion's (tools/test-tsan.sh): a stress program,
+# the soak and the perf tools, on each Linux backend; any report in zaio fails it
+test-tsan: deps
+	tools/test-tsan.sh $(abspath $(BUILD)-tsan)
 
 # the interop tests under wine run native programs from the Linux build
 test-windows: deps
@@ -56,4 +61,4 @@ fuzz: deps
 	tests/fuzz/run_fuzz.sh $(BUILD)/fuzz-build $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-legacy $(BUILD)-win
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-legacy $(BUILD)-win

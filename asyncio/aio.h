@@ -35,6 +35,12 @@
 extern "C" {
 #endif
 
+/* The library's objects are built with -fvisibility=hidden; what this header declares
+ * is what libzaio.so exports. */
+#if defined(__GNUC__) && !defined(_WIN32)
+#pragma GCC visibility push(default)
+#endif
+
 typedef struct aio_port aio_port;
 typedef struct aio_socket aio_socket;
 typedef struct aio_buf aio_buf;
@@ -97,7 +103,8 @@ void aio_port_destroy(aio_port *p);
 
 /* ---- sockets ----------------------------------------------------------------------- */
 
-/* A TCP socket of the family (AF_INET, AF_INET6) bound to the port. */
+/* A stream socket of the family (AF_INET, AF_INET6; AF_UNIX but on Windows) bound to
+ * the port. */
 int aio_socket_new(aio_port *p, int family, aio_handler handler, void *key, aio_socket **out);
 /* For an accepted socket, before its first submit. */
 void aio_socket_set_handler(aio_socket *s, aio_handler handler, void *key);
@@ -179,6 +186,10 @@ void aio_fault_arm(aio_port *p, aio_fault f, aio_op op, int err);
 /* Lets held completions go; they are dispatched by the next aio_port_poll. */
 int aio_fault_release(aio_port *p);
 void aio_fault_clear(aio_port *p);
+#endif
+
+#if defined(__GNUC__) && !defined(_WIN32)
+#pragma GCC visibility pop
 #endif
 
 #ifdef __cplusplus

@@ -360,9 +360,17 @@ int aio_port_post(aio_port *p, aio_handler handler, void *key)
 
 static void close_locked(aio_socket *s);
 
+/* Unix-domain stream sockets (ipc://) on the POSIX backends; the contract is the same.
+ * Windows has AF_UNIX since 10 1803, but wine cannot run it: not there (yet). */
+#ifdef _WIN32
+#define AIO_UNIX(family) 0
+#else
+#define AIO_UNIX(family) ((family) == AF_UNIX)
+#endif
+
 int aio_socket_new(aio_port *p, int family, aio_handler handler, void *key, aio_socket **out)
 {
-    if (!p || !out || !handler || (family != AF_INET && family != AF_INET6))
+    if (!p || !out || !handler || (family != AF_INET && family != AF_INET6 && !AIO_UNIX(family)))
         return -EINVAL;
     aio_socket *s = calloc(1, sizeof *s);
     if (!s)

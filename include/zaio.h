@@ -15,6 +15,12 @@
 extern "C" {
 #endif
 
+/* The library's objects are built with -fvisibility=hidden; what this header declares
+ * is what libzaio.so exports. */
+#if defined(__GNUC__) && !defined(_WIN32)
+#pragma GCC visibility push(default)
+#endif
+
 #define ZAIO_VERSION_MAJOR 0
 #define ZAIO_VERSION_MINOR 1
 #define ZAIO_VERSION_PATCH 0
@@ -186,6 +192,16 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
  * away before it replies fails the handshake at once (HANDSHAKE_FAILED_PROTOCOL,
  * ZAP_UNSPECIFIED), where libzmq waits for the handshake timeout. */
 #define ZAIO_ZAP_DOMAIN 55
+/* ipc:// (Linux): a path, "@name" (abstract), or "*" to bind a fresh path in a new
+ * directory under TMPDIR (libzmq 4.3.4 makes it in the working directory). The socket
+ * file and a wildcard's directory are removed when the endpoint is unbound or the
+ * socket closes (libzmq removes only a wildcard's); a stale file nothing accepts on is
+ * replaced at bind, a live one is EADDRINUSE. Windows builds: EPROTONOSUPPORT.
+ * ipc:// listeners let in only peers whose uid, gid or pid (SO_PEERCRED) one of these
+ * names; each setsockopt adds one (up to 16 each: ENOMEM past), none clears. */
+#define ZAIO_IPC_FILTER_PID 58
+#define ZAIO_IPC_FILTER_UID 59
+#define ZAIO_IPC_FILTER_GID 60
 #define ZAIO_ZAP_ENFORCE_DOMAIN 93
 /* CONFLATE: keep only the newest message (its last frame), ignoring the HWMs, on
  * DEALER (both ways), SUB and PULL (in), PUB and PUSH (out); other types ignore it.
@@ -279,14 +295,15 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
 #define ZAIO_CONNECT_ROUTING_ID 61
 #define ZAIO_CONNECT_RID ZAIO_CONNECT_ROUTING_ID
 /* ROUTER_NOTIFY (libzmq draft; ROUTER, 0..3, readable): with ZAIO_NOTIFY_CONNECT the
- * ROUTER receives [id][""] when a TCP peer's handshake is done, with
+ * ROUTER receives [id][""] when a tcp or ipc peer's handshake is done, with
  * ZAIO_NOTIFY_DISCONNECT the same when a connection that got that far is lost (not
  * when the ROUTER itself unbinds, disconnects or closes); a notice that finds the
  * RCVHWM reached is lost, as in libzmq. inproc peers are not notified, as in libzmq. */
 #define ZAIO_ROUTER_NOTIFY 97
 #define ZAIO_NOTIFY_CONNECT 1
 #define ZAIO_NOTIFY_DISCONNECT 2
-/* TCP. Each holds for the binds and connects made after it is set.
+/* TCP (ipc:// takes METADATA and USE_FD only, as in libzmq). Each holds for the binds
+ * and connects made after it is set.
  * - TCP_ACCEPT_FILTER (write-only): "address" or "address/bits", numeric; each call
  *   adds one, and a connection accepted from an address none matches is closed at once
  *   (the monitor says ACCEPT_FAILED with ECONNREFUSED); (NULL, 0) removes them all, and
@@ -300,8 +317,8 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
  *   listening socket (a bind fails with its errno, ENODEV for no such device) and on
  *   each connect's socket (a failure fails that attempt, and the connect retries).
  * - USE_FD (>= -1, default -1): libzmq binds the listening socket the program made.
- *   zaio's proactor cannot adopt a descriptor it did not create, so a tcp:// bind
- *   with USE_FD set fails with ENOTSUP; the value is stored and read back.
+ *   zaio's proactor cannot adopt a descriptor it did not create, so a tcp:// or
+ *   ipc:// bind with USE_FD set fails with ENOTSUP; the value is stored and read back.
  * - METADATA (libzmq draft; write-only): "X-name:value", a property added to the
  *   READY (or PLAIN INITIATE) this socket sends, which the peer reads with
  *   zaio_msg_gets(msg, "X-name"). The name begins with "X-" and goes on in ZMTP's
@@ -530,6 +547,10 @@ const char *zaio_backend(void *ctx);
 /* ctx NULL: the asyncio counters alone (the context's fields are zero), so a program
  * can check that nothing is left once zaio_ctx_term has returned. */
 int zaio_stats(void *ctx, zaio_stats_t *out);
+
+#if defined(__GNUC__) && !defined(_WIN32)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,15 @@ export WINEPREFIX="$bld/wineprefix"
 export WINEDEBUG=-all
 export WINEDLLOVERRIDES="mscoree,mshtml="
 unset DISPLAY WAYLAND_DISPLAY
+# ctest keeps the prefix's wineserver up for its tests (the wineserver fixture): it must
+# not outlive the stage, passed, failed or interrupted, nor hold its caller's output open
+stop_wineserver() {
+  trap - EXIT
+  "$root/cmake/wine-run.sh" "$WINEPREFIX" --server-stop
+}
+trap stop_wineserver EXIT
+trap 'exit 130' INT # without these, bash dies of the signal without its EXIT trap
+trap 'exit 143' TERM
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   echo "test-windows: creating the wine prefix $WINEPREFIX"
   wineboot -i >/dev/null 2>&1
@@ -55,6 +64,5 @@ if [ -f "$log" ]; then
   grep -h -e "^soak_server: after close: " -e "^run_soak: [0-9]* probes in" "$log" |
     sed 's/^/test-windows: /' || true
 fi
-wineserver -k 2>/dev/null || true # the prefix's server would linger a few seconds
 echo "test-windows: $(( $(date +%s) - start )) s, ctest exit $rc"
 exit $rc

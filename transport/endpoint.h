@@ -34,12 +34,27 @@ void ztcp_format(const struct sockaddr_storage *ss, char *out, size_t cap);
 
 /* IP options for a TCP socket of family, set before it binds or connects: TOS (so a
  * SYN carries it) and, with_device, BINDTODEVICE, whose failure is returned (the bind's
- * error, or a failed connect attempt). 0 or -errno. (tcp_session.c) */
+ * error, or a failed connect attempt); none for ipc. 0 or -errno. (tcp_session.c) */
 int ztcp_ip_options(aio_socket *as, const zopts *o, int family, bool with_device);
 
 /* tcp:// — on success *ep is filled in (kind, impl, close, resolved). */
 int ztcp_bind(zsock *s, const char *hostport, zendpoint *ep);
 int ztcp_connect(zsock *s, const char *hostport, zendpoint *ep);
+
+/* ipc:// (ipc_addr.c): the same listener and session over a Unix-domain socket. */
+int zipc_bind(zsock *s, const char *path, zendpoint *ep);
+int zipc_connect(zsock *s, const char *path, zendpoint *ep);
+/* path, "@abstract" or (bind) "*", the wildcard: a fresh path in a new directory under
+ * TMPDIR, named in tmpdir (for zipc_remove). -ENAMETOOLONG past sun_path, -EINVAL for "" or a "*"
+ * connect. Windows: -EPROTONOSUPPORT. */
+int zipc_resolve(const char *path, bool for_bind, ztcp_addr *out, char *tmpdir, size_t tmpcap);
+/* "ipc://path" or "ipc://@name". */
+void zipc_format(const ztcp_addr *a, char *out, size_t cap);
+/* Before a bind: a socket file nobody accepts on is removed; -EADDRINUSE if somebody does. */
+int zipc_clear_stale(const ztcp_addr *a);
+/* After the listener: its file goes (a may be NULL: none), and the directory of an
+ * wildcard bind (tmpdir may be NULL or empty: none). */
+void zipc_remove(const ztcp_addr *a, const char *tmpdir);
 /* inproc:// */
 int zinproc_bind(zsock *s, const char *name, zendpoint *ep);
 int zinproc_connect(zsock *s, const char *name, zendpoint *ep);

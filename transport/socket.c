@@ -460,6 +460,26 @@ int zsock_setopt(zsock *s, int opt, const void *val, size_t len)
         return rc;
     case ZAIO_ZAP_DOMAIN:
         return opt_str(val, len, o->zap_domain, sizeof o->zap_domain);
+    case ZAIO_IPC_FILTER_UID:
+    case ZAIO_IPC_FILTER_GID:
+    case ZAIO_IPC_FILTER_PID: {
+        int *list = opt == ZAIO_IPC_FILTER_UID   ? o->ipc_uid
+                    : opt == ZAIO_IPC_FILTER_GID ? o->ipc_gid
+                                                 : o->ipc_pid;
+        int *n = opt == ZAIO_IPC_FILTER_UID   ? &o->ipc_nuid
+                 : opt == ZAIO_IPC_FILTER_GID ? &o->ipc_ngid
+                                              : &o->ipc_npid;
+        if (!val && len == 0) { /* as libzmq: no value clears the list */
+            *n = 0;
+            return 0;
+        }
+        if ((rc = opt_int(val, len, &v)) < 0)
+            return rc;
+        if (*n == ZOPTS_IPC_FILTERS)
+            return -ENOMEM;
+        list[(*n)++] = v;
+        return 0;
+    }
     default: break;
     }
     rc = opt_int(val, len, &v);
@@ -632,6 +652,8 @@ static int sock_endpoint_open(zsock *s, const char *endpoint, bool bind)
         rc = bind ? ztcp_bind(s, rest, ep) : ztcp_connect(s, rest, ep);
     else if (proto_len == 6 && memcmp(endpoint, "inproc", 6) == 0)
         rc = bind ? zinproc_bind(s, rest, ep) : zinproc_connect(s, rest, ep);
+    else if (proto_len == 3 && memcmp(endpoint, "ipc", 3) == 0)
+        rc = bind ? zipc_bind(s, rest, ep) : zipc_connect(s, rest, ep);
     else
         rc = -EPROTONOSUPPORT;
     if (rc < 0) {

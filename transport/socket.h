@@ -41,6 +41,7 @@ void zmeta_unref(zmeta *m);
 const char *zmeta_get(const zmeta *m, const char *name); /* case-insensitive */
 
 /* ---- options ---------------------------------------------------------------------- */
+#define ZOPTS_IPC_FILTERS 16
 typedef struct zopts {
     int type;
     int sndhwm, rcvhwm;            /* default 1000 */
@@ -61,6 +62,9 @@ typedef struct zopts {
     int mechanism;                 /* ZAIO_NULL or ZAIO_PLAIN, from the options above */
     char zap_domain[256];          /* ZAP_DOMAIN: NULL asks ZAP when it is set */
     int zap_enforce_domain;        /* NULL with a domain: no handler fails the handshake */
+    /* IPC_FILTER_UID/GID/PID: the credentials an ipc:// listener lets in (none: any) */
+    int ipc_uid[ZOPTS_IPC_FILTERS], ipc_gid[ZOPTS_IPC_FILTERS], ipc_pid[ZOPTS_IPC_FILTERS];
+    int ipc_nuid, ipc_ngid, ipc_npid;
     uint8_t routing_id[255];
     uint8_t routing_id_len;
     int router_mandatory;

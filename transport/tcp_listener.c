@@ -1,5 +1,6 @@
-/* tcp_listener.c - a bound tcp:// endpoint: the listening socket and the sessions it
- * accepted.
+/* tcp_listener.c - a bound tcp:// or ipc:// endpoint: the listening socket and the
+ * sessions it accepted. The two differ in their addresses only (ipc_addr.c makes and
+ * removes the socket file, and peers may be filtered by their credentials).
  *
  * The listening socket is created, bound and put to listen on the caller's (the
  * socket's) thread - aio allows that from any thread - so EADDRINUSE and friends come
@@ -32,6 +33,7 @@
 
 #ifndef _WIN32
 #include <netinet/in.h>
+#include <sys/socket.h>
 #endif
 
 #define ACCEPT_RETRY_MS 100
@@ -54,6 +56,8 @@ struct ztcp_listener {
     zmailbox *smb; /* the socket's mailbox (a reference) */
     zmonitor *mon;
     char endpoint[256];
+    ztcp_addr addr;   /* ipc: the file to remove when the endpoint closes */
+    char tmpdir[128]; /* ipc wildcard bind: its directory */
     zsession **sess;
     int nsess, capsess;
     zcmd start_cmd, close_cmd;
@@ -94,13 +98,43 @@ void ztcp_listener_forget(ztcp_listener *l, zsession *s)
     }
 }
 
-static bool listener_filter_ok(aio_socket *as, const zopts *o)
+/* ipc: IPC_FILTER_UID/GID/PID, as libzmq checks them: with any set, a peer passes if
+ * its credentials match one of them. */
+static bool ipc_peer_allowed(ztcp_listener *l, aio_socket *as)
+{
+#if defined(__linux__)
+    const zopts *o = &l->o;
+    if (l->addr.ss.ss_family != AF_UNIX || (!o->ipc_nuid && !o->ipc_ngid && !o->ipc_npid))
+        return true;
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (getsockopt((int)aio_socket_handle(as), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+        return false;
+    for (int i = 0; i < o->ipc_nuid; i++)
+        if (o->ipc_uid[i] == (int)cred.uid)
+            return true;
+    for (int i = 0; i < o->ipc_ngid; i++)
+        if (o->ipc_gid[i] == (int)cred.gid)
+            return true;
+    for (int i = 0; i < o->ipc_npid; i++)
+        if (o->ipc_pid[i] == (int)cred.pid)
+            return true;
+    return false;
+#else
+    (void)l, (void)as;
+    return true;
+#endif
+}
+
+/* tcp: TCP_ACCEPT_FILTER, as libzmq checks it: with any set, a peer passes if its
+ * address matches one of them. */
+static bool tcp_peer_allowed(ztcp_listener *l, aio_socket *as)
 {
     struct sockaddr_storage ss;
     socklen_t len;
-    if (!o->accept_filters)
+    if (l->addr.ss.ss_family == AF_UNIX || !l->o.accept_filters)
         return true;
-    return aio_peer_addr(as, &ss, &len) == 0 && zopts_accept_ok(o, (struct sockaddr *)&ss);
+    return aio_peer_addr(as, &ss, &len) == 0 && zopts_accept_ok(&l->o, (struct sockaddr *)&ss);
 }
 
 static void listener_on_io(const aio_completion *c)
@@ -108,10 +142,15 @@ static void listener_on_io(const aio_completion *c)
     ztcp_listener *l = c->key;
     if (c->op != AIO_OP_ACCEPT)
         return;
-    if (c->status == 0 && c->accepted && !listener_filter_ok(c->accepted, &l->o)) {
-        /* TCP_ACCEPT_FILTER: closed at once, as libzmq does */
+    /* a peer a filter keeps out is closed at once, as libzmq does */
+    int refused = 0;
+    if (c->status == 0 && c->accepted)
+        refused = !ipc_peer_allowed(l, c->accepted)   ? EACCES
+                  : !tcp_peer_allowed(l, c->accepted) ? ECONNREFUSED
+                                                      : 0;
+    if (refused) {
         aio_close(c->accepted);
-        listener_ev(l, ZAIO_EVENT_ACCEPT_FAILED, ECONNREFUSED);
+        listener_ev(l, ZAIO_EVENT_ACCEPT_FAILED, (uint32_t)refused);
         listener_accept(l);
         return;
     }
@@ -167,20 +206,20 @@ static void listener_ep_close(zendpoint *ep, zsock *s, int linger)
     /* said here, on the socket's thread, so that it comes before MONITOR_STOPPED when
      * the socket closes, as libzmq orders them (fd never changes after the bind) */
     listener_ev(l, ZAIO_EVENT_CLOSED, (uint32_t)l->fd);
+    /* the file goes now, not when the I/O thread closes the socket: a bind of the same
+     * path right after must find it free, and never lose its new file to our unlink */
+    if (l->addr.ss.ss_family == AF_UNIX)
+        zipc_remove(&l->addr, l->tmpdir);
     l->close_cmd.value = linger;
     zmailbox_post(zio_mailbox(l->io), &l->close_cmd);
 }
 
-int ztcp_bind(zsock *s, const char *hostport, zendpoint *ep)
+/* Binds and listens on a (either kind), on the caller's thread. tmpdir: the directory
+ * of an ipc wildcard bind, or NULL. */
+static int listen_on(zsock *s, const ztcp_addr *a, const char *tmpdir, zendpoint *ep)
 {
-    if (s->o.use_fd != -1)
-        return -ENOTSUP; /* aio cannot adopt a listening socket it did not make (zaio.h) */
-    ztcp_addr a;
-    int rc = ztcp_resolve(hostport, true, s->o.ipv6, &a);
-    if (rc < 0)
-        return rc;
     zio *io;
-    rc = zctx_pick_io(s->ctx, &io);
+    int rc = zctx_pick_io(s->ctx, &io);
     if (rc < 0)
         return rc;
     ztcp_listener *l = calloc(1, sizeof *l);
@@ -188,19 +227,23 @@ int ztcp_bind(zsock *s, const char *hostport, zendpoint *ep)
         return -ENOMEM;
     l->io = io;
     l->ctx = s->ctx;
-    rc = aio_socket_new(zio_port(io), a.ss.ss_family, listener_on_io, l, &l->sock);
+    l->addr = *a;
+    if (tmpdir)
+        snprintf(l->tmpdir, sizeof l->tmpdir, "%s", tmpdir);
+    rc = aio_socket_new(zio_port(io), a->ss.ss_family, listener_on_io, l, &l->sock);
     if (rc < 0) {
         free(l);
         return rc;
     }
-    if (a.ss.ss_family == AF_INET6) {
+    if (a->ss.ss_family == AF_INET6) {
         /* "*" with ZAIO_IPV6 takes IPv4 peers too, as libzmq's dual-stack listener */
         int off = 0;
         (void)aio_setsockopt(l->sock, IPPROTO_IPV6, IPV6_V6ONLY, &off, (socklen_t)sizeof off);
     }
-    rc = ztcp_ip_options(l->sock, &s->o, a.ss.ss_family, true);
+    rc = ztcp_ip_options(l->sock, &s->o, a->ss.ss_family, true);
     if (rc == 0)
-        rc = aio_bind(l->sock, (const struct sockaddr *)&a.ss, a.len);
+        rc = aio_bind(l->sock, (const struct sockaddr *)&a->ss, a->len);
+    bool bound = rc == 0;
     if (rc == 0)
         rc = aio_listen(l->sock, s->o.backlog > 0 ? s->o.backlog : 100);
     struct sockaddr_storage local;
@@ -210,10 +253,15 @@ int ztcp_bind(zsock *s, const char *hostport, zendpoint *ep)
     if (rc < 0) {
         zmonitor_event(s->monitor, ZAIO_EVENT_BIND_FAILED, (uint32_t)-rc, ep->given);
         aio_close(l->sock);
+        if (a->ss.ss_family == AF_UNIX)
+            zipc_remove(bound ? a : NULL, tmpdir); /* never a file some other bind made */
         free(l);
         return rc;
     }
-    ztcp_format(&local, l->endpoint, sizeof l->endpoint);
+    if (a->ss.ss_family == AF_UNIX)
+        zipc_format(a, l->endpoint, sizeof l->endpoint);
+    else
+        ztcp_format(&local, l->endpoint, sizeof l->endpoint);
     snprintf(ep->resolved, sizeof ep->resolved, "%s", l->endpoint);
     l->fd = aio_socket_handle(l->sock);
     l->o = s->o;
@@ -233,4 +281,25 @@ int ztcp_bind(zsock *s, const char *hostport, zendpoint *ep)
     ep->close = listener_ep_close;
     zmailbox_post(zio_mailbox(io), &l->start_cmd);
     return 0;
+}
+
+int ztcp_bind(zsock *s, const char *hostport, zendpoint *ep)
+{
+    if (s->o.use_fd != -1)
+        return -ENOTSUP; /* aio cannot adopt a listening socket it did not make (zaio.h) */
+    ztcp_addr a;
+    int rc = ztcp_resolve(hostport, true, s->o.ipv6, &a);
+    return rc < 0 ? rc : listen_on(s, &a, NULL, ep);
+}
+
+int zipc_bind(zsock *s, const char *path, zendpoint *ep)
+{
+    if (s->o.use_fd != -1)
+        return -ENOTSUP; /* as for tcp:// */
+    ztcp_addr a;
+    char tmpdir[128];
+    int rc = zipc_resolve(path, true, &a, tmpdir, sizeof tmpdir);
+    if (rc == 0 && (rc = zipc_clear_stale(&a)) < 0)
+        zipc_remove(NULL, tmpdir);
+    return rc < 0 ? rc : listen_on(s, &a, tmpdir, ep);
 }

@@ -317,6 +317,8 @@ static void set_int(zsession *s, int level, int name, int v)
 
 int ztcp_ip_options(aio_socket *as, const zopts *o, int family, bool with_device)
 {
+    if (family != AF_INET && family != AF_INET6)
+        return 0; /* ipc: libzmq sets neither there */
     if (with_device && o->bindtodevice[0]) {
 #ifdef SO_BINDTODEVICE
         int rc = aio_setsockopt(as, SOL_SOCKET, SO_BINDTODEVICE, o->bindtodevice,
@@ -332,8 +334,6 @@ int ztcp_ip_options(aio_socket *as, const zopts *o, int family, bool with_device
 #if defined(IPV6_TCLASS) && !defined(_WIN32)
         if (family == AF_INET6)
             (void)aio_setsockopt(as, IPPROTO_IPV6, IPV6_TCLASS, &o->tos, (socklen_t)sizeof o->tos);
-#else
-        (void)family;
 #endif
     }
     return 0;
@@ -1674,40 +1674,25 @@ static void session_ep_close(zendpoint *ep, zsock *sk, int linger)
     }
 }
 
-int ztcp_connect(zsock *sk, const char *hostport, zendpoint *ep)
+/* A client session to a (either kind; src: where to bind first, or NULL). */
+static int connect_to(zsock *sk, const ztcp_addr *a, const ztcp_addr *src, zendpoint *ep)
 {
-    /* "src;dst" (libzmq's syntax): the source address, any port 0 or *, then the peer */
-    ztcp_addr a, src;
-    const char *semi = strchr(hostport, ';');
-    int rc;
-    if (semi) {
-        char sbuf[256];
-        if ((size_t)(semi - hostport) >= sizeof sbuf)
-            return -EINVAL;
-        memcpy(sbuf, hostport, (size_t)(semi - hostport));
-        sbuf[semi - hostport] = 0;
-        if ((rc = ztcp_resolve(sbuf, true, sk->o.ipv6, &src)) < 0)
-            return rc;
-        hostport = semi + 1;
-    }
-    rc = ztcp_resolve(hostport, false, sk->o.ipv6, &a);
-    if (rc < 0)
-        return rc;
-    if (semi && src.ss.ss_family != a.ss.ss_family)
-        return -EINVAL;
     zio *io;
-    rc = zctx_pick_io(sk->ctx, &io);
+    int rc = zctx_pick_io(sk->ctx, &io);
     if (rc < 0)
         return rc;
     zsession *s = session_new(io, &sk->o, true);
     if (!s)
         return -ENOMEM;
-    s->addr = a;
-    if (semi) {
-        s->src = src;
+    s->addr = *a;
+    if (src) {
+        s->src = *src;
         s->has_src = true;
     }
-    ztcp_format(&a.ss, s->endpoint, sizeof s->endpoint);
+    if (a->ss.ss_family == AF_UNIX)
+        zipc_format(a, s->endpoint, sizeof s->endpoint);
+    else
+        ztcp_format(&a->ss, s->endpoint, sizeof s->endpoint);
     int t = sk->o.type;
     s->keep_pipe = !sk->o.immediate && t != ZAIO_ROUTER;
     zpipe_end *sock_end = NULL;
@@ -1731,4 +1716,35 @@ int ztcp_connect(zsock *sk, const char *hostport, zendpoint *ep)
     snprintf(ep->resolved, sizeof ep->resolved, "%s", s->endpoint);
     zmailbox_post(zio_mailbox(io), &s->start_cmd);
     return 0;
+}
+
+int ztcp_connect(zsock *sk, const char *hostport, zendpoint *ep)
+{
+    /* "src;dst" (libzmq's syntax): the source address, any port 0 or *, then the peer */
+    ztcp_addr a, src;
+    const char *semi = strchr(hostport, ';');
+    int rc;
+    if (semi) {
+        char sbuf[256];
+        if ((size_t)(semi - hostport) >= sizeof sbuf)
+            return -EINVAL;
+        memcpy(sbuf, hostport, (size_t)(semi - hostport));
+        sbuf[semi - hostport] = 0;
+        if ((rc = ztcp_resolve(sbuf, true, sk->o.ipv6, &src)) < 0)
+            return rc;
+        hostport = semi + 1;
+    }
+    rc = ztcp_resolve(hostport, false, sk->o.ipv6, &a);
+    if (rc < 0)
+        return rc;
+    if (semi && src.ss.ss_family != a.ss.ss_family)
+        return -EINVAL;
+    return connect_to(sk, &a, semi ? &src : NULL, ep);
+}
+
+int zipc_connect(zsock *sk, const char *path, zendpoint *ep)
+{
+    ztcp_addr a;
+    int rc = zipc_resolve(path, false, &a, NULL, 0);
+    return rc < 0 ? rc : connect_to(sk, &a, NULL, ep);
 }

@@ -1,7 +1,7 @@
 /* matrix_driver.c - runs one entry of the interop matrix: two matrix_peer processes,
  * one socket each, their control lines relayed between them.
  *
- *     matrix_driver STAY_PROG STAY_TYPE RESTART_PROG RESTART_TYPE stay_binds|stay_connects
+ *     matrix_driver STAY_PROG STAY_TYPE RESTART_PROG RESTART_TYPE stay_binds|stay_connects [ipc]
  *
  * starts  STAY_PROG stay STAY_TYPE RESTART_TYPE bind|connect
  * and     RESTART_PROG restart RESTART_TYPE STAY_TYPE connect|bind
@@ -12,7 +12,12 @@
  * after MATRIX_TIMEOUT seconds (default 240).
  *
  * MATRIX_STAY_WRAPPER, if set, is a command the stay side runs under (words split on
- * spaces), e.g. "wine" for a Windows build of matrix_peer_zaio.exe. */
+ * spaces), e.g. "wine" for a Windows build of matrix_peer_zaio.exe.
+ *
+ * ipc: the binder binds an ipc:// path of the driver's (MATRIX_BIND, in a directory the
+ * driver makes and removes), the same path again when it is the side restarted. When the
+ * stay side (zaio) binds, the run fails if the socket file outlives it: zaio removes it
+ * on close. libzmq 4.3.4 leaves a named path's file (its next bind replaces it). */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -56,12 +61,24 @@ static void kill_all(void)
         }
 }
 
+/* ipc: the directory of the binder's socket file, and the file */
+static char ipc_dir[64], ipc_path[96];
+
+static void ipc_cleanup(void)
+{
+    if (ipc_path[0])
+        unlink(ipc_path);
+    if (ipc_dir[0])
+        rmdir(ipc_dir);
+}
+
 static void die(const char *fmt, const char *arg)
 {
     fprintf(stderr, "[driver] FAIL: ");
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n");
     kill_all();
+    ipc_cleanup();
     exit(1);
 }
 
@@ -200,10 +217,20 @@ static void ended(child *c)
 
 int main(int argc, char **argv)
 {
-    if (argc != 6 || (strcmp(argv[5], "stay_binds") != 0 && strcmp(argv[5], "stay_connects") != 0)) {
+    if ((argc != 6 && !(argc == 7 && strcmp(argv[6], "ipc") == 0)) ||
+        (strcmp(argv[5], "stay_binds") != 0 && strcmp(argv[5], "stay_connects") != 0)) {
         fprintf(stderr, "usage: %s STAY_PROG STAY_TYPE RESTART_PROG RESTART_TYPE "
-                        "stay_binds|stay_connects\n", argv[0]);
+                        "stay_binds|stay_connects [ipc]\n", argv[0]);
         return 2;
+    }
+    if (argc == 7) {
+        snprintf(ipc_dir, sizeof ipc_dir, "/tmp/zaio-matrix-XXXXXX");
+        if (!mkdtemp(ipc_dir))
+            die("mkdtemp: %s", strerror(errno));
+        snprintf(ipc_path, sizeof ipc_path, "%s/m.ipc", ipc_dir);
+        char bind_ep[128];
+        snprintf(bind_ep, sizeof bind_ep, "ipc://%s", ipc_path);
+        setenv("MATRIX_BIND", bind_ep, 1);
     }
     signal(SIGPIPE, SIG_IGN);
     int stay_binds = strcmp(argv[5], "stay_binds") == 0;
@@ -262,7 +289,10 @@ int main(int argc, char **argv)
             }
         }
     }
-    fprintf(stderr, "[driver] %s (stay) with %s (restart), %s: passed in %.2f s, %d restart(s)\n",
-            argv[2], argv[4], argv[5], now_s() - t0, restarts);
+    if (ipc_path[0] && stay_binds && access(ipc_path, F_OK) == 0)
+        die("the socket file %s outlived both processes", ipc_path);
+    ipc_cleanup();
+    fprintf(stderr, "[driver] %s (stay) with %s (restart), %s%s: passed in %.2f s, %d restart(s)\n",
+            argv[2], argv[4], argv[5], ipc_path[0] ? " over ipc" : "", now_s() - t0, restarts);
     return 0;
 }

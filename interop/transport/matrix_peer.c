@@ -904,7 +904,9 @@ static void open_socket(void)
 static void attach(void)
 {
     if (binds) {
-        if (zmq_bind(sock, resumed ? endpoint : "tcp://127.0.0.1:*") != 0)
+        /* MATRIX_BIND (the driver's, for ipc://) or a fresh TCP port */
+        const char *fresh = getenv("MATRIX_BIND") ? getenv("MATRIX_BIND") : "tcp://127.0.0.1:*";
+        if (zmq_bind(sock, resumed ? endpoint : fresh) != 0)
             fail("bind: %s", zmq_strerror(zmq_errno()));
         size_t len = sizeof endpoint;
         if (zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, endpoint, &len) != 0)

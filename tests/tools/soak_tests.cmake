@@ -16,6 +16,14 @@ foreach(backend ${ZAIO_BACKENDS})
             --rss-bound ${ZAIO_SOAK_RSS_BOUND} -o ${CMAKE_CURRENT_BINARY_DIR}/soak_${backend})
   set_tests_properties(soak_${backend} PROPERTIES LABELS "soak" TIMEOUT 300)
   zaio_test_checks(soak_${backend})
+  # the same over ipc:// (the libzmq peer and the probes connect to a Unix-domain path;
+  # there the rst probes are plain closes)
+  add_test(NAME soak_ipc_${backend}
+    COMMAND zaio-soak --backend ${backend} --bind ipc://* --duration 10s --interval 500ms
+            --progress 2s --rss-bound ${ZAIO_SOAK_RSS_BOUND} -o ${CMAKE_CURRENT_BINARY_DIR}/soak_ipc_${backend})
+  set_tests_properties(soak_ipc_${backend} PROPERTIES LABELS "soak" TIMEOUT 300
+    PASS_REGULAR_EXPRESSION "verdict: +PASS")
+  zaio_test_checks(soak_ipc_${backend})
 endforeach()
 
 # Every other server type, a short soak each on the default backend: each pairing's

@@ -297,12 +297,14 @@ ZT_TEST(sockopts, transports_zaio_lacks_are_eprotonosupport, 10)
     th_term(ctx);
 }
 
-ZT_TEST(sockopts, use_fd_makes_a_tcp_bind_enotsup, 10)
+ZT_TEST(sockopts, use_fd_makes_a_tcp_or_ipc_bind_enotsup, 10)
 {
     void *ctx = zaio_ctx_new();
     void *s = th_socket(ctx, ZAIO_PULL);
     th_set_int(s, ZAIO_USE_FD, 3);
     zt_assert(zaio_bind(s, "tcp://127.0.0.1:*") == -1 && zaio_errno() == ENOTSUP, "bind: %s",
+              zaio_strerror(zaio_errno()));
+    zt_assert(zaio_bind(s, "ipc://*") == -1 && zaio_errno() == ENOTSUP, "ipc bind: %s",
               zaio_strerror(zaio_errno()));
     th_bind(s, "inproc://use-fd", (char[64]){0}, 64); /* a listening socket is tcp's alone */
     th_set_int(s, ZAIO_USE_FD, -1);

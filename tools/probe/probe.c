@@ -20,6 +20,7 @@
 
 #include <limits.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define ZPROBE_CAPTURE 256u   /* bytes of each answer kept to tell what it was */
@@ -673,13 +674,24 @@ static void zp_make_greetings(zp_run *r)
 static int zp_setup(zp_run *r, const zprobe_config *cfg, zprobe_report *rep)
 {
     char host[256];
-    unsigned port;
-    if (cfg->target == NULL || zp_split_target(cfg->target, host, sizeof host, &port) != 0)
-        return zp_fail(rep, ZPROBE_ERR_CONFIG,
-                       "bad target (want tcp://host:port, host:port or [v6]:port):",
-                       cfg->target ? cfg->target : "(none)");
-    if (zprobe_net_resolve(host, port, &r->target, rep->error, sizeof rep->error) != 0)
-        return ZPROBE_ERR_CONFIG;
+    unsigned port = 0;
+    bool ipc = cfg->target != NULL && strncmp(cfg->target, "ipc://", 6) == 0;
+    if (ipc) {
+        /* a Unix-domain peer: every mode applies, but rst is a plain close there (no RST
+         * exists on AF_UNIX) and the source addresses have nothing to choose */
+        if (zprobe_net_unix(cfg->target + 6, &r->target) != 0)
+            return zp_fail(rep, ZPROBE_ERR_CONFIG, "bad ipc target (a path, or @name):", cfg->target);
+        if (cfg->sources != NULL && *cfg->sources != '\0')
+            return zp_fail(rep, ZPROBE_ERR_CONFIG, "source addresses need a tcp:// target", NULL);
+        snprintf(host, sizeof host, "localhost");
+    } else {
+        if (cfg->target == NULL || zp_split_target(cfg->target, host, sizeof host, &port) != 0)
+            return zp_fail(rep, ZPROBE_ERR_CONFIG,
+                           "bad target (want tcp://host:port, host:port, [v6]:port or ipc://path):",
+                           cfg->target ? cfg->target : "(none)");
+        if (zprobe_net_resolve(host, port, &r->target, rep->error, sizeof rep->error) != 0)
+            return ZPROBE_ERR_CONFIG;
+    }
 
     uint32_t sum = 0;
     for (int m = 0; m < ZPROBE_MODE_COUNT; m++) {
@@ -702,7 +714,9 @@ static int zp_setup(zp_run *r, const zprobe_config *cfg, zprobe_report *rep)
 
     const char *hh = cfg->http_host;
     char hostport[300];
-    if (hh == NULL) {
+    if (hh == NULL && ipc) {
+        hh = host;
+    } else if (hh == NULL) {
         snprintf(hostport, sizeof hostport, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
         hh = hostport;
     }

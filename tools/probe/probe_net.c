@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <stddef.h>
 #include <sys/resource.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,6 +69,21 @@ int zprobe_net_parse_ip(const char *ip, int family, zprobe_addr *out)
         return 0;
     }
     return -1;
+}
+
+int zprobe_net_unix(const char *path, zprobe_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    struct sockaddr_un *un = (struct sockaddr_un *)&out->ss;
+    size_t n = strlen(path);
+    if (n == 0 || (path[0] == '@' ? n > sizeof un->sun_path : n >= sizeof un->sun_path))
+        return -1;
+    un->sun_family = AF_UNIX;
+    memcpy(un->sun_path, path, n);
+    if (path[0] == '@')
+        un->sun_path[0] = 0; /* abstract: no NUL after the name, it counts by length */
+    out->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (path[0] != '@'));
+    return 0;
 }
 
 int zprobe_net_family(const zprobe_addr *a)

@@ -44,6 +44,8 @@ uint64_t zprobe_now_ns(void);
 int zprobe_net_resolve(const char *host, unsigned port, zprobe_addr *out, char *err, size_t errlen);
 /* A numeric address of the given family, port 0: a probe's source. */
 int zprobe_net_parse_ip(const char *ip, int family, zprobe_addr *out);
+/* An ipc:// target's path, or "@name" in the abstract namespace: -1 when too long. */
+int zprobe_net_unix(const char *path, zprobe_addr *out);
 int zprobe_net_family(const zprobe_addr *a);
 const char *zprobe_net_strerror(int err);
 

@@ -1,6 +1,6 @@
-/* A REQ "hello" client written for zmq.h, as any libzmq user would write it. The
- * interop test builds it unchanged against zaio (include/compat/zmq.h) and runs it
- * against a libzmq REP server in another process. Usage: hello_client ENDPOINT [N] */
+/* A REQ "hello" client written for zmq.h, as any libzmq user would write it, built
+ * unchanged against each library (zaio through include/compat/zmq.h) and run against a
+ * REP server of the other in another process. Usage: hello_client ENDPOINT [N] */
 #include <zmq.h>
 
 #include <stdio.h>

@@ -1,5 +1,7 @@
-/* The libzmq side of the hello test: a REP server on a port the kernel picks. It prints
- * its endpoint on the first line, then answers "Hello N" with "World N", N times. */
+/* The server of the hello tests, written for zmq.h and built against both libraries: a
+ * REP bound at ENDPOINT (default tcp://127.0.0.1:*, a port the kernel picks). It prints
+ * its endpoint on the first line, then answers "Hello N" with "World N", N times.
+ * Usage: hello_server [N [ENDPOINT]] */
 #include <zmq.h>
 
 #include <stdio.h>
@@ -13,7 +15,7 @@ int main(int argc, char **argv)
     void *rep = zmq_socket(ctx, ZMQ_REP);
     int timeout = 20000;
     zmq_setsockopt(rep, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
-    if (zmq_bind(rep, "tcp://127.0.0.1:*") != 0) {
+    if (zmq_bind(rep, argc > 2 ? argv[2] : "tcp://127.0.0.1:*") != 0) {
         fprintf(stderr, "bind: %s\n", zmq_strerror(zmq_errno()));
         return 1;
     }
