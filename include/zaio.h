@@ -58,6 +58,35 @@ const char *zaio_strerror(int errnum);
 #define ZAIO_MSG_T_SIZE 6
 #define ZAIO_IO_THREADS_DFLT 1
 #define ZAIO_MAX_SOCKETS_DFLT 1023
+/* The rest of libzmq 4.3.4's context options. zaio_ctx_get reads what libzmq's does:
+ * BLOCKY, IPV6, ZERO_COPY_RECV, THREAD_SCHED_POLICY and THREAD_NAME_PREFIX (number 3
+ * reads SOCKET_LIMIT, as in libzmq; the CPU set is not readable).
+ * - BLOCKY (default 1): 0 gives the sockets created from then on LINGER 0, so that
+ *   zaio_ctx_term does not wait for unsent messages; 1 gives them LINGER -1.
+ * - IPV6 (default 0): the IPV6 option of the sockets created from then on.
+ * - ZERO_COPY_RECV (default 1): stored and read back. zaio's receive path is the same
+ *   either way: a large frame is received straight into its message, a small one is
+ *   copied, and no message holds on to a shared receive buffer.
+ * - THREAD_PRIORITY, THREAD_SCHED_POLICY (each >= 0; default -1, the system's),
+ *   THREAD_AFFINITY_CPU_ADD / _REMOVE (a CPU number below 1024; removing one not added
+ *   is EINVAL) and THREAD_NAME_PREFIX (a number): applied by each I/O thread as it
+ *   starts (the first bind or connect over TCP starts them), as libzmq applies them, so
+ *   a change later holds for no thread already running. The threads are named
+ *   "zaio/IO/<n>", "<prefix>/zaio/IO/<n>" with a prefix (15 characters at most). The
+ *   priority is used with SCHED_FIFO and SCHED_RR only, the sole policies whose static
+ *   priority Linux lets be other than 0 (libzmq 4.3.4 calls nice() for the others).
+ *   Unlike libzmq, which aborts the process, zaio leaves a thread as it was when the
+ *   system refuses its settings (EPERM for a real-time policy without the privilege).
+ *   On Windows they are stored and not applied, as libzmq's Windows build does too. */
+#define ZAIO_THREAD_PRIORITY 3
+#define ZAIO_THREAD_SCHED_POLICY 4
+#define ZAIO_THREAD_AFFINITY_CPU_ADD 7
+#define ZAIO_THREAD_AFFINITY_CPU_REMOVE 8
+#define ZAIO_THREAD_NAME_PREFIX 9
+#define ZAIO_ZERO_COPY_RECV 10
+#define ZAIO_BLOCKY 70
+#define ZAIO_THREAD_PRIORITY_DFLT -1
+#define ZAIO_THREAD_SCHED_POLICY_DFLT -1
 
 void *zaio_ctx_new(void);
 int zaio_ctx_term(void *ctx);     /* waits for every socket to close and linger */
@@ -114,7 +143,7 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
 #define ZAIO_XSUB 10
 #define ZAIO_STREAM 11 /* not supported: zaio_socket fails with EINVAL */
 
-/* options */
+/* options (AFFINITY: see the rest of libzmq's options below) */
 #define ZAIO_AFFINITY 4
 #define ZAIO_ROUTING_ID 5
 #define ZAIO_IDENTITY ZAIO_ROUTING_ID
@@ -194,6 +223,114 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
 #define ZAIO_HEARTBEAT_TTL 76
 #define ZAIO_HEARTBEAT_TIMEOUT 77
 #define ZAIO_CONNECT_TIMEOUT 79
+
+/* ---- the rest of libzmq 4.3.4's socket options, with its numbers -------------------- */
+/* Stored, validated as libzmq validates them and read back, with no effect: RATE (> 0,
+ * default 100), RECOVERY_IVL (>= 0, 10000), MULTICAST_HOPS (> 0, 1), MULTICAST_MAXTPDU
+ * (> 0, 1500), MULTICAST_LOOP (1) only matter to pgm:// and epgm://, which zaio does
+ * not have (bind and connect fail with EPROTONOSUPPORT, as for tipc://, vmci://,
+ * norm://, udp://: libzmq's errno for a transport it was built without); AFFINITY (an
+ * int64) because zaio hands its I/O threads out round robin; LOOPBACK_FASTPATH, a
+ * Windows socket control zaio does not use. THREAD_SAFE reads 0: no zaio socket is. */
+#define ZAIO_RATE 8
+#define ZAIO_RECOVERY_IVL 9
+#define ZAIO_MULTICAST_HOPS 25
+#define ZAIO_THREAD_SAFE 81
+#define ZAIO_MULTICAST_MAXTPDU 84
+#define ZAIO_LOOPBACK_FASTPATH 94
+#define ZAIO_MULTICAST_LOOP 96
+/* Refused with EINVAL, set or read, as a libzmq built without GSSAPI and VMCI refuses
+ * them (zaio_has("gssapi") is 0); SOCKS_PROXY too, as zaio has no SOCKS client (libzmq
+ * 4.3.4 always has one). */
+#define ZAIO_GSSAPI_SERVER 62
+#define ZAIO_GSSAPI_PRINCIPAL 63
+#define ZAIO_GSSAPI_SERVICE_PRINCIPAL 64
+#define ZAIO_GSSAPI_PLAINTEXT 65
+#define ZAIO_SOCKS_PROXY 68
+#define ZAIO_VMCI_BUFFER_SIZE 85
+#define ZAIO_VMCI_BUFFER_MIN_SIZE 86
+#define ZAIO_VMCI_BUFFER_MAX_SIZE 87
+#define ZAIO_VMCI_CONNECT_TIMEOUT 88
+#define ZAIO_GSSAPI_PRINCIPAL_NAMETYPE 90
+#define ZAIO_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE 91
+
+/* PUB and XPUB (any int >= 0; write-only, as in libzmq):
+ * - XPUB_NODROP: a message waits (EAGAIN, or a blocking send) while a subscriber it is
+ *   for is at its SNDHWM, instead of being lost to it. POLLOUT stays set, as in libzmq.
+ * - XPUB_MANUAL: subscriptions take effect only as the application says. Every
+ *   subscribe and cancel reaches zaio_recv; a SUBSCRIBE or UNSUBSCRIBE option set on the
+ *   XPUB then applies to the subscriber whose subscription or cancel was received last
+ *   (the topic may differ); without XPUB_MANUAL those two options are EINVAL on XPUB. A
+ *   subscriber that goes is reported by cancels of every topic it asked for.
+ * - XPUB_MANUAL_LAST_VALUE (libzmq draft): XPUB_MANUAL, and the first message sent
+ *   after a subscription was received goes to that subscriber alone (if it matches).
+ * - XPUB_WELCOME_MSG (bytes; empty: none): a message every new subscriber gets first;
+ *   a SUB drops it, as any message, unless it subscribed to a prefix of it.
+ * - XPUB_VERBOSER: XPUB_VERBOSE, and every cancel reaches the user too (a subscriber
+ *   that goes: a cancel of each of its topics). XPUB_VERBOSE turns that off again.
+ * One difference: with XPUB_MANUAL, libzmq 4.3.4 takes the subscriber for the options
+ *   from a queue of its own that data from an XSUB upstream puts out of step; zaio
+ *   takes it from the subscription the application received. */
+#define ZAIO_XPUB_NODROP 69
+#define ZAIO_XPUB_MANUAL 71
+#define ZAIO_XPUB_WELCOME_MSG 72
+#define ZAIO_XPUB_VERBOSER 78
+#define ZAIO_XPUB_MANUAL_LAST_VALUE 98
+/* INVERT_MATCHING (any socket takes it, readable; PUB, XPUB, SUB and XSUB act on it): a
+ * publisher sends a message to the subscribers with no topic that matches it, a
+ * subscriber delivers the messages none of its topics match. Set it on both ends. */
+#define ZAIO_INVERT_MATCHING 74
+/* PROBE_ROUTER (ROUTER, DEALER, REQ, REP; write-only): an empty message goes to each
+ * peer as it is attached (a connecting socket's peer once its first connection is up),
+ * so a ROUTER there gets [id][""] and learns the peer's id. A ROUTER that connects
+ * takes each connection once its handshake is done, when the program next calls it
+ * (any zaio_ call on it, zaio_poll too), as any zaio socket takes a peer that connected
+ * to it: libzmq's connecting ROUTER probes as the connection comes up, called or not. */
+#define ZAIO_PROBE_ROUTER 51
+/* CONNECT_ROUTING_ID (ROUTER, and REP where it has no visible effect; 1 to 255 bytes,
+ * write-only): the routing id this ROUTER gives the peer of its next zaio_connect, in
+ * place of the one the peer announces or one generated; that connect uses it up. zaio
+ * refuses ids over 255 bytes (libzmq takes any length); an id in use makes the new peer
+ * wait as a peer with a duplicate id does (libzmq asserts). */
+#define ZAIO_CONNECT_ROUTING_ID 61
+#define ZAIO_CONNECT_RID ZAIO_CONNECT_ROUTING_ID
+/* ROUTER_NOTIFY (libzmq draft; ROUTER, 0..3, readable): with ZAIO_NOTIFY_CONNECT the
+ * ROUTER receives [id][""] when a tcp or ipc peer's handshake is done, with
+ * ZAIO_NOTIFY_DISCONNECT the same when a connection that got that far is lost (not
+ * when the ROUTER itself unbinds, disconnects or closes); a notice that finds the
+ * RCVHWM reached is lost, as in libzmq. inproc peers are not notified, as in libzmq. */
+#define ZAIO_ROUTER_NOTIFY 97
+#define ZAIO_NOTIFY_CONNECT 1
+#define ZAIO_NOTIFY_DISCONNECT 2
+/* TCP (ipc:// takes METADATA and USE_FD only, as in libzmq). Each holds for the binds
+ * and connects made after it is set.
+ * - TCP_ACCEPT_FILTER (write-only): "address" or "address/bits", numeric; each call
+ *   adds one, and a connection accepted from an address none matches is closed at once
+ *   (the monitor says ACCEPT_FAILED with ECONNREFUSED); (NULL, 0) removes them all, and
+ *   an empty value with a pointer is EINVAL, as in libzmq. Unlike libzmq, an IPv4
+ *   address written as IPv6 (::ffff:a.b.c.d) is its IPv4 address on both sides, and an
+ *   IPv6 filter is taken without ZAIO_IPV6 (as zaio takes IPv6 endpoints).
+ * - TOS (>= 0, default 0): IP_TOS (and IPV6_TCLASS) of the listening socket and of
+ *   every connection, set before a connect's SYN.
+ * - TCP_MAXRT (ms, >= 0, 0: the system's): TCP_USER_TIMEOUT on every connection.
+ * - BINDTODEVICE (up to 16 bytes; read back with its NUL): SO_BINDTODEVICE on the
+ *   listening socket (a bind fails with its errno, ENODEV for no such device) and on
+ *   each connect's socket (a failure fails that attempt, and the connect retries).
+ * - USE_FD (>= -1, default -1): libzmq binds the listening socket the program made.
+ *   zaio's proactor cannot adopt a descriptor it did not create, so a tcp:// or
+ *   ipc:// bind with USE_FD set fails with ENOTSUP; the value is stored and read back.
+ * - METADATA (libzmq draft; write-only): "X-name:value", a property added to the
+ *   READY (or PLAIN INITIATE) this socket sends, which the peer reads with
+ *   zaio_msg_gets(msg, "X-name"). The name begins with "X-" and goes on in ZMTP's
+ *   characters (letters, digits, - _ . +); the value is not empty; a name set already
+ *   keeps its first value, as in libzmq. A zaio peer takes handshake commands of up to
+ *   8 KiB. Not carried over inproc, as in libzmq. */
+#define ZAIO_TCP_ACCEPT_FILTER 38
+#define ZAIO_TOS 57
+#define ZAIO_TCP_MAXRT 80
+#define ZAIO_USE_FD 89
+#define ZAIO_BINDTODEVICE 92
+#define ZAIO_METADATA 95
 
 /* security mechanisms (ZAIO_MECHANISM) */
 #define ZAIO_NULL 0

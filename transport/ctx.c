@@ -6,8 +6,14 @@
 #include "sync.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__linux__)
+#include <pthread.h>
+#include <sched.h>
+#endif
 
 int zaio__set_errno(int neg); /* api.c */
 
@@ -30,6 +36,9 @@ void *zaio_ctx_new(void)
     c->io_threads = ZAIO_IO_THREADS_DFLT;
     c->max_sockets = ZAIO_MAX_SOCKETS_DFLT;
     c->max_msgsz = INT32_MAX;
+    c->blocky = c->zero_copy_recv = 1;
+    c->thread_priority = ZAIO_THREAD_PRIORITY_DFLT;
+    c->thread_sched_policy = ZAIO_THREAD_SCHED_POLICY_DFLT;
     return c;
 }
 
@@ -80,6 +89,15 @@ void zctx_session_remove(zctx *c)
 }
 
 /* socket.c calls these */
+void zctx_socket_defaults(zctx *c, zopts *o)
+{
+    zmutex_lock(&c->lock);
+    if (!c->blocky)
+        o->linger = 0; /* as libzmq: a context that must not block makes sockets that don't */
+    o->ipv6 = c->ipv6;
+    zmutex_unlock(&c->lock);
+}
+
 int zctx_socket_opened(zctx *c, zsock *s)
 {
     zmutex_lock(&c->lock);
@@ -147,6 +165,97 @@ int zaio_ctx_term(void *ctx)
     return 0;
 }
 
+/* ---- the rest of libzmq's context options -------------------------------------------- */
+
+/* As libzmq validates them: each >= 0 but the prefix, and a CPU to remove must have
+ * been added. 0 or -EINVAL. */
+static int ctx_set_more(zctx *c, int option, int value)
+{
+    if (value < 0 && option != ZAIO_THREAD_NAME_PREFIX)
+        return -EINVAL;
+    int rc = 0;
+    zmutex_lock(&c->lock);
+    switch (option) {
+    case ZAIO_BLOCKY: c->blocky = value != 0; break;
+    case ZAIO_IPV6: c->ipv6 = value != 0; break;
+    case ZAIO_ZERO_COPY_RECV: c->zero_copy_recv = value != 0; break;
+    case ZAIO_THREAD_PRIORITY: c->thread_priority = value; break;
+    case ZAIO_THREAD_SCHED_POLICY: c->thread_sched_policy = value; break;
+    case ZAIO_THREAD_NAME_PREFIX:
+        c->thread_name_prefix = value;
+        c->has_thread_name_prefix = true;
+        break;
+    case ZAIO_THREAD_AFFINITY_CPU_ADD:
+    case ZAIO_THREAD_AFFINITY_CPU_REMOVE: {
+        if (value >= (int)sizeof c->thread_cpus * 8) {
+            rc = -EINVAL;
+            break;
+        }
+        uint8_t *byte = &c->thread_cpus[value / 8], bit = (uint8_t)(1u << (value % 8));
+        if (option == ZAIO_THREAD_AFFINITY_CPU_ADD)
+            *byte |= bit;
+        else if (*byte & bit)
+            *byte &= (uint8_t)~bit;
+        else
+            rc = -EINVAL;
+        break;
+    }
+    default: rc = -EINVAL; break;
+    }
+    zmutex_unlock(&c->lock);
+    return rc;
+}
+
+void zctx_thread_cfg(const zctx *c, int index, zthread_cfg *out)
+{
+    memset(out, 0, sizeof *out);
+    out->priority = out->policy = -1;
+    char name[64];
+    if (c && c->has_thread_name_prefix)
+        snprintf(name, sizeof name, "%d/zaio/IO/%d", c->thread_name_prefix, index);
+    else
+        snprintf(name, sizeof name, "zaio/IO/%d", index);
+    memcpy(out->name, name, sizeof out->name - 1); /* the kernel keeps 15 characters */
+    if (!c)
+        return; /* an I/O thread of its own (unit tests) */
+    out->priority = c->thread_priority;
+    out->policy = c->thread_sched_policy;
+    memcpy(out->cpus, c->thread_cpus, sizeof out->cpus);
+    for (size_t i = 0; i < sizeof out->cpus; i++)
+        out->any_cpu |= out->cpus[i] != 0;
+}
+
+void zthread_cfg_apply(const zthread_cfg *cfg)
+{
+#if defined(__linux__)
+    /* What the system refuses leaves the thread as it was (see zaio.h): there is nobody
+     * to tell on this thread, and the program goes on as it would without the option. */
+    (void)pthread_setname_np(pthread_self(), cfg->name);
+    struct sched_param sp;
+    int policy;
+    if ((cfg->priority >= 0 || cfg->policy >= 0) &&
+        pthread_getschedparam(pthread_self(), &policy, &sp) == 0) {
+        if (cfg->policy >= 0)
+            policy = cfg->policy;
+        if (policy != SCHED_FIFO && policy != SCHED_RR)
+            sp.sched_priority = 0; /* the only static priority of the other policies */
+        else if (cfg->priority >= 0)
+            sp.sched_priority = cfg->priority;
+        (void)pthread_setschedparam(pthread_self(), policy, &sp);
+    }
+    if (cfg->any_cpu) {
+        cpu_set_t cpus;
+        CPU_ZERO(&cpus);
+        for (int i = 0; i < (int)sizeof cfg->cpus * 8; i++)
+            if (cfg->cpus[i / 8] & (1u << (i % 8)))
+                CPU_SET(i, &cpus);
+        (void)pthread_setaffinity_np(pthread_self(), sizeof cpus, &cpus);
+    }
+#else
+    (void)cfg; /* stored only: see zaio.h */
+#endif
+}
+
 int zaio_ctx_set(void *ctx, int option, int value)
 {
     zctx *c = ctx_check(ctx);
@@ -168,7 +277,10 @@ int zaio_ctx_set(void *ctx, int option, int value)
             return zaio__set_errno(-EINVAL);
         c->max_msgsz = value;
         return 0;
-    default: return zaio__set_errno(-EINVAL);
+    default: {
+        int rc = ctx_set_more(c, option, value);
+        return rc < 0 ? zaio__set_errno(rc) : 0;
+    }
     }
 }
 
@@ -183,6 +295,11 @@ int zaio_ctx_get(void *ctx, int option)
     case ZAIO_SOCKET_LIMIT: return 65535;
     case ZAIO_MAX_MSGSZ: return c->max_msgsz;
     case ZAIO_MSG_T_SIZE: return (int)sizeof(zaio_msg_t);
+    case ZAIO_BLOCKY: return c->blocky;
+    case ZAIO_IPV6: return c->ipv6;
+    case ZAIO_ZERO_COPY_RECV: return c->zero_copy_recv;
+    case ZAIO_THREAD_SCHED_POLICY: return c->thread_sched_policy;
+    case ZAIO_THREAD_NAME_PREFIX: return c->thread_name_prefix;
     default: return zaio__set_errno(-EINVAL);
     }
 }

@@ -26,6 +26,12 @@ struct zctx {
     int sessions;     /* TCP listeners and sessions alive on the I/O threads */
     struct zinproc *inproc; /* bound inproc names (inproc.c) */
     atomic_llong connections, handshakes;
+    /* the rest of libzmq 4.3.4's context options (zaio.h); the thread ones under lock */
+    int blocky, ipv6, zero_copy_recv;
+    int thread_priority, thread_sched_policy; /* -1: the system's */
+    int thread_name_prefix;
+    bool has_thread_name_prefix;
+    uint8_t thread_cpus[1024 / 8]; /* THREAD_AFFINITY_CPU_ADD: a bit per CPU */
 };
 
 /* An I/O thread for a new listener or session (round robin). Starts them on first use. */
@@ -34,5 +40,16 @@ int zctx_pick_io(zctx *c, zio **out);
 void zctx_session_add(zctx *c);
 void zctx_session_remove(zctx *c); /* any thread */
 bool zctx_terminating(zctx *c);
+/* How an I/O thread sets itself up (THREAD_NAME_PREFIX, _PRIORITY, _SCHED_POLICY,
+ * _AFFINITY_CPU_*): read from the context (NULL: none) by zio_new, whose caller holds its
+ * lock, and applied by the thread as it starts. */
+typedef struct zthread_cfg {
+    char name[16];
+    int priority, policy; /* -1: the system's */
+    bool any_cpu;
+    uint8_t cpus[1024 / 8];
+} zthread_cfg;
+void zctx_thread_cfg(const zctx *c, int index, zthread_cfg *out);
+void zthread_cfg_apply(const zthread_cfg *cfg);
 
 #endif

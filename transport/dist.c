@@ -49,6 +49,16 @@ void zdist_match(zdist *d, zpipe_end *p)
 
 void zdist_match_all(zdist *d) { d->matching = d->set.active; }
 
+void zdist_unmatch(zdist *d) { d->matching = 0; }
+
+void zdist_reverse_match(zdist *d)
+{
+    int matched = d->matching;
+    d->matching = 0;
+    for (int i = matched; i < d->set.active; i++)
+        zpat_set_swap(&d->set, i, d->matching++);
+}
+
 void zdist_send(zdist *d, zmsg *m)
 {
     bool more = zmsg_more(m);

@@ -32,6 +32,11 @@ int ztcp_resolve(const char *hostport, bool for_bind, bool ipv6, ztcp_addr *out)
 /* Formats "tcp://a.b.c.d:port" or "tcp://[v6]:port". */
 void ztcp_format(const struct sockaddr_storage *ss, char *out, size_t cap);
 
+/* IP options for a TCP socket of family, set before it binds or connects: TOS (so a
+ * SYN carries it) and, with_device, BINDTODEVICE, whose failure is returned (the bind's
+ * error, or a failed connect attempt); none for ipc. 0 or -errno. (tcp_session.c) */
+int ztcp_ip_options(aio_socket *as, const zopts *o, int family, bool with_device);
+
 /* tcp:// — on success *ep is filled in (kind, impl, close, resolved). */
 int ztcp_bind(zsock *s, const char *hostport, zendpoint *ep);
 int ztcp_connect(zsock *s, const char *hostport, zendpoint *ep);

@@ -90,6 +90,7 @@ static void inproc_unbind(zendpoint *ep, zsock *s, int linger)
     zmailbox_unref(x->mb);
     x->mb = NULL;
     x->binder = NULL;
+    zopts_release(&x->opts);
     forget_if_unused(c, x);
     zmutex_unlock(&c->lock);
 }
@@ -113,6 +114,7 @@ int zinproc_bind(zsock *s, const char *name, zendpoint *ep)
     x->mb = s->mb;
     x->binder = s;
     x->opts = s->o;
+    zopts_hold(&x->opts);
     pending_pipe *p = x->pending;
     x->pending = NULL;
     zmutex_unlock(&c->lock);
@@ -154,7 +156,7 @@ int zinproc_connect(zsock *s, const char *name, zendpoint *ep)
         return -ENOMEM;
     }
     bool bound = x->mb != NULL;
-    zopts peer = x->opts;
+    zopts peer = x->opts; /* read under the lock; its shared blocks are never used */
     if (bound && peer.type >= 0 && !zmtp_socket_types_compatible(s->o.type, peer.type)) {
         zmutex_unlock(&c->lock);
         return -ZAIO_ENOCOMPATPROTO;
@@ -191,6 +193,11 @@ int zinproc_connect(zsock *s, const char *name, zendpoint *ep)
         x->pending = p;
     }
     zmutex_unlock(&c->lock);
+    if (s->o.connect_routing_id_len) { /* CONNECT_ROUTING_ID: a ROUTER's name for the peer */
+        zpipe_user *u = zpipe_user_of(mine);
+        memcpy(u->routing_id, s->o.connect_routing_id, s->o.connect_routing_id_len);
+        u->routing_id_len = s->o.connect_routing_id_len;
+    }
     zsock_attach(s, mine);
     ep->kind = ZEP_INPROC_CONNECT;
     ep->impl = mine;
@@ -233,6 +240,7 @@ void zinproc_ctx_fini(zctx *c)
         }
         if (x->mb)
             zmailbox_unref(x->mb);
+        zopts_release(&x->opts);
         free(x);
     }
 }

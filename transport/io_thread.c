@@ -20,6 +20,7 @@
  *   is now the owner), and only then destroys the port, which drains what is left. */
 #include "io_thread.h"
 
+#include "ctx.h"
 #include "sync.h"
 
 #include <errno.h>
@@ -48,6 +49,7 @@ struct zio {
     int nheap, capheap;
     ztimer *spill[IO_SPILL];
     int nspill;
+    zthread_cfg cfg; /* the context's thread options, as the thread was started */
 };
 
 int64_t zclock_ms(void)
@@ -235,6 +237,7 @@ static void io_wake(void *arg)
 static void io_loop(void *arg)
 {
     zio *io = arg;
+    zthread_cfg_apply(&io->cfg);
     while (!atomic_load(&io->stop)) {
         if (zmailbox_pending(io->mb))
             zmailbox_process(io->mb);
@@ -267,6 +270,7 @@ int zio_new(zctx *ctx, int index, zio **out)
         return -ENOMEM;
     }
     zmailbox_set_owner(io->mb, io);
+    zctx_thread_cfg(ctx, index, &io->cfg); /* our caller holds the context's lock */
     rc = zthread_start(&io->thread, io_loop, io);
     if (rc < 0) {
         zmailbox_unref(io->mb);

@@ -12,6 +12,7 @@
 typedef struct zio zio;
 typedef struct zctx zctx;
 
+/* The caller holds ctx's lock: the thread's options (zthread_cfg) are read here. */
 int zio_new(zctx *ctx, int index, zio **out);
 /* Stops the thread once every object on it is gone (the context guarantees that), then
  * frees it: the port is destroyed, draining what is left. */

@@ -15,6 +15,10 @@
  * (a client that restarted before its old connection was noticed gets through). With
  * ROUTER_HANDOVER the newcomer takes the id at once and the old peer's pipe is
  * dropped (its connection closed), as libzmq does.
+ *
+ * PROBE_ROUTER (DEALER, REQ, ROUTER, and REP in pattern_reqrep.c) sends an empty message
+ * to each pipe as it is attached; CONNECT_ROUTING_ID and ROUTER_NOTIFY are the
+ * transports' (they set a pipe's routing id, and write the notices into the pipe).
  */
 #include "patterns.h"
 
@@ -63,6 +67,7 @@ void zpat_flow_attach(zsock *s, zpipe_end *p)
         return;
     }
     f->npipes++;
+    zpat_probe(s, p); /* DEALER, REQ */
 }
 
 void zpat_flow_detach(zsock *s, zpipe_end *p)
@@ -266,6 +271,7 @@ static void router_attach(zsock *s, zpipe_end *p)
     zpat_pipe *rec = zpat_pipe_new(s, p);
     if (!rec)
         return;
+    zpat_probe(s, p); /* every peer, as libzmq: one ignored for its id too */
     zpipe_user *u = zpipe_user_of(p);
     if (u->routing_id_len > 0) {
         rec->id = u->routing_id;

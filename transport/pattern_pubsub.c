@@ -21,6 +21,13 @@
  * and UNSUBSCRIBE options; XSUB through "\x01topic"/"\x00topic" messages, and sends
  * other messages upstream to every publisher.
  *
+ * The XPUB options (zaio.h): XPUB_NODROP makes a send wait while a subscriber it is for
+ * is full (a subscriber found full before sleeps outside the distributor's active part,
+ * which is why pipes carry a mark for the message being matched); XPUB_MANUAL keeps
+ * what subscribers ask in a trie of its own and lets the user's SUBSCRIBE/UNSUBSCRIBE
+ * fill the one messages are matched against; XPUB_WELCOME_MSG goes to each pipe as it
+ * is attached. INVERT_MATCHING turns the match around at both ends.
+ *
  * Deviation: libzmq, by default, examines every frame of a multipart message for the
  * subscription shape; zaio examines the first frame, and the later ones only when the
  * first was a subscription (libzmq's ZMQ_ONLY_FIRST_SUBSCRIBE), so a multipart data
@@ -39,21 +46,35 @@ static bool is_sub_shape(const zmsg *m)
 
 /* ---- PUB and XPUB --------------------------------------------------------------------- */
 
+/* A message for the user, and for XPUB_MANUAL the subscriber whose subscription or
+ * cancel it is (NULL once that pipe has gone, or for one made when it went). */
+typedef struct xpub_item {
+    zmsg m;
+    bool sub;
+    zpipe_end *from;
+} xpub_item;
+
 typedef struct xpub {
     zdist dist;
     ztrie subs;
     /* XPUB: messages for the user (a ring, grown as needed) */
-    zmsg *q;
+    xpub_item *q;
     int qhead, qlen, qcap;
+    /* the XPUB options */
+    bool nodrop, manual, send_last_pipe, verbose_unsubs;
+    ztrie asked;          /* XPUB_MANUAL: what each subscriber asked for */
+    zpipe_end *last_pipe; /* XPUB_MANUAL: whose subscription the user received last */
+    zpipe_end *only;      /* XPUB_MANUAL_LAST_VALUE: the one pipe the next message may go to */
+    zmsg welcome;
 } xpub;
 
 static bool is_xpub(const zsock *s) { return s->o.type == ZAIO_XPUB; }
 
-static void xpub_queue(xpub *x, zmsg *m)
+static void xpub_queue(xpub *x, zmsg *m, bool sub, zpipe_end *from)
 {
     if (x->qlen == x->qcap) {
         int cap = x->qcap ? x->qcap * 2 : 16;
-        zmsg *q = malloc((size_t)cap * sizeof *q);
+        xpub_item *q = malloc((size_t)cap * sizeof *q);
         if (!q) {
             zmsg_close(m); /* lost, as a message over the HWM is */
             return;
@@ -65,7 +86,7 @@ static void xpub_queue(xpub *x, zmsg *m)
         x->qcap = cap;
         x->qhead = 0;
     }
-    x->q[(x->qhead + x->qlen++) % x->qcap] = *m;
+    x->q[(x->qhead + x->qlen++) % x->qcap] = (xpub_item){*m, sub, from};
     zmsg_init(m);
 }
 
@@ -78,7 +99,13 @@ static int xpub_init(zsock *s)
         free(x);
         return -ENOMEM;
     }
+    if (ztrie_init(&x->asked) < 0) {
+        ztrie_fini(&x->subs);
+        free(x);
+        return -ENOMEM;
+    }
     zdist_init(&x->dist);
+    zmsg_init(&x->welcome);
     s->pattern = x;
     return 0;
 }
@@ -87,11 +114,13 @@ static void xpub_fini(zsock *s)
 {
     xpub *x = s->pattern;
     while (x->qlen > 0) {
-        zmsg_close(&x->q[x->qhead]);
+        zmsg_close(&x->q[x->qhead].m);
         x->qhead = (x->qhead + 1) % x->qcap;
         x->qlen--;
     }
     free(x->q);
+    zmsg_close(&x->welcome);
+    ztrie_fini(&x->asked);
     ztrie_fini(&x->subs);
     zdist_fini(&x->dist);
     free(x);
@@ -124,24 +153,27 @@ static void xpub_read_pipe(zsock *s, zpipe_end *p, bool from_attach)
             if (is_xpub(s)) {
                 zpat_set_meta(&m, p);
                 m.flags &= ZMSG_MORE;
-                xpub_queue(x, &m);
+                xpub_queue(x, &m, false, NULL);
             } else {
                 zmsg_close(&m); /* a PUB takes no data */
             }
             continue;
         }
+        /* XPUB_MANUAL: what it asks is noted apart, and the user sees every one */
         const uint8_t *d = zmsg_data(&m);
         bool notify;
+        ztrie *t = x->manual ? &x->asked : &x->subs;
         if (d[0] == 1) {
-            int rc = ztrie_add_pipe(&x->subs, d + 1, m.size - 1, p);
-            notify = rc == 1 || (rc == 0 && s->o.xpub_verbose);
+            int rc = ztrie_add_pipe(t, d + 1, m.size - 1, p);
+            notify = x->manual || rc == 1 || (rc == 0 && s->o.xpub_verbose);
         } else {
-            notify = ztrie_rm_pipe(&x->subs, d + 1, m.size - 1, p) != ZTRIE_VALUES_REMAIN;
+            ztrie_rm_result rm = ztrie_rm_pipe(t, d + 1, m.size - 1, p);
+            notify = x->manual || rm != ZTRIE_VALUES_REMAIN || x->verbose_unsubs;
         }
         if (notify && is_xpub(s)) {
             zpat_set_meta(&m, p);
             m.flags = 0; /* the user sees it whole, as a plain message */
-            xpub_queue(x, &m);
+            xpub_queue(x, &m, true, p);
         } else {
             zmsg_close(&m);
         }
@@ -157,6 +189,12 @@ static void xpub_attach(zsock *s, zpipe_end *p)
         zpat_refuse(s, p);
         return;
     }
+    if (zmsg_size(&x->welcome) > 0) { /* XPUB_WELCOME_MSG: before anything else */
+        zmsg w;
+        zmsg_init(&w);
+        zmsg_copy(&w, &x->welcome);
+        zdist_send_one(p, &w);
+    }
     xpub_read_pipe(s, p, true); /* subscriptions sent before it reached us */
 }
 
@@ -167,15 +205,30 @@ static void xpub_lost_topic(const uint8_t *topic, size_t len, void *arg)
         return;
     zmsg_data(&m)[0] = 0;
     memcpy(zmsg_data(&m) + 1, topic, len);
-    xpub_queue(arg, &m);
+    xpub_queue(arg, &m, true, NULL);
 }
 
 static void xpub_detach(zsock *s, zpipe_end *p)
 {
     xpub *x = s->pattern;
     zdist_detach(&x->dist, p);
-    /* topics only it wanted are cancelled: XPUB tells the user, as libzmq's does */
-    ztrie_rm_pipe_all(&x->subs, p, is_xpub(s) ? xpub_lost_topic : NULL, x);
+    /* its topics are cancelled: XPUB tells the user, as libzmq's does, of those it
+     * leaves without a subscriber, of all of them with XPUB_VERBOSER, and of all it
+     * asked for with XPUB_MANUAL (whatever the user made of them) */
+    ztrie_topic_fn lost = is_xpub(s) ? xpub_lost_topic : NULL;
+    if (x->manual)
+        ztrie_rm_pipe_every(&x->asked, p, lost, x);
+    else
+        ztrie_rm_pipe_all(&x->asked, p, NULL, NULL); /* XPUB_MANUAL was on once */
+    if (!x->manual && x->verbose_unsubs)
+        ztrie_rm_pipe_every(&x->subs, p, lost, x);
+    else
+        ztrie_rm_pipe_all(&x->subs, p, x->manual ? NULL : lost, x);
+    for (int i = 0; i < x->qlen; i++)
+        if (x->q[(x->qhead + i) % x->qcap].from == p)
+            x->q[(x->qhead + i) % x->qcap].from = NULL;
+    if (x->last_pipe == p)
+        x->last_pipe = NULL;
     zpat_pipe_free(p);
 }
 
@@ -192,14 +245,51 @@ static void xpub_writable(zsock *s, zpipe_end *p)
         zdist_activated(&x->dist, p);
 }
 
-static void xpub_mark(zpipe_end *p, void *arg) { zdist_match(arg, p); }
+static void xpub_mark(zpipe_end *p, void *arg)
+{
+    xpub *x = arg;
+    if (x->only && p != x->only)
+        return;
+    zdist_match(&x->dist, p);
+    zpat_of(p)->marked = x->nodrop;
+}
+
+/* XPUB_NODROP: whether every pipe the message is for can take it now. One full pipe
+ * says no; it wakes the socket (writable) when it has room again. Clears the marks. */
+static bool xpub_room(zsock *s, xpub *x)
+{
+    zpat_set *set = &x->dist.set;
+    bool room = true;
+    for (int i = 0; i < set->n; i++) {
+        zpat_pipe *r = zpat_of(set->pipes[i]);
+        bool target = r->marked != (s->o.invert_matching != 0);
+        if (i < x->dist.matching)
+            room &= zpipe_check_write(set->pipes[i]);
+        else if (i >= set->active && target)
+            room = false; /* found full by an earlier message: asleep until writable */
+        r->marked = false;
+    }
+    return room;
+}
 
 static int xpub_send(zsock *s, zmsg *m)
 {
     xpub *x = s->pattern;
+    if (!x->dist.more) { /* the first frame decides for the whole message */
+        if (x->manual && x->send_last_pipe && x->last_pipe) {
+            x->only = x->last_pipe; /* XPUB_MANUAL_LAST_VALUE: to that subscriber, once */
+            x->last_pipe = NULL;
+        }
+        ztrie_match(&x->subs, zmsg_data(m), zmsg_size(m), xpub_mark, x);
+        x->only = NULL;
+        if (s->o.invert_matching)
+            zdist_reverse_match(&x->dist);
+        if (x->nodrop && !xpub_room(s, x)) {
+            zdist_unmatch(&x->dist);
+            return -EAGAIN;
+        }
+    }
     zpat_user_frame(m);
-    if (!x->dist.more) /* the first frame decides for the whole message */
-        ztrie_match(&x->subs, zmsg_data(m), zmsg_size(m), xpub_mark, &x->dist);
     zdist_send(&x->dist, m);
     return 0;
 }
@@ -211,7 +301,10 @@ static int xpub_recv(zsock *s, zmsg *m)
         return -ENOTSUP;
     if (x->qlen == 0)
         return -EAGAIN;
-    zmsg_move(m, &x->q[x->qhead]);
+    xpub_item *it = &x->q[x->qhead];
+    if (x->manual && it->sub)
+        x->last_pipe = it->from; /* what the user's SUBSCRIBE will apply to */
+    zmsg_move(m, &it->m);
     x->qhead = (x->qhead + 1) % x->qcap;
     x->qlen--;
     return 0;
@@ -226,7 +319,57 @@ static bool xpub_has_in(zsock *s)
 static bool xpub_has_out(zsock *s)
 {
     (void)s;
-    return true; /* never blocks: a full subscriber misses the message */
+    /* never blocks: a full subscriber misses the message; with XPUB_NODROP a send may
+     * say EAGAIN all the same, and POLLOUT stays set, as in libzmq */
+    return true;
+}
+
+/* The XPUB options, and SUBSCRIBE/UNSUBSCRIBE under XPUB_MANUAL, on PUB and XPUB
+ * alike, as libzmq (whose PUB is an XPUB). */
+static int xpub_setopt(zsock *s, int opt, const void *val, size_t len)
+{
+    xpub *x = s->pattern;
+    int v;
+    switch (opt) {
+    case ZAIO_SUBSCRIBE:
+    case ZAIO_UNSUBSCRIBE:
+        if (!x->manual || (len && !val))
+            return -EINVAL;
+        if (x->last_pipe && opt == ZAIO_SUBSCRIBE)
+            return ztrie_add_pipe(&x->subs, val, len, x->last_pipe) < 0 ? -ENOMEM : 0;
+        if (x->last_pipe)
+            ztrie_rm_pipe(&x->subs, val, len, x->last_pipe);
+        return 0; /* no subscriber received yet: nothing to apply it to, as libzmq */
+    case ZAIO_XPUB_WELCOME_MSG:
+        if (len && !val)
+            return -EINVAL;
+        zmsg_close(&x->welcome);
+        return len ? zmsg_init_copy(&x->welcome, val, len) : 0;
+    case ZAIO_XPUB_VERBOSE:
+    case ZAIO_XPUB_VERBOSER:
+    case ZAIO_XPUB_NODROP:
+    case ZAIO_XPUB_MANUAL:
+    case ZAIO_XPUB_MANUAL_LAST_VALUE: break;
+    default: return zpat_setopt_common(s, opt, val, len);
+    }
+    if (!val || len != sizeof v)
+        return -EINVAL;
+    memcpy(&v, val, sizeof v);
+    if (v < 0)
+        return -EINVAL;
+    switch (opt) {
+    case ZAIO_XPUB_VERBOSE: /* the core keeps it; it ends XPUB_VERBOSER's cancels */
+        x->verbose_unsubs = false;
+        return 1;
+    case ZAIO_XPUB_VERBOSER:
+        s->o.xpub_verbose = x->verbose_unsubs = v != 0;
+        return 0;
+    case ZAIO_XPUB_NODROP: x->nodrop = v != 0; return 0;
+    case ZAIO_XPUB_MANUAL: x->manual = v != 0; return 0;
+    default: /* ZAIO_XPUB_MANUAL_LAST_VALUE */
+        x->manual = x->send_last_pipe = v != 0;
+        return 0;
+    }
 }
 
 #define XPUB_OPS(type_)                                                                    \
@@ -234,7 +377,7 @@ static bool xpub_has_out(zsock *s)
         .type = (type_), .init = xpub_init, .fini = xpub_fini, .attach = xpub_attach,      \
         .detach = xpub_detach, .readable = xpub_readable, .writable = xpub_writable,       \
         .send = xpub_send, .recv = xpub_recv, .has_in = xpub_has_in,                       \
-        .has_out = xpub_has_out, .setopt = zpat_setopt_common,                             \
+        .has_out = xpub_has_out, .setopt = xpub_setopt,                                    \
     }
 
 const zpattern_ops zpattern_pub = XPUB_OPS(ZAIO_PUB);
@@ -346,9 +489,10 @@ static void xsub_writable(zsock *s, zpipe_end *p)
         zdist_activated(&x->dist, p);
 }
 
-static bool xsub_wanted(const xsub *x, const zmsg *m)
+static bool xsub_wanted(const zsock *s, const xsub *x, const zmsg *m)
 {
-    return ztrie_check(&x->subs, zmsg_data((zmsg *)m), zmsg_size(m));
+    bool match = ztrie_check(&x->subs, zmsg_data((zmsg *)m), zmsg_size(m));
+    return match != (s->o.invert_matching != 0); /* INVERT_MATCHING */
 }
 
 /* Drops the message whose first frame is in m (closed here). */
@@ -367,7 +511,7 @@ static int xsub_recv(zsock *s, zmsg *m)
         int rc = zfq_recv(&x->fq, s, m, NULL);
         if (rc < 0)
             return rc;
-        if (x->more_in || xsub_wanted(x, m)) {
+        if (x->more_in || xsub_wanted(s, x, m)) {
             x->more_in = zmsg_more(m);
             return 0;
         }
@@ -382,7 +526,7 @@ static bool xsub_has_in(zsock *s)
         return true;
     while (zfq_has_in(&x->fq, s)) {
         const zmsg *head = zfq_peek(&x->fq);
-        if (!head || xsub_wanted(x, head))
+        if (!head || xsub_wanted(s, x, head))
             return true;
         zfq_drop_next(&x->fq, s);
     }

@@ -247,8 +247,12 @@ static void rep_fini(zsock *s)
 static void rep_attach(zsock *s, zpipe_end *p)
 {
     rep *r = s->pattern;
-    if (zpat_pipe_new(s, p) && zfq_attach(&r->fq, p) < 0)
+    if (!zpat_pipe_new(s, p))
+        return;
+    if (zfq_attach(&r->fq, p) < 0)
         zpat_refuse(s, p);
+    else
+        zpat_probe(s, p); /* PROBE_ROUTER: libzmq's REP, a ROUTER underneath, takes it */
 }
 
 static void rep_detach(zsock *s, zpipe_end *p)

@@ -108,9 +108,33 @@ int zpat_setopt_common(zsock *s, int opt, const void *val, size_t len)
         return type == ZAIO_REQ ? 1 : -EINVAL;
     case ZAIO_XPUB_VERBOSE:
         return type == ZAIO_XPUB || type == ZAIO_PUB ? 1 : -EINVAL;
+    case ZAIO_XPUB_VERBOSER:
+    case ZAIO_XPUB_NODROP:
+    case ZAIO_XPUB_MANUAL:
+    case ZAIO_XPUB_MANUAL_LAST_VALUE:
+    case ZAIO_XPUB_WELCOME_MSG:
+        return -EINVAL; /* PUB and XPUB handle these themselves */
+    /* where libzmq takes them (its REP is a ROUTER underneath); the core stores them */
+    case ZAIO_PROBE_ROUTER:
+        return type == ZAIO_ROUTER || type == ZAIO_DEALER || type == ZAIO_REQ || type == ZAIO_REP
+                   ? 1
+                   : -EINVAL;
+    case ZAIO_CONNECT_ROUTING_ID:
+        return type == ZAIO_ROUTER || type == ZAIO_REP ? 1 : -EINVAL;
+    case ZAIO_ROUTER_NOTIFY:
+        return type == ZAIO_ROUTER ? 1 : -EINVAL;
     default:
         return 1;
     }
+}
+
+void zpat_probe(zsock *s, zpipe_end *p)
+{
+    if (!s->o.probe_router)
+        return;
+    zmsg m;
+    zmsg_init(&m);
+    zdist_send_one(p, &m);
 }
 
 uint32_t zpat_seed(const void *state)

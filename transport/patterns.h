@@ -41,6 +41,7 @@ typedef struct zpat_pipe {
     bool refused;              /* to be dropped: the type could not take it */
     bool ignored;              /* ROUTER: a duplicate routing id; never read nor routed to */
     bool handed_over;          /* ROUTER: its id went to a newer peer (ROUTER_HANDOVER) */
+    bool marked;               /* XPUB_NODROP: the message being sent matched it (scratch) */
     /* ROUTER: the routing id (the peer's, or one we generated) and the id table chain */
     const uint8_t *id;
     uint8_t id_len;
@@ -79,6 +80,9 @@ static inline void zpat_set_meta(zmsg *m, zpipe_end *p)
 /* The options only some types accept (ROUTER_MANDATORY, XPUB_VERBOSE, SUBSCRIBE...):
  * -EINVAL for them, as libzmq answers on the wrong type; 1 (the core's) otherwise. */
 int zpat_setopt_common(zsock *s, int opt, const void *val, size_t len);
+/* PROBE_ROUTER: an empty message to a pipe as it is attached, so that a ROUTER at the
+ * other end learns of the peer at once. Nothing without the option. */
+void zpat_probe(zsock *s, zpipe_end *p);
 /* Grows an array of pointers to hold at least need elements (geometrically). */
 int zpat_grow(void *arrp, int *cap, int need, size_t elem);
 /* A starting value for a socket's counters (ROUTER ids, REQ request ids) that differs
@@ -171,6 +175,9 @@ void zdist_detach(zdist *d, zpipe_end *p);
 void zdist_activated(zdist *d, zpipe_end *p);
 void zdist_match(zdist *d, zpipe_end *p); /* p gets the next message (idempotent) */
 void zdist_match_all(zdist *d);
+void zdist_unmatch(zdist *d); /* before the first frame: nothing matches again */
+/* INVERT_MATCHING: the active pipes that did not match are the ones that do. */
+void zdist_reverse_match(zdist *d);
 /* One frame to the matching pipes; m is always consumed. At the message's end the
  * pipes are flushed and the matching set is emptied. */
 void zdist_send(zdist *d, zmsg *m);
@@ -211,6 +218,8 @@ ztrie_rm_result ztrie_rm_pipe(ztrie *t, const uint8_t *topic, size_t len, zpipe_
 /* Takes p out of every set; fn for each topic left with no pipe. 0 or -ENOMEM (then p
  * is still taken out, but fn may have missed topics). */
 int ztrie_rm_pipe_all(ztrie *t, zpipe_end *p, ztrie_topic_fn fn, void *arg);
+/* The same, with fn for every topic p was in (XPUB_VERBOSER, XPUB_MANUAL). */
+int ztrie_rm_pipe_every(ztrie *t, zpipe_end *p, ztrie_topic_fn fn, void *arg);
 /* fn for each pipe of each topic that is a prefix of data (a pipe may come twice). */
 void ztrie_match(const ztrie *t, const uint8_t *data, size_t len, ztrie_pipe_fn fn, void *arg);
 

@@ -106,6 +106,7 @@ void zopts_default(zopts *o, int type)
     o->tcp_keepalive = o->tcp_keepalive_cnt = o->tcp_keepalive_idle = o->tcp_keepalive_intvl = -1;
     o->sndbuf = o->rcvbuf = -1;
     o->mechanism = ZAIO_NULL;
+    zopts_more_default(o);
 }
 
 int zopts_pipe_hwm(const zopts *o, bool inbound)
@@ -129,6 +130,7 @@ int zopts_pipe_hwm(const zopts *o, bool inbound)
 static void sock_wake(void *arg) { zsignaler_send(arg); }
 
 int zctx_socket_opened(zctx *c, zsock *s); /* ctx.c: counts it, or refuses (ETERM, EMFILE) */
+void zctx_socket_defaults(zctx *c, zopts *o); /* ctx.c: BLOCKY's LINGER, the context's IPV6 */
 
 int zsock_new(zctx *c, int type, zsock **out)
 {
@@ -142,6 +144,7 @@ int zsock_new(zctx *c, int type, zsock **out)
     s->ctx = c;
     s->ops = ops;
     zopts_default(&s->o, type);
+    zctx_socket_defaults(c, &s->o);
     int rc = zsignaler_new(&s->sig);
     if (rc < 0) {
         free(s);
@@ -308,6 +311,7 @@ void zsock_close(zsock *s)
     zmailbox_unref(s->mb);
     zsignaler_free(s->sig);
     free(s->pipes);
+    zopts_release(&s->o);
     zctx *c = s->ctx;
     s->tag = 0;
     zctx_socket_closed(c, s);
@@ -421,6 +425,9 @@ int zsock_setopt(zsock *s, int opt, const void *val, size_t len)
     int rc = s->ops->setopt ? s->ops->setopt(s, opt, val, len) : 1;
     if (rc <= 0)
         return rc;
+    rc = zopts_more_set(&s->o, opt, val, len); /* socket_opts.c */
+    if (rc <= 0)
+        return rc;
     zopts *o = &s->o;
     int v = 0;
     int64_t v64;
@@ -522,7 +529,6 @@ int zsock_setopt(zsock *s, int opt, const void *val, size_t len)
     case ZAIO_XPUB_VERBOSE: o->xpub_verbose = v != 0; return 0;
     case ZAIO_CONFLATE: o->conflate = v != 0; return 0;
     case ZAIO_ZAP_ENFORCE_DOMAIN: o->zap_enforce_domain = v != 0; return 0;
-    case ZAIO_AFFINITY: return 0;
     default: return -EINVAL;
     }
 }
@@ -616,7 +622,13 @@ int zsock_getopt(zsock *s, int opt, void *val, size_t *len)
     case ZAIO_ZAP_DOMAIN:
         return put_bytes(val, len, o->zap_domain, strlen(o->zap_domain) + 1);
     case ZAIO_ZAP_ENFORCE_DOMAIN: return put_int(val, len, o->zap_enforce_domain);
-    default: return -EINVAL;
+    default: {
+        zopt_value v; /* socket_opts.c */
+        int rc = zopts_more_get(o, opt, &v);
+        if (rc < 0)
+            return rc;
+        return v.is_int ? put_int(val, len, v.i) : put_bytes(val, len, v.p, v.n);
+    }
     }
 }
 
@@ -648,6 +660,8 @@ static int sock_endpoint_open(zsock *s, const char *endpoint, bool bind)
         free(ep);
         return rc;
     }
+    if (!bind)
+        s->o.connect_routing_id_len = 0; /* CONNECT_ROUTING_ID names one connect's peer */
     if (!ep->resolved[0])
         snprintf(ep->resolved, sizeof ep->resolved, "%s", endpoint);
     snprintf(s->last_endpoint, sizeof s->last_endpoint, "%s", ep->resolved);

@@ -22,6 +22,7 @@
 
 typedef struct zctx zctx;
 typedef struct zsock zsock;
+struct zmtp_property;
 
 /* ---- metadata of a connection (for zaio_msg_gets and ROUTER) -------------------- */
 struct zmeta {
@@ -71,6 +72,19 @@ typedef struct zopts {
     int req_correlate, req_relaxed;
     int xpub_verbose;
     int conflate;
+    /* The rest of libzmq 4.3.4's options (socket_opts.c). The pointers are shared,
+     * immutable blocks: a copy of the options (a listener's, a session's) holds them
+     * with zopts_hold and lets go with zopts_release. */
+    int64_t affinity;
+    int rate, recovery_ivl, multicast_hops, multicast_maxtpdu, multicast_loop; /* pgm's */
+    int loopback_fastpath;
+    int tos, tcp_maxrt, use_fd;
+    char bindtodevice[17];
+    int invert_matching, probe_router, router_notify;
+    uint8_t connect_routing_id[255]; /* ROUTER: our name for the peer of the next connect */
+    uint8_t connect_routing_id_len;
+    struct zoptblob *metadata;       /* METADATA: ZMTP properties added to our READY */
+    struct zoptblob *accept_filters; /* TCP_ACCEPT_FILTER: the masks a peer must match */
 } zopts;
 
 void zopts_default(zopts *o, int type);
@@ -80,6 +94,24 @@ void zopts_default(zopts *o, int type);
  * subscriptions are never conflated, unlike libzmq's, which conflates both directions
  * and so can lose all but a SUB's last subscription. */
 int zopts_pipe_hwm(const zopts *o, bool inbound);
+
+/* socket_opts.c, for socket.c: the options its own switch does not know. set: 0,
+ * -errno, or 1 when opt is none of them; get: the value as an int or as bytes. */
+typedef struct zopt_value {
+    bool is_int;
+    int i;
+    const void *p;
+    size_t n;
+} zopt_value;
+void zopts_more_default(zopts *o);
+int zopts_more_set(zopts *o, int opt, const void *val, size_t len);
+int zopts_more_get(const zopts *o, int opt, zopt_value *out);
+void zopts_hold(zopts *o);
+void zopts_release(zopts *o);
+/* TCP_ACCEPT_FILTER: whether a peer at sa may come in (true when there is no filter). */
+bool zopts_accept_ok(const zopts *o, const struct sockaddr *sa);
+/* METADATA: how many properties there are; with out, they are written there too. */
+size_t zopts_metadata(const zopts *o, struct zmtp_property *out);
 
 /* ---- patterns ----------------------------------------------------------------------- */
 typedef struct zpattern_ops {

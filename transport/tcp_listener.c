@@ -17,7 +17,11 @@
  * Accept errors never stop the listener: a peer that reset before it was accepted is
  * reported (ACCEPT_FAILED) and the next accept submitted; running out of descriptors or
  * memory waits ACCEPT_RETRY_MS first, so the thread does not spin while the process is
- * at its limit, and accepts again when the probes' sockets have been released. */
+ * at its limit, and accepts again when the probes' sockets have been released.
+ *
+ * The options are the socket's when it bound (a copy, zopts_hold): TCP_ACCEPT_FILTER
+ * closes a connection from another address as soon as it is accepted, before any
+ * session exists for it; TOS and BINDTODEVICE are set before the bind. */
 #include "ctx.h"
 #include "endpoint.h"
 #include "io_thread.h"
@@ -122,14 +126,31 @@ static bool ipc_peer_allowed(ztcp_listener *l, aio_socket *as)
 #endif
 }
 
+/* tcp: TCP_ACCEPT_FILTER, as libzmq checks it: with any set, a peer passes if its
+ * address matches one of them. */
+static bool tcp_peer_allowed(ztcp_listener *l, aio_socket *as)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (l->addr.ss.ss_family == AF_UNIX || !l->o.accept_filters)
+        return true;
+    return aio_peer_addr(as, &ss, &len) == 0 && zopts_accept_ok(&l->o, (struct sockaddr *)&ss);
+}
+
 static void listener_on_io(const aio_completion *c)
 {
     ztcp_listener *l = c->key;
     if (c->op != AIO_OP_ACCEPT)
         return;
-    if (c->status == 0 && c->accepted && !ipc_peer_allowed(l, c->accepted)) {
+    /* a peer a filter keeps out is closed at once, as libzmq does */
+    int refused = 0;
+    if (c->status == 0 && c->accepted)
+        refused = !ipc_peer_allowed(l, c->accepted)   ? EACCES
+                  : !tcp_peer_allowed(l, c->accepted) ? ECONNREFUSED
+                                                      : 0;
+    if (refused) {
         aio_close(c->accepted);
-        listener_ev(l, ZAIO_EVENT_ACCEPT_FAILED, EACCES);
+        listener_ev(l, ZAIO_EVENT_ACCEPT_FAILED, (uint32_t)refused);
         listener_accept(l);
         return;
     }
@@ -171,6 +192,7 @@ static void listener_cmd_close(zcmd *c)
     free(l->sess);
     zmonitor_unref(l->mon);
     zmailbox_unref(l->smb);
+    zopts_release(&l->o);
     zctx *ctx = l->ctx;
     free(l);
     zctx_session_remove(ctx);
@@ -218,7 +240,9 @@ static int listen_on(zsock *s, const ztcp_addr *a, const char *tmpdir, zendpoint
         int off = 0;
         (void)aio_setsockopt(l->sock, IPPROTO_IPV6, IPV6_V6ONLY, &off, (socklen_t)sizeof off);
     }
-    rc = aio_bind(l->sock, (const struct sockaddr *)&a->ss, a->len);
+    rc = ztcp_ip_options(l->sock, &s->o, a->ss.ss_family, true);
+    if (rc == 0)
+        rc = aio_bind(l->sock, (const struct sockaddr *)&a->ss, a->len);
     bool bound = rc == 0;
     if (rc == 0)
         rc = aio_listen(l->sock, s->o.backlog > 0 ? s->o.backlog : 100);
@@ -241,6 +265,7 @@ static int listen_on(zsock *s, const ztcp_addr *a, const char *tmpdir, zendpoint
     snprintf(ep->resolved, sizeof ep->resolved, "%s", l->endpoint);
     l->fd = aio_socket_handle(l->sock);
     l->o = s->o;
+    zopts_hold(&l->o);
     zmailbox_ref(s->mb);
     l->smb = s->mb;
     l->mon = zmonitor_ref(s->monitor);
@@ -260,6 +285,8 @@ static int listen_on(zsock *s, const ztcp_addr *a, const char *tmpdir, zendpoint
 
 int ztcp_bind(zsock *s, const char *hostport, zendpoint *ep)
 {
+    if (s->o.use_fd != -1)
+        return -ENOTSUP; /* aio cannot adopt a listening socket it did not make (zaio.h) */
     ztcp_addr a;
     int rc = ztcp_resolve(hostport, true, s->o.ipv6, &a);
     return rc < 0 ? rc : listen_on(s, &a, NULL, ep);
@@ -267,6 +294,8 @@ int ztcp_bind(zsock *s, const char *hostport, zendpoint *ep)
 
 int zipc_bind(zsock *s, const char *path, zendpoint *ep)
 {
+    if (s->o.use_fd != -1)
+        return -ENOTSUP; /* as for tcp:// */
     ztcp_addr a;
     char tmpdir[128];
     int rc = zipc_resolve(path, true, &a, tmpdir, sizeof tmpdir);

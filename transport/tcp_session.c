@@ -45,6 +45,12 @@
  * connects, and IMMEDIATE, get one pipe per connection after the handshake instead:
  * the routing id comes from the peer's handshake.
  *
+ * Options for the connection: TOS and BINDTODEVICE before a connect's SYN (a device
+ * refused fails that attempt), TCP_MAXRT with the others once it is up; METADATA joins
+ * our READY; CONNECT_ROUTING_ID (a ROUTER's connect) names the peer in place of what it
+ * says; ROUTER_NOTIFY writes an empty message into the pipe when the handshake is done
+ * and when a connection that got that far is lost.
+ *
  * Subscriptions. A client session with a kept pipe remembers the topics it has sent
  * upstream (a subscribe adds, a cancel removes) and sends them all again first thing on
  * every new connection: the publisher forgot them with the old one. libzmq does the
@@ -288,6 +294,20 @@ static void pipe_detach(zsession *s)
     zpipe_detach(e);
 }
 
+/* ROUTER_NOTIFY: an empty message from the peer says it came (or went). A full pipe
+ * loses it, as libzmq's does. */
+static void notify_router(zsession *s, int which)
+{
+    if (!(s->o.router_notify & which) || !s->pipe)
+        return;
+    zmsg m;
+    zmsg_init(&m);
+    if (zpipe_write(s->pipe, &m) == ZPIPE_OK)
+        zpipe_flush(s->pipe);
+    else
+        zmsg_close(&m);
+}
+
 /* ---- socket options ------------------------------------------------------------------------ */
 
 static void set_int(zsession *s, int level, int name, int v)
@@ -295,10 +315,45 @@ static void set_int(zsession *s, int level, int name, int v)
     (void)aio_setsockopt(s->as, level, name, &v, (socklen_t)sizeof v); /* best effort */
 }
 
+int ztcp_ip_options(aio_socket *as, const zopts *o, int family, bool with_device)
+{
+    if (family != AF_INET && family != AF_INET6)
+        return 0; /* ipc: libzmq sets neither there */
+    if (with_device && o->bindtodevice[0]) {
+#ifdef SO_BINDTODEVICE
+        int rc = aio_setsockopt(as, SOL_SOCKET, SO_BINDTODEVICE, o->bindtodevice,
+                                (socklen_t)strlen(o->bindtodevice));
+        if (rc < 0)
+            return rc;
+#else
+        return -ENOTSUP; /* as a libzmq built without SO_BINDTODEVICE */
+#endif
+    }
+    if (o->tos) { /* best effort, as the other options here */
+        (void)aio_setsockopt(as, IPPROTO_IP, IP_TOS, &o->tos, (socklen_t)sizeof o->tos);
+#if defined(IPV6_TCLASS) && !defined(_WIN32)
+        if (family == AF_INET6)
+            (void)aio_setsockopt(as, IPPROTO_IPV6, IPV6_TCLASS, &o->tos, (socklen_t)sizeof o->tos);
+#endif
+    }
+    return 0;
+}
+
 static void conn_options(zsession *s)
 {
     /* frames are batched by the encoder already; Nagle would only add latency */
     set_int(s, IPPROTO_TCP, TCP_NODELAY, 1);
+    struct sockaddr_storage local;
+    socklen_t local_len;
+    if (!s->client && s->o.tos && aio_local_addr(s->as, &local, &local_len) == 0)
+        (void)ztcp_ip_options(s->as, &s->o, local.ss_family, false); /* a connect's had it */
+    if (s->o.tcp_maxrt > 0) {
+#if defined(TCP_USER_TIMEOUT)
+        set_int(s, IPPROTO_TCP, TCP_USER_TIMEOUT, s->o.tcp_maxrt);
+#elif defined(TCP_MAXRT)
+        set_int(s, IPPROTO_TCP, TCP_MAXRT, s->o.tcp_maxrt / 1000); /* Windows: seconds */
+#endif
+    }
     if (s->o.tcp_keepalive >= 0)
         set_int(s, SOL_SOCKET, SO_KEEPALIVE, s->o.tcp_keepalive);
     if (s->o.tcp_keepalive == 1) {
@@ -884,6 +939,10 @@ static void hs_done(zsession *s)
     }
     if (!zmtp_handshake_peer_routing_id(s->hs, &id, &id_len) || id_len > 255)
         id_len = 0; /* none, or too long to route by: the socket makes one up */
+    if (s->client && s->o.connect_routing_id_len) { /* CONNECT_ROUTING_ID: ours wins */
+        id = s->o.connect_routing_id;
+        id_len = s->o.connect_routing_id_len;
+    }
 
     /* buffers for the message phase, once per session (reconnects reuse them) */
     if (!s->sbuf && aio_buf_new(TX_BUF, &s->sbuf) == 0)
@@ -925,6 +984,7 @@ static void hs_done(zsession *s)
     s->reconnect_cur = s->o.reconnect_ivl;
     s->sub_replay = 0;
     ev(s, ZAIO_EVENT_HANDSHAKE_SUCCEEDED, 0);
+    notify_router(s, ZAIO_NOTIFY_CONNECT);
     if (sock_end)
         zsock_post_attach(s->smb, sock_end);
     if (s->o.heartbeat_ivl > 0)
@@ -1088,8 +1148,17 @@ static void conn_begin(zsession *s)
     if (s->o.handshake_ivl > 0)
         zio_timer_start(s->io, &s->t_handshake, s->o.handshake_ivl);
 
-    zmtp_property id = {"Identity", 8, s->o.routing_id, s->o.routing_id_len};
+    /* READY says: Identity where libzmq sends one, then the METADATA properties */
     bool send_id = s->o.type == ZAIO_REQ || s->o.type == ZAIO_DEALER || s->o.type == ZAIO_ROUTER;
+    size_t nmd = zopts_metadata(&s->o, NULL), nprops = 0;
+    zmtp_property one, *props = nmd ? malloc((nmd + 1) * sizeof *props) : &one;
+    if (!props) {
+        conn_lost(s, LOSS_CONN, ENOMEM);
+        return;
+    }
+    if (send_id)
+        props[nprops++] = (zmtp_property){"Identity", 8, s->o.routing_id, s->o.routing_id_len};
+    nprops += zopts_metadata(&s->o, props + nprops);
     zmtp_handshake_config cfg = {
         .socket_type = s->o.type,
         .mechanism = s->o.mechanism == ZAIO_PLAIN ? ZMTP_MECH_PLAIN : ZMTP_MECH_NULL,
@@ -1097,11 +1166,13 @@ static void conn_begin(zsession *s)
         .username = s->o.plain_username,
         .password = s->o.plain_password,
         .auth = s->o.zap_domain[0] != 0,
-        .props = send_id ? &id : NULL,
-        .nprops = send_id ? 1 : 0,
+        .props = nprops ? props : NULL,
+        .nprops = nprops,
     };
     int err = 0;
-    s->hs = zmtp_handshake_new(&cfg, &err);
+    s->hs = zmtp_handshake_new(&cfg, &err); /* it keeps a copy of the properties */
+    if (props != &one)
+        free(props);
     if (!s->rbuf && aio_buf_new(RX_SMALL, &s->rbuf) == 0)
         s->rcap = RX_SMALL;
     if (!s->hs || !s->rbuf) {
@@ -1211,11 +1282,14 @@ static void client_stop(zsession *s)
 static void conn_lost(zsession *s, loss_kind kind, int err)
 {
     bool established = s->state == SS_HANDSHAKE || s->state == SS_ACTIVE || s->state == SS_ERRSEND;
+    bool was_active = s->state == SS_ACTIVE;
     if (s->state == SS_HANDSHAKE && kind != LOSS_PROTOCOL)
         ev(s, ZAIO_EVENT_HANDSHAKE_FAILED_NO_DETAIL, (uint32_t)err);
     if (established)
         ev(s, ZAIO_EVENT_DISCONNECTED, (uint32_t)s->fd);
-    conn_teardown(s);
+    conn_teardown(s); /* what came in part way is taken back first */
+    if (was_active)
+        notify_router(s, ZAIO_NOTIFY_DISCONNECT);
     if (s->client && !s->keep_pipe)
         pipe_detach(s); /* a pipe per connection: the next one brings its own id and pipe */
     if (!s->client)
@@ -1257,6 +1331,7 @@ static void session_free(zsession *s)
     zmeta_unref(s->meta);
     zmonitor_unref(s->mon);
     zmailbox_unref(s->smb);
+    zopts_release(&s->o);
     zctx *ctx = s->ctx;
     free(s);
     zctx_session_remove(ctx); /* last: the context may finish terminating from here on */
@@ -1382,6 +1457,13 @@ static void connect_now(zsession *s)
         return;
     s->state = SS_CONNECTING;
     int rc = aio_socket_new(zio_port(s->io), s->addr.ss.ss_family, session_on_io, s, &s->as);
+    if (rc == 0) {
+        rc = ztcp_ip_options(s->as, &s->o, s->addr.ss.ss_family, true);
+        if (rc < 0) { /* BINDTODEVICE refused: this attempt fails, a later one may not */
+            aio_close(s->as);
+            s->as = NULL;
+        }
+    }
     if (rc == 0 && s->has_src) {
         /* as libzmq: one source port may serve connections to several servers */
         set_int(s, SOL_SOCKET, SO_REUSEADDR, 1);
@@ -1508,6 +1590,7 @@ static zsession *session_new(zio *io, const zopts *o, bool client)
     s->io = io;
     s->ctx = zio_ctx(io);
     s->o = *o;
+    zopts_hold(&s->o);
     s->client = client;
     s->state = SS_IDLE;
     s->reconnect_cur = o->reconnect_ivl;
@@ -1614,6 +1697,7 @@ static int connect_to(zsock *sk, const ztcp_addr *a, const ztcp_addr *src, zendp
     s->keep_pipe = !sk->o.immediate && t != ZAIO_ROUTER;
     zpipe_end *sock_end = NULL;
     if (s->keep_pipe && pipe_create(s, &sock_end) < 0) {
+        zopts_release(&s->o);
         free(s);
         return -ENOMEM;
     }

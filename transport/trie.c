@@ -364,6 +364,7 @@ typedef struct rm_all_arg {
     zpipe_end *p;
     ztrie_topic_fn fn;
     void *arg;
+    bool every; /* fn for each topic p was in, not only for those it leaves empty */
 } rm_all_arg;
 
 static void rm_all_enter(ztrie *t, ztnode *n, size_t plen, void *arg)
@@ -373,7 +374,7 @@ static void rm_all_enter(ztrie *t, ztnode *n, size_t plen, void *arg)
     if (i < 0)
         return;
     n->pipes[i] = n->pipes[--n->npipes];
-    if (n->npipes == 0 && a->fn)
+    if ((n->npipes == 0 || a->every) && a->fn)
         a->fn(t->prefix, plen, a->arg);
 }
 
@@ -398,9 +399,21 @@ static void rm_all_leave(ztrie *t, ztframe *f, void *arg)
     }
 }
 
+static int rm_pipe_all(ztrie *t, zpipe_end *p, ztrie_topic_fn fn, void *arg, bool every);
+
 int ztrie_rm_pipe_all(ztrie *t, zpipe_end *p, ztrie_topic_fn fn, void *arg)
 {
-    rm_all_arg a = {p, fn, arg};
+    return rm_pipe_all(t, p, fn, arg, false);
+}
+
+int ztrie_rm_pipe_every(ztrie *t, zpipe_end *p, ztrie_topic_fn fn, void *arg)
+{
+    return rm_pipe_all(t, p, fn, arg, true);
+}
+
+static int rm_pipe_all(ztrie *t, zpipe_end *p, ztrie_topic_fn fn, void *arg, bool every)
+{
+    rm_all_arg a = {p, fn, arg, every};
     static const walk_ops ops = {rm_all_enter, rm_all_leave};
     int rc = walk(t, &ops, &a);
     if (rc == 0)

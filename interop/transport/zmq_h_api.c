@@ -13,6 +13,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The options zmq.h names beyond the core set, with libzmq 4.3.4's numbers: one that
+ * zaio_zmq.h lacks, or a number that differs, breaks the zaio build. */
+_Static_assert(ZMQ_RATE == 8 && ZMQ_RECOVERY_IVL == 9 && ZMQ_MULTICAST_HOPS == 25 &&
+                   ZMQ_TCP_ACCEPT_FILTER == 38 && ZMQ_PROBE_ROUTER == 51 && ZMQ_TOS == 57 &&
+                   ZMQ_CONNECT_ROUTING_ID == 61 && ZMQ_CONNECT_RID == 61 &&
+                   ZMQ_GSSAPI_SERVER == 62 && ZMQ_GSSAPI_PRINCIPAL == 63 &&
+                   ZMQ_GSSAPI_SERVICE_PRINCIPAL == 64 && ZMQ_GSSAPI_PLAINTEXT == 65 &&
+                   ZMQ_SOCKS_PROXY == 68 && ZMQ_XPUB_NODROP == 69 && ZMQ_BLOCKY == 70 &&
+                   ZMQ_XPUB_MANUAL == 71 && ZMQ_XPUB_WELCOME_MSG == 72 &&
+                   ZMQ_INVERT_MATCHING == 74 && ZMQ_XPUB_VERBOSER == 78 && ZMQ_TCP_MAXRT == 80 &&
+                   ZMQ_THREAD_SAFE == 81 && ZMQ_MULTICAST_MAXTPDU == 84 &&
+                   ZMQ_VMCI_BUFFER_SIZE == 85 && ZMQ_VMCI_BUFFER_MIN_SIZE == 86 &&
+                   ZMQ_VMCI_BUFFER_MAX_SIZE == 87 && ZMQ_VMCI_CONNECT_TIMEOUT == 88 &&
+                   ZMQ_USE_FD == 89 && ZMQ_GSSAPI_PRINCIPAL_NAMETYPE == 90 &&
+                   ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE == 91 && ZMQ_BINDTODEVICE == 92,
+               "socket options");
+_Static_assert(ZMQ_THREAD_PRIORITY == 3 && ZMQ_THREAD_SCHED_POLICY == 4 &&
+                   ZMQ_THREAD_AFFINITY_CPU_ADD == 7 && ZMQ_THREAD_AFFINITY_CPU_REMOVE == 8 &&
+                   ZMQ_THREAD_NAME_PREFIX == 9 && ZMQ_THREAD_PRIORITY_DFLT == -1 &&
+                   ZMQ_THREAD_SCHED_POLICY_DFLT == -1,
+               "context options");
+
 typedef void (*any_fn)(void);
 typedef struct named {
     const char *name;

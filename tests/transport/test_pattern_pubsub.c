@@ -7,18 +7,6 @@
 
 #include <pthread.h>
 
-static void subscribe(void *s, const char *topic)
-{
-    zt_assert(zaio_setsockopt(s, ZAIO_SUBSCRIBE, topic, strlen(topic)) == 0, "subscribe %s: %s",
-              topic, zaio_strerror(zaio_errno()));
-}
-
-static void unsubscribe(void *s, const char *topic)
-{
-    zt_assert(zaio_setsockopt(s, ZAIO_UNSUBSCRIBE, topic, strlen(topic)) == 0,
-              "unsubscribe %s: %s", topic, zaio_strerror(zaio_errno()));
-}
-
 /* Publishes each topic in turn, then a "sync" message the subscriber wants: what it
  * receives before "sync" is exactly what passed the filters. */
 static void publish(void *pub, const char *const *topics, int n)
@@ -34,8 +22,8 @@ ZT_TEST(pubsub, prefix_filter, 10)
     void *pub = pt_socket(ctx, ZAIO_PUB), *sub = pt_socket(ctx, ZAIO_SUB);
     pt_bind(pub, "inproc://ps");
     pt_connect(sub, "inproc://ps");
-    subscribe(sub, "ab");
-    subscribe(sub, "sync");
+    pt_subscribe(sub, "ab");
+    pt_subscribe(sub, "sync");
     const char *t[] = {"abc", "xyz", "ab", "a", "", "zab", "abab"};
     publish(pub, t, 7);
     pt_recv_is(sub, "abc", false);
@@ -54,7 +42,7 @@ ZT_TEST(pubsub, nothing_without_a_subscription_everything_with_the_empty_one, 10
     pt_bind(pub, "inproc://all");
     pt_connect(none, "inproc://all");
     pt_connect(all, "inproc://all");
-    subscribe(all, "");
+    pt_subscribe(all, "");
     pt_send(pub, "x", 0);
     pt_send(pub, "", 0);
     pt_recv_is(all, "x", false);
@@ -69,18 +57,18 @@ ZT_TEST(pubsub, duplicate_subscriptions_need_as_many_cancels, 10)
     void *pub = pt_socket(ctx, ZAIO_PUB), *sub = pt_socket(ctx, ZAIO_SUB);
     pt_bind(pub, "inproc://dup");
     pt_connect(sub, "inproc://dup");
-    subscribe(sub, "sync");
-    subscribe(sub, "a");
-    subscribe(sub, "a");
-    unsubscribe(sub, "a");
+    pt_subscribe(sub, "sync");
+    pt_subscribe(sub, "a");
+    pt_subscribe(sub, "a");
+    pt_unsubscribe(sub, "a");
     const char *t[] = {"a1"};
     publish(pub, t, 1);
     pt_recv_is(sub, "a1", false); /* one subscription left */
     pt_recv_is(sub, "sync", false);
-    unsubscribe(sub, "a");
+    pt_unsubscribe(sub, "a");
     publish(pub, t, 1);
     pt_recv_is(sub, "sync", false); /* none left */
-    unsubscribe(sub, "never subscribed"); /* not an error, as in libzmq */
+    pt_unsubscribe(sub, "never subscribed"); /* not an error, as in libzmq */
     pt_close_all(ctx, pub, sub, NULL);
 }
 
@@ -90,10 +78,10 @@ ZT_TEST(pubsub, subscriber_filters_what_was_already_on_its_way, 10)
     void *pub = pt_socket(ctx, ZAIO_PUB), *sub = pt_socket(ctx, ZAIO_SUB);
     pt_bind(pub, "inproc://inflight");
     pt_connect(sub, "inproc://inflight");
-    subscribe(sub, "a");
+    pt_subscribe(sub, "a");
     pt_send(pub, "a: queued before the cancel", 0);
-    unsubscribe(sub, "a");
-    subscribe(sub, "b");
+    pt_unsubscribe(sub, "a");
+    pt_subscribe(sub, "b");
     zt_assert(!(pt_events(sub) & ZAIO_POLLIN), "a message filtered out does not make it readable");
     pt_send(pub, "b: after", 0);
     zt_assert(pt_events(sub) & ZAIO_POLLIN, "readable");
@@ -108,7 +96,7 @@ ZT_TEST(pubsub, multipart_follows_its_first_frame, 10)
     void *pub = pt_socket(ctx, ZAIO_PUB), *sub = pt_socket(ctx, ZAIO_SUB);
     pt_bind(pub, "inproc://mp");
     pt_connect(sub, "inproc://mp");
-    subscribe(sub, "topic");
+    pt_subscribe(sub, "topic");
     char big[300];
     memset(big, 'b', sizeof big);
     pt_send(pub, "other", ZAIO_SNDMORE); /* dropped whole */
@@ -134,8 +122,8 @@ ZT_TEST(pubsub, fan_out_to_matching_subscribers_only, 10)
     for (int i = 0; i < 3; i++) {
         sub[i] = pt_socket(ctx, ZAIO_SUB);
         pt_connect(sub[i], "inproc://fan");
-        subscribe(sub[i], topic[i]);
-        subscribe(sub[i], "sync");
+        pt_subscribe(sub[i], topic[i]);
+        pt_subscribe(sub[i], "sync");
     }
     char big[100]; /* a shared buffer body, not an inline copy per subscriber */
     memset(big, 'r', sizeof big);
@@ -158,8 +146,8 @@ ZT_TEST(pubsub, subscriptions_reach_publishers_that_come_later, 10)
 {
     void *ctx = zaio_ctx_new();
     void *sub = pt_socket(ctx, ZAIO_SUB);
-    subscribe(sub, "news");
-    subscribe(sub, "news"); /* counted twice, sent once per publisher */
+    pt_subscribe(sub, "news");
+    pt_subscribe(sub, "news"); /* counted twice, sent once per publisher */
     pt_bind(sub, "inproc://later");
     void *pub1 = pt_socket(ctx, ZAIO_PUB), *pub2 = pt_socket(ctx, ZAIO_XPUB);
     pt_connect(pub1, "inproc://later");
@@ -186,8 +174,8 @@ ZT_TEST(pubsub, full_subscriber_misses_messages_publisher_never_blocks, 10)
     pt_setint(slow, ZAIO_RCVHWM, 2); /* pipe: 3 + 2 */
     pt_connect(slow, "inproc://hwm");
     pt_connect(fast, "inproc://hwm");
-    subscribe(slow, "");
-    subscribe(fast, "");
+    pt_subscribe(slow, "");
+    pt_subscribe(fast, "");
     char big[64];
     memset(big, 'z', sizeof big);
     for (int i = 0; i < 20; i++) {
@@ -243,18 +231,18 @@ static void xpub_case(int verbose)
     void *s1 = pt_socket(ctx, ZAIO_SUB), *s2 = pt_socket(ctx, ZAIO_SUB);
     pt_connect(s1, "inproc://x");
     pt_connect(s2, "inproc://x");
-    subscribe(s1, "t");
+    pt_subscribe(s1, "t");
     pt_recv_is(xpub, "\x01t", false);
-    subscribe(s2, "t"); /* a second subscriber to the same topic */
+    pt_subscribe(s2, "t"); /* a second subscriber to the same topic */
     if (verbose)
         pt_recv_is(xpub, "\x01t", false);
-    subscribe(s1, "u");
+    pt_subscribe(s1, "u");
     pt_recv_is(xpub, "\x01u", false);
     /* the topic is still wanted by s2: no cancel yet */
-    unsubscribe(s1, "t");
-    subscribe(s1, "mark");
+    pt_unsubscribe(s1, "t");
+    pt_subscribe(s1, "mark");
     pt_recv_is(xpub, "\x01mark", false);
-    unsubscribe(s2, "t");
+    pt_unsubscribe(s2, "t");
     pt_recv_bin(xpub, "\0t", 2, false);
     /* a subscriber that goes cancels what only it wanted */
     zt_assert(zaio_close(s1) == 0, "close s1");
@@ -325,7 +313,7 @@ ZT_TEST(pubsub, proxy_between_xsub_and_xpub, 10)
     void *ends[2] = {front, back};
     pthread_t t;
     zt_assert(pthread_create(&t, NULL, run_proxy, ends) == 0, "proxy thread");
-    subscribe(sub, "w");
+    pt_subscribe(sub, "w");
     /* SUB -> XPUB -> proxy -> XSUB -> XPUB */
     pt_recv_is(pub, "\x01w", false);
     pt_send(pub, "w1", 0);
@@ -349,9 +337,9 @@ ZT_TEST(pubsub, conflating_subscriber_keeps_every_subscription_and_the_newest_me
     pt_setint(sub, ZAIO_CONFLATE, 1);
     pt_bind(pub, "inproc://conflate");
     pt_connect(sub, "inproc://conflate");
-    subscribe(sub, "a");
-    subscribe(sub, "b");
-    subscribe(sub, "c");
+    pt_subscribe(sub, "a");
+    pt_subscribe(sub, "b");
+    pt_subscribe(sub, "c");
     const char *t[] = {"a1", "x1", "b1", "c1", "x2"};
     for (int i = 0; i < 5; i++)
         pt_send(pub, t[i], 0);
@@ -374,11 +362,11 @@ ZT_TEST(pubsub, conflating_subscriber_poll_keeps_the_newer_wanted_message, 10)
     pt_setint(sub, ZAIO_CONFLATE, 1);
     pt_bind(pub, "inproc://conflate-poll");
     pt_connect(sub, "inproc://conflate-poll");
-    subscribe(sub, "a");
-    subscribe(sub, "b");
+    pt_subscribe(sub, "a");
+    pt_subscribe(sub, "b");
     pt_send(pub, "b1", 0);
     zt_assert(pt_events(sub) & ZAIO_POLLIN, "b1 is readable"); /* read ahead */
-    unsubscribe(sub, "b");
+    pt_unsubscribe(sub, "b");
     pt_send(pub, "a1", 0);
     zt_assert(pt_events(sub) & ZAIO_POLLIN, "a1 is readable");
     pt_recv_is(sub, "a1", false);

@@ -223,3 +223,30 @@ ZT_TEST(trie, edges, 10)
     zt_assert(bits == 0, "nothing left");
     ztrie_fini(&t);
 }
+
+static void count_topic(const uint8_t *topic, size_t len, void *arg)
+{
+    (void)topic;
+    *(int *)arg += 1 + (int)len * 100; /* how many, and their lengths */
+}
+
+ZT_TEST(trie, rm_pipe_every_reports_each_topic_of_the_pipe, 10)
+{
+    ztrie t;
+    zt_assert(ztrie_init(&t) == 0, "init");
+    const char *topics[] = {"a", "ab", "b", ""};
+    for (int i = 0; i < 4; i++) {
+        const uint8_t *topic = (const uint8_t *)topics[i];
+        zt_assert(ztrie_add_pipe(&t, topic, strlen(topics[i]), pipe_of(0)) >= 0, "add");
+    }
+    ztrie_add_pipe(&t, (const uint8_t *)"ab", 2, pipe_of(1)); /* shared with another pipe */
+    int every = 0, last = 0;
+    zt_assert(ztrie_rm_pipe_every(&t, pipe_of(0), count_topic, &every) == 0, "every");
+    zt_assert(every == 4 + (1 + 2 + 1 + 0) * 100, "every topic of the pipe: %d", every);
+    int bits = 0;
+    ztrie_match(&t, (const uint8_t *)"abc", 3, collect_pipe, &bits);
+    zt_assert(bits == 2, "only the other pipe is left: %d", bits);
+    zt_assert(ztrie_rm_pipe_all(&t, pipe_of(1), count_topic, &last) == 0, "all");
+    zt_assert(last == 1 + 200, "the topic it left empty: %d", last);
+    ztrie_fini(&t);
+}

@@ -46,6 +46,18 @@ static inline void pt_send(void *s, const char *text, int flags)
     zt_assert(n == (int)strlen(text), "send '%s': %s", text, zaio_strerror(zaio_errno()));
 }
 
+static inline void pt_subscribe(void *s, const char *topic)
+{
+    zt_assert(zaio_setsockopt(s, ZAIO_SUBSCRIBE, topic, strlen(topic)) == 0, "subscribe %s: %s",
+              topic, zaio_strerror(zaio_errno()));
+}
+
+static inline void pt_unsubscribe(void *s, const char *topic)
+{
+    zt_assert(zaio_setsockopt(s, ZAIO_UNSUBSCRIBE, topic, strlen(topic)) == 0,
+              "unsubscribe %s: %s", topic, zaio_strerror(zaio_errno()));
+}
+
 /* Sends a frame of len bytes (binary). */
 static inline void pt_sendb(void *s, const void *data, size_t len, int flags)
 {
