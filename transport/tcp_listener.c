@@ -134,6 +134,7 @@ static void listener_cmd_close(zcmd *c)
     zmonitor_unref(l->mon);
     zmailbox_unref(l->smb);
     zctx *ctx = l->ctx;
+    zopts_wipe(&l->o);
     free(l);
     zctx_session_remove(ctx);
 }
