@@ -359,6 +359,33 @@ zmtp_crypto *zmtp__curve_take_crypto(zmtp__curve *c)
     return k;
 }
 
+/* INITIATE's and READY's boxes are under the session key, with a short nonce: sealed in
+ * place (the MAC, then plain_len bytes of plaintext at mac + 16), and opened into the
+ * plaintext buffer (NULL and *err when they do not open). */
+static void session_seal(zmtp__curve *c, const char *prefix16, uint64_t v, uint8_t *mac,
+                         size_t plain_len)
+{
+    uint8_t nn[NONCE24];
+    nonce24(nn, prefix16, v);
+    crypto_box_detached_afternm(mac + MACB, mac, mac + MACB, plain_len, nn, c->crypto->key);
+}
+
+static uint8_t *session_open(zmtp__curve *c, const char *prefix16, uint64_t v,
+                             const uint8_t *mac, size_t plain_len, int *err)
+{
+    uint8_t *p = plain_space(c, plain_len), nn[NONCE24];
+    if (!p) {
+        *err = ZMTP_E_NOMEM;
+        return NULL;
+    }
+    nonce24(nn, prefix16, v);
+    if (crypto_box_open_detached_afternm(p, mac + MACB, mac, plain_len, nn, c->crypto->key) != 0) {
+        *err = ZMTP_E_CRYPTO;
+        return NULL;
+    }
+    return p;
+}
+
 /* A command queued in place failed half way: nothing of it may go out. */
 static int undo(zmtp_encoder *e, size_t mark, int err)
 {
@@ -475,9 +502,7 @@ int zmtp__curve_initiate(zmtp__curve *c, zmtp_encoder *e, const uint8_t *md, siz
         return undo(e, mark, ZMTP_E_CRYPTO);
     if (md_len)
         memcpy(p + INITIATE_BOX_MIN, md, md_len);
-    uint8_t nn[NONCE24];
-    nonce24(nn, "CurveZMQINITIATE", v);
-    crypto_box_detached_afternm(p, mac, p, plain_len, nn, c->crypto->key);
+    session_seal(c, "CurveZMQINITIATE", v, mac, plain_len);
     return ZMTP_OK;
 }
 
@@ -503,13 +528,9 @@ int zmtp__curve_on_initiate(zmtp__curve *c, const uint8_t *d, size_t len, const 
     if (crypto_box_beforenm(c->crypto->key, c->peer_cn, c->cn_sec) != 0)
         return ZMTP_E_CRYPTO;
     size_t plain_len = len - COOKIE - 8 - MACB;
-    uint8_t *p = plain_space(c, plain_len), nn[NONCE24];
+    uint8_t *p = session_open(c, "CurveZMQINITIATE", v, d + COOKIE + 8, plain_len, &rc);
     if (!p)
-        return ZMTP_E_NOMEM;
-    nonce24(nn, "CurveZMQINITIATE", v);
-    if (crypto_box_open_detached_afternm(p, d + COOKIE + 8 + MACB, d + COOKIE + 8, plain_len, nn,
-                                         c->crypto->key) != 0)
-        return ZMTP_E_CRYPTO;
+        return rc;
     /* the vouch: the holder of c (C = p[0..32)) speaks for this C' to this S */
     uint8_t vn[NONCE24], vouch[2 * KEY];
     nonce24_long(vn, "VOUCH---", p + KEY);
@@ -533,11 +554,9 @@ int zmtp__curve_ready(zmtp__curve *c, zmtp_encoder *e, const uint8_t *md, size_t
         return ZMTP_E_NOSPACE;
     uint64_t v = c->crypto->nonce++;
     zmtp__put64(d, v);
-    uint8_t *mac = d + 8, *p = mac + MACB, nn[NONCE24];
     if (md_len)
-        memcpy(p, md, md_len);
-    nonce24(nn, "CurveZMQREADY---", v);
-    crypto_box_detached_afternm(p, mac, p, md_len, nn, c->crypto->key);
+        memcpy(d + 8 + MACB, md, md_len);
+    session_seal(c, "CurveZMQREADY---", v, d + 8, md_len);
     return ZMTP_OK;
 }
 
@@ -546,17 +565,13 @@ int zmtp__curve_on_ready(zmtp__curve *c, const uint8_t *d, size_t len, const uin
 {
     if (len < READY_MIN)
         return ZMTP_E_MALFORMED_READY;
-    size_t plain_len = len - READY_MIN;
-    uint8_t *p = plain_space(c, plain_len), nn[NONCE24];
-    if (!p)
-        return ZMTP_E_NOMEM;
+    int rc;
     uint64_t v = zmtp__get64(d);
-    nonce24(nn, "CurveZMQREADY---", v);
-    if (crypto_box_open_detached_afternm(p, d + READY_MIN, d + 8, plain_len, nn,
-                                         c->crypto->key) != 0)
-        return ZMTP_E_CRYPTO;
+    uint8_t *p = session_open(c, "CurveZMQREADY---", v, d + 8, len - READY_MIN, &rc);
+    if (!p)
+        return rc;
     c->crypto->peer_nonce = v;
     *md = p;
-    *md_len = plain_len;
+    *md_len = len - READY_MIN;
     return ZMTP_OK;
 }

@@ -80,7 +80,11 @@ int zmtp__curve_on_hello(zmtp__curve *c, const uint8_t *d, size_t len)
     (void)c, (void)d, (void)len;
     return ZMTP_E_NO_CURVE;
 }
-int zmtp__curve_welcome(zmtp__curve *c, zmtp_encoder *e) { (void)c, (void)e; return ZMTP_E_NO_CURVE; }
+int zmtp__curve_welcome(zmtp__curve *c, zmtp_encoder *e)
+{
+    (void)c, (void)e;
+    return ZMTP_E_NO_CURVE;
+}
 int zmtp__curve_on_welcome(zmtp__curve *c, const uint8_t *d, size_t len)
 {
     (void)c, (void)d, (void)len;

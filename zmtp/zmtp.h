@@ -1,6 +1,7 @@
 /* zmtp.h - zaio's ZMTP 3.x codec: greeting, NULL, PLAIN and CURVE handshakes, frames,
- * commands, metadata and CURVE's message boxes. Pure: no I/O, no sockets, no threads. The transport feeds it
- * the bytes its recv completions deliver and sends the bytes the encoder produces.
+ * commands, metadata and CURVE's message boxes. Pure: no I/O, no sockets, no threads.
+ * The transport feeds it the bytes its recv completions deliver and sends the bytes
+ * the encoder produces.
  *
  * The pieces, from the bottom up:
  *  - zmtp_decoder: frames. A caller-owned struct fed (ptr, len); each call consumes
@@ -350,9 +351,9 @@ typedef struct zmtp_handshake_config {
 typedef struct zmtp_handshake zmtp_handshake;
 
 /* ZMTP_HS_AUTH: the peer's credentials are in (a PLAIN server: its HELLO; a CURVE
- * server: its INITIATE, every box opened; NULL with auth: its greeting) and the handshake goes no further until the caller, having asked
- * its authority (ZAP, RFC 27), gives the verdict with zmtp_handshake_auth(). Until then
- * feeding consumes nothing: keep what the peer sends (a NULL peer's READY comes without
+ * server: its INITIATE, every box opened; NULL with auth: its greeting) and the
+ * handshake goes no further until the caller, having asked its authority (ZAP, RFC 27),
+ * gives the verdict with zmtp_handshake_auth(). Until then feeding consumes nothing: keep what the peer sends (a NULL peer's READY comes without
  * waiting for ours) and feed it after the verdict. */
 enum { ZMTP_HS_RUNNING = 0, ZMTP_HS_DONE = 1, ZMTP_HS_AUTH = 2 };
 

@@ -349,7 +349,8 @@ static hs_result run_handshake(const uint8_t *s, size_t len, uint8_t split, uint
 
 static void fuzz_handshake(const uint8_t *s, size_t len, uint8_t split, uint8_t cfg, int curve)
 {
-    hs_result a = run_handshake(s, len, 0, cfg, curve), b = run_handshake(s, len, split, cfg, curve);
+    hs_result a = run_handshake(s, len, 0, cfg, curve);
+    hs_result b = run_handshake(s, len, split, cfg, curve);
     CHECK(a.status == b.status && a.minor == b.minor && a.peer_type == b.peer_type);
     CHECK(a.h.h == b.h.h && a.out_total == b.out_total);
     if (a.status >= 0)
