@@ -521,6 +521,9 @@ static int sealed_handshake(const uint8_t *md, size_t md_len, uint8_t split, uin
     }
 out:
     CHECK(st == ZMTP_HS_DONE || st < 0); /* AUTH is answered; nothing else waits */
+    /* a peer that broke a check never gets through, whatever the metadata */
+    if (server ? fault >= 1 && fault <= 6 : fault == 1)
+        CHECK(st < 0);
     if (st == ZMTP_HS_DONE) {
         /* what the peer said of itself came out of its box intact */
         const uint8_t *pm;
