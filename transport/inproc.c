@@ -113,6 +113,7 @@ int zinproc_bind(zsock *s, const char *name, zendpoint *ep)
     x->mb = s->mb;
     x->binder = s;
     x->opts = s->o;
+    zopts_wipe(&x->opts); /* inproc has no mechanism: its copy needs no secret keys */
     pending_pipe *p = x->pending;
     x->pending = NULL;
     zmutex_unlock(&c->lock);
