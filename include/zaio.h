@@ -34,9 +34,10 @@ void zaio_version(int *major, int *minor, int *patch); /* zaio's own release */
 void zaio_api_version(int *major, int *minor, int *patch);
 
 /* 1 if the library has the capability, as zmq_has: of the names libzmq defines (ipc,
- * pgm, tipc, norm, curve, gssapi, draft) zaio has none yet, so each answers 0 ("draft"
- * too: zaio has the draft poller and zaio_msg_init_buffer, not the draft socket types
- * a program asking would go on to use). Unlike libzmq, which answers 0 for anything
+ * pgm, tipc, norm, curve, gssapi, draft) zaio has "curve" where it is built with
+ * libsodium (not in the Windows build) and none of the others yet ("draft" is 0 too:
+ * zaio has the draft poller and zaio_msg_init_buffer, not the draft socket types a
+ * program asking would go on to use). Unlike libzmq, which answers 0 for anything
  * outside that list, zaio also answers 1 for what it does have: "tcp", "inproc",
  * "plain". */
 int zaio_has(const char *capability);
@@ -184,6 +185,21 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
 #define ZAIO_PLAIN_SERVER 44
 #define ZAIO_PLAIN_USERNAME 45
 #define ZAIO_PLAIN_PASSWORD 46
+/* CURVE (RFC 26), as libzmq 4.3.4: CURVE_SERVER 1 makes a server (it needs its
+ * SECRETKEY only); a client sets PUBLICKEY, SECRETKEY and the server's SERVERKEY, and
+ * setting any key makes the socket speak CURVE (SERVERKEY: as a client). A key is 32
+ * bytes, or 40 Z85 characters (41 with a NUL); it reads back as 32 bytes, or as Z85
+ * with its NUL into a 41-byte buffer. A CURVE server asks the ZAP handler about every
+ * client's public key (credential: the 32 bytes); with no handler it lets every client
+ * that knows its public key in, unless ZAP_ENFORCE_DOMAIN is set and ZAP_DOMAIN too
+ * (libzmq's rule: enforced without a domain, ZAP is not asked at all). Without
+ * libsodium (the Windows build) the four options fail with EINVAL, as in a libzmq
+ * built without CURVE. MAXMSGSIZE counts a message's own bytes, not CURVE's 33 bytes
+ * of box around it. */
+#define ZAIO_CURVE_SERVER 47
+#define ZAIO_CURVE_PUBLICKEY 48
+#define ZAIO_CURVE_SECRETKEY 49
+#define ZAIO_CURVE_SERVERKEY 50
 /* ZAP (RFC 27), as libzmq 4.3.4: a PLAIN server asks the handler bound at
  * inproc://zeromq.zap.01 in its context about every client, and with no handler bound
  * lets nobody in; NULL asks when ZAP_DOMAIN is set and a handler is bound, and with
@@ -335,6 +351,7 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
 /* security mechanisms (ZAIO_MECHANISM) */
 #define ZAIO_NULL 0
 #define ZAIO_PLAIN 1
+#define ZAIO_CURVE 2
 
 /* send/recv flags */
 #define ZAIO_DONTWAIT 1
@@ -388,12 +405,16 @@ int zaio_recviov(void *socket, struct iovec *iov, size_t *count, int flags);
 #define ZAIO_PROTOCOL_ERROR_ZMTP_UNSPECIFIED 0x10000000
 #define ZAIO_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND 0x10000001
 #define ZAIO_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE 0x10000002
+#define ZAIO_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE 0x10000003
 #define ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED 0x10000011
 #define ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_MESSAGE 0x10000012
 #define ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO 0x10000013
+#define ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_INITIATE 0x10000014
 #define ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR 0x10000015
 #define ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY 0x10000016
+#define ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_WELCOME 0x10000017
 #define ZAIO_PROTOCOL_ERROR_ZMTP_INVALID_METADATA 0x10000018
+#define ZAIO_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC 0x11000001
 #define ZAIO_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH 0x11000002
 #define ZAIO_PROTOCOL_ERROR_ZAP_UNSPECIFIED 0x20000000
 #define ZAIO_PROTOCOL_ERROR_ZAP_MALFORMED_REPLY 0x20000001
@@ -503,8 +524,10 @@ int zaio_timers_execute(void *timers);
  * dest (strlen * 4 / 5 bytes), or NULL with EINVAL. */
 char *zaio_z85_encode(char *dest, const uint8_t *data, size_t size);
 uint8_t *zaio_z85_decode(uint8_t *dest, const char *string);
-/* CURVE is not implemented yet: both fail with ENOTSUP, as a libzmq built without
- * CURVE does, and zaio_has("curve") is 0. */
+/* A new CURVE key pair, or the public key of a secret one, as 40 Z85 characters and a
+ * NUL each (41 bytes). Without CURVE (the Windows build, zaio_has("curve") 0) both
+ * fail with ENOTSUP, as a libzmq built without CURVE does; a secret key that is not 40
+ * Z85 characters fails with EINVAL. */
 int zaio_curve_keypair(char *z85_public_key, char *z85_secret_key);
 int zaio_curve_public(char *z85_public_key, const char *z85_secret_key);
 

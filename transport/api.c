@@ -42,10 +42,12 @@ void zaio_api_version(int *major, int *minor, int *patch)
 int zaio_has(const char *capability)
 {
     /* libzmq's own names (ipc, pgm, tipc, norm, curve, gssapi, draft) belong here as
-     * zaio gains them: ipc:// and CURVE are the next to come */
+     * zaio gains them: ipc:// is the next to come. CURVE is there where libsodium is. */
     static const char *const have[] = {"tcp", "inproc", "plain"};
     if (!capability)
         return 0;
+    if (strcmp(capability, "curve") == 0)
+        return zmtp_curve_available();
     for (size_t i = 0; i < sizeof have / sizeof have[0]; i++)
         if (strcmp(capability, have[i]) == 0)
             return 1;

@@ -115,6 +115,7 @@ int zinproc_bind(zsock *s, const char *name, zendpoint *ep)
     x->binder = s;
     x->opts = s->o;
     zopts_hold(&x->opts);
+    zopts_wipe(&x->opts); /* inproc has no mechanism: its copy needs no secret keys */
     pending_pipe *p = x->pending;
     x->pending = NULL;
     zmutex_unlock(&c->lock);

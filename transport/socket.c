@@ -109,6 +109,12 @@ void zopts_default(zopts *o, int type)
     zopts_more_default(o);
 }
 
+void zopts_wipe(zopts *o)
+{
+    zmtp_wipe(o->plain_password, sizeof o->plain_password);
+    zmtp_wipe(o->curve_secret, sizeof o->curve_secret);
+}
+
 int zopts_pipe_hwm(const zopts *o, bool inbound)
 {
     bool conflate = false;
@@ -314,6 +320,7 @@ void zsock_close(zsock *s)
     zopts_release(&s->o);
     zctx *c = s->ctx;
     s->tag = 0;
+    zopts_wipe(&s->o);
     zctx_socket_closed(c, s);
     free(s);
 }
@@ -420,6 +427,48 @@ static int opt_str(const void *val, size_t len, char *dst, size_t cap)
     return 0;
 }
 
+/* A CURVE key as libzmq 4.3.4 takes it: 32 bytes, or 40 Z85 characters with or without
+ * a NUL after them. Any key makes the socket speak CURVE; SERVERKEY makes it a client. */
+static int opt_curve_key(zopts *o, uint8_t key[32], const void *val, size_t len)
+{
+    uint8_t k[32];
+    char z85[41];
+    if (!zmtp_curve_available())
+        return -EINVAL; /* as a libzmq built without CURVE: no such option */
+    if (!val)
+        return -EINVAL;
+    if (len == 32) {
+        memcpy(k, val, 32);
+    } else if (len == 40 || (len == 41 && ((const char *)val)[40] == 0)) {
+        memcpy(z85, val, 40);
+        z85[40] = 0;
+        if (!zaio_z85_decode(k, z85))
+            return -EINVAL;
+    } else {
+        return -EINVAL;
+    }
+    memcpy(key, k, 32);
+    zmtp_wipe(k, sizeof k);
+    o->mechanism = ZAIO_CURVE;
+    return 0;
+}
+
+/* Reads a CURVE key back as libzmq does: 32 bytes, or Z85 and its NUL into exactly 41. */
+static int get_curve_key(void *val, const size_t *len, const uint8_t key[32])
+{
+    if (!zmtp_curve_available() || !val || !len)
+        return -EINVAL;
+    if (*len == 32) {
+        memcpy(val, key, 32);
+        return 0;
+    }
+    if (*len == 41) {
+        zaio_z85_encode(val, key, 32);
+        return 0;
+    }
+    return -EINVAL;
+}
+
 int zsock_setopt(zsock *s, int opt, const void *val, size_t len)
 {
     int rc = s->ops->setopt ? s->ops->setopt(s, opt, val, len) : 1;
@@ -448,15 +497,22 @@ int zsock_setopt(zsock *s, int opt, const void *val, size_t len)
         rc = opt_str(val, len, o->plain_username, sizeof o->plain_username);
         if (rc == 0) {
             o->mechanism = len ? ZAIO_PLAIN : ZAIO_NULL;
-            o->plain_server = 0;
+            o->as_server = 0;
         }
         return rc;
     case ZAIO_PLAIN_PASSWORD:
         rc = opt_str(val, len, o->plain_password, sizeof o->plain_password);
         if (rc == 0) {
             o->mechanism = ZAIO_PLAIN;
-            o->plain_server = 0;
+            o->as_server = 0;
         }
+        return rc;
+    case ZAIO_CURVE_PUBLICKEY: return opt_curve_key(o, o->curve_public, val, len);
+    case ZAIO_CURVE_SECRETKEY: return opt_curve_key(o, o->curve_secret, val, len);
+    case ZAIO_CURVE_SERVERKEY:
+        rc = opt_curve_key(o, o->curve_server, val, len);
+        if (rc == 0)
+            o->as_server = 0;
         return rc;
     case ZAIO_ZAP_DOMAIN:
         return opt_str(val, len, o->zap_domain, sizeof o->zap_domain);
@@ -519,8 +575,14 @@ int zsock_setopt(zsock *s, int opt, const void *val, size_t len)
     case ZAIO_SNDBUF: o->sndbuf = v; return 0;
     case ZAIO_RCVBUF: o->rcvbuf = v; return 0;
     case ZAIO_PLAIN_SERVER:
-        o->plain_server = v != 0;
+        o->as_server = v != 0;
         o->mechanism = v ? ZAIO_PLAIN : ZAIO_NULL;
+        return 0;
+    case ZAIO_CURVE_SERVER:
+        if (!zmtp_curve_available())
+            return -EINVAL;
+        o->as_server = v != 0;
+        o->mechanism = v ? ZAIO_CURVE : ZAIO_NULL;
         return 0;
     case ZAIO_ROUTER_MANDATORY: o->router_mandatory = v != 0; return 0;
     case ZAIO_ROUTER_HANDOVER: o->router_handover = v != 0; return 0;
@@ -612,7 +674,14 @@ int zsock_getopt(zsock *s, int opt, void *val, size_t *len)
     case ZAIO_SNDBUF: return put_int(val, len, o->sndbuf);
     case ZAIO_RCVBUF: return put_int(val, len, o->rcvbuf);
     case ZAIO_MECHANISM: return put_int(val, len, o->mechanism);
-    case ZAIO_PLAIN_SERVER: return put_int(val, len, o->plain_server);
+    case ZAIO_PLAIN_SERVER: return put_int(val, len, o->as_server && o->mechanism == ZAIO_PLAIN);
+    case ZAIO_CURVE_SERVER:
+        if (!zmtp_curve_available())
+            return -EINVAL;
+        return put_int(val, len, o->as_server && o->mechanism == ZAIO_CURVE);
+    case ZAIO_CURVE_PUBLICKEY: return get_curve_key(val, len, o->curve_public);
+    case ZAIO_CURVE_SECRETKEY: return get_curve_key(val, len, o->curve_secret);
+    case ZAIO_CURVE_SERVERKEY: return get_curve_key(val, len, o->curve_server);
     case ZAIO_ROUTER_MANDATORY: return put_int(val, len, o->router_mandatory);
     case ZAIO_ROUTER_HANDOVER: return put_int(val, len, o->router_handover);
     case ZAIO_REQ_CORRELATE: return put_int(val, len, o->req_correlate);

@@ -57,9 +57,10 @@ typedef struct zopts {
     int ipv6;
     int connect_timeout;           /* 0 */
     int sndbuf, rcvbuf;            /* -1: the OS default */
-    int plain_server;
+    int as_server;                 /* PLAIN_SERVER or CURVE_SERVER: one flag, as in libzmq */
     char plain_username[256], plain_password[256];
-    int mechanism;                 /* ZAIO_NULL or ZAIO_PLAIN, from the options above */
+    uint8_t curve_public[32], curve_secret[32], curve_server[32]; /* CURVE keys */
+    int mechanism;                 /* ZAIO_NULL, ZAIO_PLAIN or ZAIO_CURVE, from the above */
     char zap_domain[256];          /* ZAP_DOMAIN: NULL asks ZAP when it is set */
     int zap_enforce_domain;        /* NULL with a domain: no handler fails the handshake */
     /* IPC_FILTER_UID/GID/PID: the credentials an ipc:// listener lets in (none: any) */
@@ -88,6 +89,9 @@ typedef struct zopts {
 } zopts;
 
 void zopts_default(zopts *o, int type);
+/* Wipes the secrets (PLAIN password, CURVE secret key) of a copy about to be freed:
+ * the socket's, a listener's, a session's. */
+void zopts_wipe(zopts *o);
 /* The HWM for the socket's inbound (or outbound) pipe direction: RCVHWM (SNDHWM), or
  * ZPIPE_CONFLATE where CONFLATE applies: set, the type one libzmq conflates (PUB, SUB,
  * PUSH, PULL, DEALER), and the direction one that carries data for it. SUB's and PUB's

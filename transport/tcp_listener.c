@@ -194,6 +194,7 @@ static void listener_cmd_close(zcmd *c)
     zmailbox_unref(l->smb);
     zopts_release(&l->o);
     zctx *ctx = l->ctx;
+    zopts_wipe(&l->o);
     free(l);
     zctx_session_remove(ctx);
 }

@@ -58,12 +58,23 @@
  * does it. (A pipe per connection gets them from the pattern when it attaches.)
  *
  * ZAP. Where the handshake stops for a verdict on the peer (ZMTP_HS_AUTH: a PLAIN
- * server after HELLO, NULL with a ZAP domain) the session asks the context's handler
- * over an inproc pipe of its own (zap.c), watched like the socket's pipe, and reads
- * nothing more from the peer until the reply: the handshake takes what came meanwhile
- * after the verdict. No handler: PLAIN lets nobody in, as libzmq 4.3.4; NULL lets
- * everyone in unless ZAP_ENFORCE_DOMAIN. The reply's User-Id and metadata join the
- * connection's metadata, ahead of anything the peer says of itself. */
+ * server after HELLO, a CURVE server after INITIATE, NULL with a ZAP domain) the
+ * session asks the context's handler over an inproc pipe of its own (zap.c), watched
+ * like the socket's pipe, and reads nothing more from the peer until the reply: the
+ * handshake takes what came meanwhile after the verdict. No handler: PLAIN lets nobody
+ * in, as libzmq 4.3.4; NULL and CURVE let everyone in unless ZAP_ENFORCE_DOMAIN (CURVE:
+ * and a domain). The reply's User-Id and metadata join the connection's metadata,
+ * ahead of anything the peer says of itself.
+ *
+ * CURVE. The handshake hands over a zmtp_crypto when it is done. The encoder seals
+ * what it packs (a frame, a PING, a SUBSCRIBE) in place in the send buffer; a large
+ * body, which NULL and PLAIN send from its own buffer without a copy, is sealed into a
+ * buffer of its own instead. A received MESSAGE up to the decoder's scratch size is
+ * opened into a plaintext buffer of the session; a larger one is gathered into its
+ * message as any large frame is and opened there in place, the message then starting
+ * 33 bytes into its buffer. A box that does not open, or a nonce that does not grow,
+ * ends the connection as a protocol error (HANDSHAKE_FAILED_PROTOCOL, as libzmq
+ * reports it even after the handshake). NULL and PLAIN never reach this code. */
 #include "ctx.h"
 #include "endpoint.h"
 #include "io_thread.h"
@@ -163,6 +174,8 @@ struct zsession {
     uint8_t rx_large_flags;
     zmtp_decoder dec;
     uint8_t *scratch;
+    zmtp_crypto *crypto; /* CURVE, after the handshake: seals and opens every frame */
+    uint8_t *plain;      /* CURVE: a received MESSAGE opened, DEC_SCRATCH bytes */
 
     /* sending */
     aio_buf *sbuf;
@@ -479,6 +492,24 @@ static void sub_note(zsession *s, int subscribe, const uint8_t *t, size_t len)
     s->subs[s->nsubs++] = (struct sub_topic){d, len};
 }
 
+/* Replaces a large frame by its MESSAGE, sealed into a buffer of its own. */
+static int tx_seal(zsession *s, zmsg *m)
+{
+    uint64_t n = zmtp_crypto_sealed_size(m->size);
+    zmsg sealed;
+    if (n > SIZE_MAX || zmsg_init_size(&sealed, (size_t)n) < 0)
+        return -ENOMEM;
+    ptrdiff_t r = zmtp_crypto_seal(s->crypto, zmsg_data(&sealed), (size_t)n,
+                                   zmsg_more(m) ? ZMTP_FLAG_MORE : 0, zmsg_data(m), m->size);
+    if (r < 0) {
+        zmsg_close(&sealed);
+        return -EPROTO; /* the nonces ran out: this connection can say no more */
+    }
+    zmsg_close(m);
+    *m = sealed;
+    return 0;
+}
+
 /* Packs what there is to send into one batch and sends it. */
 static void tx_fill(zsession *s)
 {
@@ -513,8 +544,18 @@ static void tx_fill(zsession *s)
         bool large = !sub && m->size > TX_COPY_MAX;
         if (large && s->tx_nlarge == TX_MAX_LARGE)
             break;
-        int rc = sub ? zmtp_encoder_subscription(e, s->minor, d[0], d + 1, m->size - 1)
+        int rc;
+        if (large && s->crypto) {
+            /* the sealed frame, header and all, goes out as the body would */
+            if ((rc = tx_seal(s, m)) < 0) {
+                conn_lost(s, LOSS_CONN, -rc);
+                return;
+            }
+            rc = ZMTP_ENC_SEPARATE;
+        } else {
+            rc = sub ? zmtp_encoder_subscription(e, s->minor, d[0], d + 1, m->size - 1)
                      : zmtp_encoder_frame(e, d, m->size, zmsg_more(m) ? ZMTP_FLAG_MORE : 0);
+        }
         if (rc == ZMTP_E_NOSPACE && e->len > 0)
             break; /* next batch */
         if (rc < 0) {
@@ -732,12 +773,73 @@ static void rx_command(zsession *s, const zmtp_command *c)
     }
 }
 
+static uint32_t protocol_code(int err);
+
+/* A MESSAGE that does not open ends the connection, reported as libzmq does. */
+static void rx_crypto_fail(zsession *s, int err)
+{
+    ev(s, ZAIO_EVENT_HANDSHAKE_FAILED_PROTOCOL, protocol_code(err));
+    conn_lost(s, LOSS_PROTOCOL, EPROTO);
+}
+
+/* What an opened MESSAGE carried: a frame, or a command (PING, SUBSCRIBE...). */
+static void rx_opened(zsession *s, unsigned flags, const uint8_t *frame, size_t len)
+{
+    if (!(flags & ZMTP_FLAG_COMMAND)) {
+        rx_frame(s, frame, len, (uint8_t)flags);
+        return;
+    }
+    zmtp_command c;
+    int rc = zmtp_command_parse(frame, len, &c);
+    if (rc < 0) {
+        rx_crypto_fail(s, rc);
+        return;
+    }
+    rx_command(s, &c);
+}
+
+/* A whole MESSAGE the decoder reported (a frame, or a command from a peer that sends
+ * it as one): opened into the session's plaintext buffer. */
+static void rx_sealed(zsession *s, uint8_t fflags, const uint8_t *body, size_t len)
+{
+    unsigned flags;
+    uint8_t *frame;
+    size_t flen;
+    int rc = zmtp_crypto_open(s->crypto, fflags, body, len, s->plain, DEC_SCRATCH, &flags, &frame,
+                              &flen);
+    if (rc < 0) {
+        rx_crypto_fail(s, rc);
+        return;
+    }
+    rx_opened(s, flags, frame, flen);
+}
+
 static void rx_large_end(zsession *s)
 {
     zmsg m = s->rx_large;
     zmsg_init(&s->rx_large);
     s->rx_large_on = false;
-    if (s->rx_large_flags & ZMTP_FLAG_MORE)
+    uint8_t flags = s->rx_large_flags;
+    if (s->crypto) {
+        /* opened in place: the frame it carried starts 33 bytes into the buffer */
+        uint8_t *d = zmsg_data(&m), *frame;
+        unsigned f;
+        size_t flen;
+        int rc = zmtp_crypto_open(s->crypto, flags, d, m.size, d + 32, m.size - 32, &f, &frame,
+                                  &flen);
+        if (rc < 0 || (f & ZMTP_FLAG_COMMAND)) {
+            if (rc == 0)
+                rx_opened(s, f, frame, flen); /* a command as large as that: a long topic */
+            else
+                rx_crypto_fail(s, rc);
+            zmsg_close(&m);
+            return;
+        }
+        m.off += (size_t)(frame - d);
+        m.size = flen;
+        flags = (uint8_t)f;
+    }
+    if (flags & ZMTP_FLAG_MORE)
         m.flags |= ZMSG_MORE;
     rx_deliver(s, &m);
 }
@@ -786,8 +888,18 @@ static void rx_run(zsession *s)
         s->rpos += (size_t)n;
         switch (e.type) {
         case ZMTP_EV_NONE: break;
-        case ZMTP_EV_FRAME: rx_frame(s, e.data, e.len, e.flags); break;
-        case ZMTP_EV_COMMAND: rx_command(s, &e.cmd); break;
+        case ZMTP_EV_FRAME:
+            if (s->crypto)
+                rx_sealed(s, e.flags, e.data, e.len);
+            else
+                rx_frame(s, e.data, e.len, e.flags);
+            break;
+        case ZMTP_EV_COMMAND:
+            if (s->crypto)
+                rx_sealed(s, e.flags, e.data, e.len);
+            else
+                rx_command(s, &e.cmd);
+            break;
         case ZMTP_EV_HEADER: rx_large_begin(s, e.size, e.flags); break;
         case ZMTP_EV_BODY: rx_large_chunk(s, e.data, e.len, e.last); break;
         }
@@ -841,9 +953,21 @@ static uint32_t protocol_code(int err)
     case ZMTP_E_UNEXPECTED_COMMAND: return ZAIO_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND;
     case ZMTP_E_UNEXPECTED_MESSAGE: return ZAIO_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE;
     case ZMTP_E_MALFORMED_COMMAND:
+    case ZMTP_E_MALFORMED_PING:
+    case ZMTP_E_RESERVED_FLAGS:
+    case ZMTP_E_COMMAND_MORE:
     case ZMTP_E_COMMAND_TOO_LARGE: return ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED;
     case ZMTP_E_MALFORMED_HELLO: return ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO;
     case ZMTP_E_MALFORMED_ERROR: return ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR;
+    case ZMTP_E_MALFORMED_WELCOME: return ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_WELCOME;
+    case ZMTP_E_MALFORMED_INITIATE: return ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_INITIATE;
+    case ZMTP_E_MALFORMED_READY: return ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY;
+    case ZMTP_E_MALFORMED_MESSAGE: return ZAIO_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_MESSAGE;
+    /* CURVE, as libzmq names them: a box that does not open (a wrong key, or tampering),
+     * a vouch for other keys, a nonce that did not grow */
+    case ZMTP_E_CRYPTO: return ZAIO_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC;
+    case ZMTP_E_KEY_EXCHANGE: return ZAIO_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE;
+    case ZMTP_E_NONCE: return ZAIO_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE;
     case ZMTP_E_MALFORMED_METADATA:
     case ZMTP_E_NO_SOCKET_TYPE:
     case ZMTP_E_UNKNOWN_SOCKET_TYPE:
@@ -945,19 +1069,30 @@ static void hs_done(zsession *s)
     }
 
     /* buffers for the message phase, once per session (reconnects reuse them) */
+    zmtp_crypto *crypto = zmtp_handshake_take_crypto(s->hs);
     if (!s->sbuf && aio_buf_new(TX_BUF, &s->sbuf) == 0)
         zmtp_encoder_init(&s->enc, aio_buf_data(s->sbuf), TX_BUF, TX_COPY_MAX);
     if (!s->scratch)
         s->scratch = malloc(DEC_SCRATCH);
-    if (!meta || !s->sbuf || !s->scratch) {
+    if (crypto && !s->plain)
+        s->plain = malloc(DEC_SCRATCH);
+    if (!meta || !s->sbuf || !s->scratch || (crypto && !s->plain)) {
+        zmtp_crypto_free(crypto);
         zmeta_unref(meta);
         conn_lost(s, LOSS_CONN, ENOMEM);
         return;
     }
     zmeta_unref(s->meta);
     s->meta = meta;
-    zmtp_decoder_init(&s->dec, s->scratch, DEC_SCRATCH,
-                      s->o.maxmsgsize > 0 ? (uint64_t)s->o.maxmsgsize : 0);
+    /* MAXMSGSIZE is the message's; CURVE's box around it does not count */
+    uint64_t max = s->o.maxmsgsize > 0 ? (uint64_t)s->o.maxmsgsize : 0;
+    if (max && crypto)
+        max += ZMTP_CRYPTO_OVERHEAD;
+    zmtp_decoder_init(&s->dec, s->scratch, DEC_SCRATCH, max);
+    s->crypto = crypto;
+    zmtp_encoder_set_crypto(&s->enc, crypto);
+    if (crypto)
+        zmtp_decoder_set_options(&s->dec, ZMTP_DEC_STREAM_COMMANDS);
 
     zpipe_end *sock_end = NULL;
     if (!s->pipe) {
@@ -1060,11 +1195,19 @@ static void zap_read(zsession *s);
 
 static void zap_ask(zsession *s)
 {
-    bool plain = s->o.mechanism == ZAIO_PLAIN;
+    bool plain = s->o.mechanism == ZAIO_PLAIN, curve = s->o.mechanism == ZAIO_CURVE;
+    if (curve && !s->o.zap_domain[0] && s->o.zap_enforce_domain) {
+        /* libzmq 4.3.4's CURVE asks ZAP when a domain is set or it is not enforced:
+         * enforced without a domain, the handler is not asked at all */
+        zap_verdict(s, 200);
+        return;
+    }
     zpipe_end *e;
     int rc = zzap_open(s->ctx, &e);
     if (rc == -ECONNREFUSED && !plain && !s->o.zap_enforce_domain) {
-        zap_verdict(s, 200); /* NULL: a domain without a handler lets everyone in, as libzmq */
+        /* NULL, CURVE: no handler lets everyone in, as libzmq (CURVE: everyone who knows
+         * the server's key, which is libzmq's "Stonehouse") */
+        zap_verdict(s, 200);
         return;
     }
     if (rc < 0) {
@@ -1082,8 +1225,8 @@ static void zap_ask(zsession *s)
         .address = addr,
         .routing_id = s->o.routing_id,
         .routing_id_len = s->o.routing_id_len,
-        .mechanism = plain ? "PLAIN" : "NULL",
-        .ncred = plain ? 2 : 0,
+        .mechanism = plain ? "PLAIN" : curve ? "CURVE" : "NULL",
+        .ncred = plain ? 2 : curve ? 1 : 0, /* CURVE: the client's public key, 32 bytes */
     };
     zmtp_handshake_credentials(s->hs, &r.cred[0], &r.cred_len[0], &r.cred[1], &r.cred_len[1]);
     rc = zzap_send(e, &r);
@@ -1161,10 +1304,15 @@ static void conn_begin(zsession *s)
     nprops += zopts_metadata(&s->o, props + nprops);
     zmtp_handshake_config cfg = {
         .socket_type = s->o.type,
-        .mechanism = s->o.mechanism == ZAIO_PLAIN ? ZMTP_MECH_PLAIN : ZMTP_MECH_NULL,
-        .as_server = s->o.plain_server,
+        .mechanism = s->o.mechanism == ZAIO_PLAIN   ? ZMTP_MECH_PLAIN
+                     : s->o.mechanism == ZAIO_CURVE ? ZMTP_MECH_CURVE
+                                                    : ZMTP_MECH_NULL,
+        .as_server = s->o.as_server,
         .username = s->o.plain_username,
         .password = s->o.plain_password,
+        .curve_public = s->o.curve_public,
+        .curve_secret = s->o.curve_secret,
+        .curve_server = s->o.curve_server,
         .auth = s->o.zap_domain[0] != 0,
         .props = nprops ? props : NULL,
         .nprops = nprops,
@@ -1207,6 +1355,9 @@ static void conn_teardown(zsession *s)
         zmtp_handshake_free(s->hs);
         s->hs = NULL;
     }
+    zmtp_encoder_set_crypto(&s->enc, NULL);
+    zmtp_crypto_free(s->crypto); /* the session key goes with the connection */
+    s->crypto = NULL;
     zap_forget(s);
     /* receiving: a message cut short is taken back; whole ones stay for the socket */
     if (s->has_rx_pending)
@@ -1327,6 +1478,8 @@ static void session_free(zsession *s)
         if (bufs[i])
             aio_buf_unref(bufs[i]);
     free(s->scratch);
+    free(s->plain);
+    zopts_wipe(&s->o);
     sub_forget_all(s);
     zmeta_unref(s->meta);
     zmonitor_unref(s->mon);

@@ -32,6 +32,11 @@ int zmtp_decoder_init(zmtp_decoder *d, uint8_t *scratch, size_t scratch_cap, uin
     return ZMTP_OK;
 }
 
+void zmtp_decoder_set_options(zmtp_decoder *d, unsigned opts)
+{
+    d->opts = opts & (ZMTP_DEC_OPAQUE_HANDSHAKE | ZMTP_DEC_STREAM_COMMANDS);
+}
+
 static int quirk_4367_shape(const uint8_t *body, size_t len)
 {
     size_t nlen = body[0]; /* len >= 256 here */
@@ -55,7 +60,7 @@ static int complete(zmtp_decoder *d, const uint8_t *body, zmtp_event *ev)
      * that shape is judged as the malformed frame it is, before its contents are. */
     if (d->quirk_4367 && !quirk_4367_shape(body, ev->len))
         return ZMTP_E_MALFORMED_COMMAND;
-    int rc = zmtp_command_parse(body, ev->len, &ev->cmd);
+    int rc = zmtp__command_parse(body, ev->len, &ev->cmd, d->opts & ZMTP_DEC_OPAQUE_HANDSHAKE);
     if (rc < 0)
         return rc;
     ev->type = ZMTP_EV_COMMAND;
@@ -69,7 +74,8 @@ static int header_done(zmtp_decoder *d)
         return ZMTP_E_SIZE_OVERFLOW;
     if (d->size > d->max_size)
         return ZMTP_E_TOO_LARGE;
-    if ((d->flags & ZMTP_FLAG_COMMAND) && d->size > d->scratch_cap)
+    if ((d->flags & ZMTP_FLAG_COMMAND) && d->size > d->scratch_cap &&
+        !(d->opts & ZMTP_DEC_STREAM_COMMANDS))
         return ZMTP_E_COMMAND_TOO_LARGE;
     d->body_have = 0;
     d->state = d->size <= d->scratch_cap ? ZMTP_DEC_GATHER : ZMTP_DEC_STREAM;

@@ -1,6 +1,8 @@
 /* encoder.c - frames into a caller buffer. Small frames are packed back to back so a
  * burst of messages leaves in one send; a body above copy_max gets only its header, and
- * the caller sends the body from where it already lives. */
+ * the caller sends the body from where it already lives. With a CURVE session's crypto
+ * every frame and command is sealed in a MESSAGE instead (curve.c), in the same buffer;
+ * the plain path pays one test of a pointer for it. */
 #include "zmtp.h"
 #include "internal.h"
 
@@ -29,6 +31,12 @@ void zmtp_encoder_init(zmtp_encoder *e, uint8_t *buf, size_t cap, size_t copy_ma
     e->cap = cap;
     e->len = 0;
     e->copy_max = copy_max;
+    e->crypto = NULL;
+}
+
+void zmtp_encoder_set_crypto(zmtp_encoder *e, zmtp_crypto *c)
+{
+    e->crypto = c;
 }
 
 void zmtp_encoder_reset(zmtp_encoder *e)
@@ -41,6 +49,14 @@ int zmtp_encoder_frame(zmtp_encoder *e, const void *body, size_t len, unsigned f
     uint8_t hdr[ZMTP_MAX_HEADER];
     if (flags & ~ZMTP_FLAG_MORE)
         return ZMTP_E_INVAL;
+    if (e->crypto) {
+        /* sealing copies anyway: a large body is the caller's to seal in its own buffer */
+        if (len > e->copy_max)
+            return ZMTP_E_INVAL;
+        zmtp__piece pc = {body, len};
+        int rc = zmtp__encoder_sealed(e, flags, &pc, 1);
+        return rc < 0 ? rc : ZMTP_ENC_PACKED;
+    }
     int hlen = zmtp_frame_header(hdr, flags, len);
     if (hlen < 0)
         return hlen;
@@ -58,32 +74,44 @@ int zmtp_encoder_frame(zmtp_encoder *e, const void *body, size_t len, unsigned f
     return separate ? ZMTP_ENC_SEPARATE : ZMTP_ENC_PACKED;
 }
 
-/* A command from up to two data pieces, so callers need no staging buffer. */
-static int command2(zmtp_encoder *e, const char *name, const void *a, size_t alen,
-                    const void *b, size_t blen)
+uint8_t *zmtp__encoder_command_space(zmtp_encoder *e, const char *name, size_t data_len)
 {
     size_t nlen = strlen(name);
     uint8_t hdr[ZMTP_MAX_HEADER];
-    if (nlen == 0 || nlen > 255 || alen > SIZE_MAX / 2 || blen > SIZE_MAX / 2 - alen - 256)
-        return ZMTP_E_INVAL;
-    size_t body = 1 + nlen + alen + blen;
+    if (nlen == 0 || nlen > 255 || data_len > SIZE_MAX / 2)
+        return NULL;
+    size_t body = 1 + nlen + data_len;
     int hlen = zmtp_frame_header(hdr, ZMTP_FLAG_COMMAND, body);
-    if (hlen < 0)
-        return hlen;
-    if ((size_t)hlen + body > e->cap - e->len)
-        return ZMTP_E_NOSPACE;
+    if (hlen < 0 || (size_t)hlen + body > e->cap - e->len)
+        return NULL;
     uint8_t *p = e->buf + e->len;
     memcpy(p, hdr, (size_t)hlen);
     p += hlen;
     *p++ = (uint8_t)nlen;
     memcpy(p, name, nlen);
-    p += nlen;
+    e->len += (size_t)hlen + body;
+    return p + nlen;
+}
+
+/* A command from up to two data pieces, so callers need no staging buffer. */
+static int command2(zmtp_encoder *e, const char *name, const void *a, size_t alen,
+                    const void *b, size_t blen)
+{
+    size_t nlen = strlen(name);
+    if (nlen == 0 || nlen > 255 || alen > SIZE_MAX / 2 || blen > SIZE_MAX / 2 - alen - 256)
+        return ZMTP_E_INVAL;
+    if (e->crypto) {
+        uint8_t n8 = (uint8_t)nlen;
+        zmtp__piece pc[] = {{&n8, 1}, {name, nlen}, {a, alen}, {b, blen}};
+        return zmtp__encoder_sealed(e, ZMTP_FLAG_COMMAND, pc, 4);
+    }
+    uint8_t *p = zmtp__encoder_command_space(e, name, alen + blen);
+    if (!p)
+        return ZMTP_E_NOSPACE;
     if (alen)
         memcpy(p, a, alen);
-    p += alen;
     if (blen)
-        memcpy(p, b, blen);
-    e->len += (size_t)hlen + body;
+        memcpy(p + alen, b, blen);
     return ZMTP_OK;
 }
 
@@ -116,6 +144,11 @@ int zmtp_encoder_subscription(zmtp_encoder *e, int peer_minor, int subscribe,
     uint8_t hdr[ZMTP_MAX_HEADER];
     if (topic_len > SIZE_MAX - 1)
         return ZMTP_E_INVAL;
+    if (e->crypto) {
+        uint8_t op = subscribe ? 1 : 0;
+        zmtp__piece pc[] = {{&op, 1}, {topic, topic_len}};
+        return zmtp__encoder_sealed(e, 0, pc, 2);
+    }
     int hlen = zmtp_frame_header(hdr, 0, topic_len + 1);
     if (hlen < 0)
         return hlen;
@@ -135,23 +168,14 @@ int zmtp__encoder_metadata_command(zmtp_encoder *e, const char *name,
 {
     size_t nlen = strlen(name);
     int64_t mlen = zmtp_metadata_size(props, n);
-    uint8_t hdr[ZMTP_MAX_HEADER];
     if (mlen < 0)
         return (int)mlen;
-    if (nlen == 0 || nlen > 255)
+    if (nlen == 0 || nlen > 255 || e->crypto) /* READY and INITIATE: handshake only */
         return ZMTP_E_INVAL;
-    size_t body = 1 + nlen + (size_t)mlen;
-    int hlen = zmtp_frame_header(hdr, ZMTP_FLAG_COMMAND, body);
-    if (hlen < 0)
-        return hlen;
-    if ((size_t)hlen + body > e->cap - e->len)
+    uint8_t *p = zmtp__encoder_command_space(e, name, (size_t)mlen);
+    if (!p)
         return ZMTP_E_NOSPACE;
-    uint8_t *p = e->buf + e->len + hlen;
-    memcpy(e->buf + e->len, hdr, (size_t)hlen);
-    *p++ = (uint8_t)nlen;
-    memcpy(p, name, nlen);
-    zmtp_metadata_encode(p + nlen, (size_t)mlen, props, n);
-    e->len += (size_t)hlen + body;
+    zmtp_metadata_encode(p, (size_t)mlen, props, n);
     return ZMTP_OK;
 }
 

@@ -8,6 +8,7 @@ const char *zmtp_strerror(int err)
     case ZMTP_E_INVAL: return "invalid argument";
     case ZMTP_E_NOSPACE: return "output buffer too small";
     case ZMTP_E_NOMEM: return "out of memory";
+    case ZMTP_E_NO_CURVE: return "CURVE is not in this build (no libsodium)";
     case ZMTP_E_NOT_ZMTP: return "peer is not speaking ZMTP (no signature)";
     case ZMTP_E_HTTP: return "peer sent an HTTP request, not ZMTP";
     case ZMTP_E_TLS: return "peer started a TLS handshake, not ZMTP";
@@ -26,11 +27,18 @@ const char *zmtp_strerror(int err)
     case ZMTP_E_MALFORMED_ERROR: return "malformed ERROR";
     case ZMTP_E_UNEXPECTED_COMMAND: return "unexpected command during the handshake";
     case ZMTP_E_UNEXPECTED_MESSAGE: return "message frame before the handshake completed";
+    case ZMTP_E_MALFORMED_WELCOME: return "malformed WELCOME";
+    case ZMTP_E_MALFORMED_INITIATE: return "malformed INITIATE";
+    case ZMTP_E_MALFORMED_READY: return "malformed READY";
     case ZMTP_E_NO_SOCKET_TYPE: return "peer metadata lacks Socket-Type";
     case ZMTP_E_UNKNOWN_SOCKET_TYPE: return "unknown socket type";
     case ZMTP_E_SOCKET_TYPE_MISMATCH: return "socket types cannot talk to each other";
     case ZMTP_E_PEER_ERROR: return "peer sent ERROR";
     case ZMTP_E_AUTH_DENIED: return "the peer was refused (ZAP)";
+    case ZMTP_E_CRYPTO: return "a CURVE box did not open (wrong key, or tampered with)";
+    case ZMTP_E_KEY_EXCHANGE: return "the CURVE vouch names other keys";
+    case ZMTP_E_NONCE: return "a CURVE nonce did not increase (replayed or reordered)";
+    case ZMTP_E_MALFORMED_MESSAGE: return "malformed MESSAGE";
     default: return "unknown zmtp error";
     }
 }

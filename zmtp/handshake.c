@@ -1,10 +1,13 @@
-/* handshake.c - one connection's handshake: greeting, then NULL (READY both ways) or
- * PLAIN (HELLO, WELCOME, INITIATE, READY), then done or failed.
+/* handshake.c - one connection's handshake: greeting, then NULL (READY both ways),
+ * PLAIN (HELLO, WELCOME, INITIATE, READY) or CURVE (the same four commands, each a box
+ * that curve.c makes and opens), then done or failed.
  *
- * Authentication is the caller's: where the peer must be let in (a PLAIN server, or
- * NULL with a ZAP domain) the handshake stops at ZMTP_HS_AUTH with the credentials in
- * hand, and the caller asks its ZAP handler, which may take any time, and gives the
- * verdict. No callback: the codec never waits on anything but bytes.
+ * Authentication is the caller's: where the peer must be let in (a PLAIN or CURVE
+ * server, or NULL with a ZAP domain) the handshake stops at ZMTP_HS_AUTH with the
+ * credentials in hand, and the caller asks its ZAP handler, which may take any time,
+ * and gives the verdict. No callback: the codec never waits on anything but bytes. A
+ * CURVE server stops there after INITIATE, once every box opened, so the handler hears
+ * of a client key only when its holder has proved it holds the secret one.
  *
  * Our greeting is queued at creation, before a byte of the peer's arrives: libzmq sends
  * its greeting in three steps, each after reading part of ours, so waiting for it
@@ -22,11 +25,11 @@
 
 typedef enum hs_state {
     HS_GREETING,
-    HS_WAIT_READY,    /* NULL, or a PLAIN client after INITIATE */
-    HS_WAIT_WELCOME,  /* PLAIN client after HELLO */
-    HS_WAIT_HELLO,    /* PLAIN server */
-    HS_WAIT_VERDICT,  /* PLAIN server after HELLO, until zmtp_handshake_auth */
-    HS_WAIT_INITIATE, /* PLAIN server after WELCOME */
+    HS_WAIT_READY,    /* NULL, or a PLAIN/CURVE client after INITIATE */
+    HS_WAIT_WELCOME,  /* PLAIN/CURVE client after HELLO */
+    HS_WAIT_HELLO,    /* PLAIN/CURVE server */
+    HS_WAIT_VERDICT,  /* until zmtp_handshake_auth: PLAIN after HELLO, CURVE after INITIATE */
+    HS_WAIT_INITIATE, /* PLAIN/CURVE server after WELCOME */
     HS_END
 } hs_state;
 
@@ -57,11 +60,13 @@ struct zmtp_handshake {
     size_t peer_md_len;
     uint8_t reason[255];
     size_t reason_len;
+
+    zmtp__curve *curve;     /* CURVE: its keys and steps */
 };
 
 static const char *mechanism_name(zmtp_mechanism m)
 {
-    return m == ZMTP_MECH_PLAIN ? "PLAIN" : "NULL";
+    return m == ZMTP_MECH_PLAIN ? "PLAIN" : m == ZMTP_MECH_CURVE ? "CURVE" : "NULL";
 }
 
 static int build_metadata(zmtp_handshake *h, const zmtp_handshake_config *cfg)
@@ -108,14 +113,15 @@ zmtp_handshake *zmtp_handshake_new(const zmtp_handshake_config *cfg, int *err)
 {
     int rc = ZMTP_E_INVAL;
     zmtp_handshake *h = NULL;
-    if (!cfg || (cfg->mechanism != ZMTP_MECH_NULL && cfg->mechanism != ZMTP_MECH_PLAIN))
+    if (!cfg || (cfg->mechanism != ZMTP_MECH_NULL && cfg->mechanism != ZMTP_MECH_PLAIN &&
+                 cfg->mechanism != ZMTP_MECH_CURVE))
         goto out;
     rc = ZMTP_E_NOMEM;
     if (!(h = calloc(1, sizeof *h)))
         goto out;
     h->socket_type = cfg->socket_type;
     h->mechanism = cfg->mechanism;
-    h->as_server = cfg->mechanism == ZMTP_MECH_PLAIN && cfg->as_server;
+    h->as_server = cfg->mechanism != ZMTP_MECH_NULL && cfg->as_server;
     h->auth_wanted = cfg->mechanism == ZMTP_MECH_NULL && cfg->auth;
     h->minor = -1;
     h->peer_type = -1;
@@ -125,6 +131,8 @@ zmtp_handshake *zmtp_handshake_new(const zmtp_handshake_config *cfg, int *err)
         ((rc = copy_credential(h->user, &h->user_len, cfg->username)) < 0 ||
          (rc = copy_credential(h->pass, &h->pass_len, cfg->password)) < 0))
         goto out;
+    if (h->mechanism == ZMTP_MECH_CURVE && !(h->curve = zmtp__curve_new(cfg, &rc)))
+        goto out;
 
     size_t scratch_cap = cfg->max_command ? cfg->max_command : 8192;
     if (scratch_cap < ZMTP_DECODER_MIN_SCRATCH)
@@ -133,10 +141,13 @@ zmtp_handshake *zmtp_handshake_new(const zmtp_handshake_config *cfg, int *err)
     if (!(h->scratch = malloc(scratch_cap)))
         goto out;
     zmtp_decoder_init(&h->dec, h->scratch, scratch_cap, scratch_cap);
+    if (h->curve)
+        zmtp_decoder_set_options(&h->dec, ZMTP_DEC_OPAQUE_HANDSHAKE);
 
-    /* greeting + READY/INITIATE (one of them) + HELLO + WELCOME + ERROR, headers long. */
+    /* greeting + READY/INITIATE (one of them) + HELLO + WELCOME + ERROR, headers long;
+     * CURVE's boxed commands on top. */
     size_t out_cap = ZMTP_GREETING_SIZE + (9 + 9 + h->md_len) + (9 + 6 + 2 + 510) +
-                     (9 + 8) + (9 + 7 + 255);
+                     (9 + 8) + (9 + 7 + 255) + (h->curve ? zmtp__curve_output_max(h->md_len) : 0);
     if (!(h->out = malloc(out_cap)))
         goto out;
     zmtp_encoder_init(&h->enc, h->out, out_cap, out_cap);
@@ -157,14 +168,13 @@ void zmtp_handshake_free(zmtp_handshake *h)
 {
     if (!h)
         return;
+    zmtp__curve_free(h->curve); /* wipes its secrets */
     free(h->md);
     free(h->scratch);
     free(h->out);
     free(h->peer_md);
     /* a password outlives nothing it was needed for */
-    volatile uint8_t *p = h->pass;
-    for (size_t i = 0; i < sizeof h->pass; i++)
-        p[i] = 0;
+    zmtp_wipe(h->pass, sizeof h->pass);
     free(h);
 }
 
@@ -211,21 +221,24 @@ static int on_greeting(zmtp_handshake *h, const zmtp_greeting *g)
         h->state = HS_WAIT_HELLO;
         return ZMTP_OK;
     }
+    h->state = HS_WAIT_WELCOME;
+    if (h->curve)
+        return zmtp__curve_hello(h->curve, &h->enc);
     uint8_t hello[2 + 255 + 255];
     hello[0] = (uint8_t)h->user_len;
     memcpy(hello + 1, h->user, h->user_len);
     hello[1 + h->user_len] = (uint8_t)h->pass_len;
     memcpy(hello + 2 + h->user_len, h->pass, h->pass_len);
-    h->state = HS_WAIT_WELCOME;
     return zmtp_encoder_command(&h->enc, "HELLO", hello, 2 + h->user_len + h->pass_len);
 }
 
 /* The peer's READY or INITIATE: its socket type must suit ours. */
-static int take_metadata(zmtp_handshake *h, const zmtp_command *c)
+static int take_metadata(zmtp_handshake *h, const uint8_t *md, size_t len)
 {
     zmtp_property st;
-    int rc = zmtp_metadata_find(c->data, c->data_len, "Socket-Type", &st);
-    if (rc < 0)
+    /* CURVE's came out of a box unchecked; the decoder checked the others already */
+    int rc = zmtp_metadata_validate(md, len);
+    if (rc < 0 || (rc = zmtp_metadata_find(md, len, "Socket-Type", &st)) < 0)
         return rc;
     if (rc == 0)
         return ZMTP_E_NO_SOCKET_TYPE;
@@ -234,19 +247,19 @@ static int take_metadata(zmtp_handshake *h, const zmtp_command *c)
         return type;
     if (!zmtp_socket_types_compatible(h->socket_type, type))
         return ZMTP_E_SOCKET_TYPE_MISMATCH;
-    if (c->data_len && !(h->peer_md = malloc(c->data_len)))
+    if (len && !(h->peer_md = malloc(len)))
         return ZMTP_E_NOMEM;
-    if (c->data_len)
-        memcpy(h->peer_md, c->data, c->data_len);
-    h->peer_md_len = c->data_len;
+    if (len)
+        memcpy(h->peer_md, md, len);
+    h->peer_md_len = len;
     h->peer_type = type;
     return ZMTP_OK;
 }
 
 /* The peer's READY (or a PLAIN client's INITIATE) is the last thing we wait for. */
-static int peer_ready(zmtp_handshake *h, const zmtp_command *c)
+static int peer_ready(zmtp_handshake *h, const uint8_t *md, size_t len)
 {
-    int rc = take_metadata(h, c);
+    int rc = take_metadata(h, md, len);
     if (rc < 0)
         return rc;
     h->state = HS_END;
@@ -286,6 +299,14 @@ int zmtp_handshake_auth(zmtp_handshake *h, int status)
         rc = zmtp_encoder_command(&h->enc, "WELCOME", NULL, 0);
         return rc < 0 ? fail(h, rc) : ZMTP_OK;
     }
+    if (h->curve) {
+        /* the client's INITIATE was the last we waited for: READY ends it */
+        if ((rc = zmtp__curve_ready(h->curve, &h->enc, h->md, h->md_len)) < 0)
+            return fail(h, rc);
+        h->state = HS_END;
+        h->status = ZMTP_HS_DONE;
+        return ZMTP_OK;
+    }
     rc = zmtp_encoder_command(&h->enc, "READY", h->md, h->md_len);
     return rc < 0 ? fail(h, rc) : ZMTP_OK;
 }
@@ -298,6 +319,40 @@ static const zmtp_command_type expected[HS_END + 1] = {
     [HS_WAIT_INITIATE] = ZMTP_CMD_INITIATE,
 };
 
+/* CURVE's steps: each opens the peer's box and queues ours. */
+static int on_curve_command(zmtp_handshake *h, const zmtp_command *c)
+{
+    const uint8_t *md;
+    size_t md_len;
+    int rc;
+    switch (h->state) {
+    case HS_WAIT_HELLO:
+        if ((rc = zmtp__curve_on_hello(h->curve, c->data, c->data_len)) < 0)
+            return rc;
+        h->state = HS_WAIT_INITIATE;
+        return zmtp__curve_welcome(h->curve, &h->enc);
+    case HS_WAIT_WELCOME:
+        if ((rc = zmtp__curve_on_welcome(h->curve, c->data, c->data_len)) < 0)
+            return rc;
+        h->state = HS_WAIT_READY;
+        return zmtp__curve_initiate(h->curve, &h->enc, h->md, h->md_len);
+    case HS_WAIT_INITIATE:
+        if ((rc = zmtp__curve_on_initiate(h->curve, c->data, c->data_len, &md, &md_len)) < 0 ||
+            (rc = take_metadata(h, md, md_len)) < 0)
+            return rc;
+        /* the client's long-term key is what ZAP is asked about */
+        memcpy(h->user, zmtp__curve_client_key(h->curve), ZMTP_CURVE_KEY_SIZE);
+        h->user_len = ZMTP_CURVE_KEY_SIZE;
+        h->state = HS_WAIT_VERDICT;
+        h->auth_pending = true;
+        return ZMTP_OK;
+    default: /* HS_WAIT_READY */
+        if ((rc = zmtp__curve_on_ready(h->curve, c->data, c->data_len, &md, &md_len)) < 0)
+            return rc;
+        return peer_ready(h, md, md_len);
+    }
+}
+
 static int on_command(zmtp_handshake *h, const zmtp_command *c)
 {
     int rc;
@@ -309,16 +364,18 @@ static int on_command(zmtp_handshake *h, const zmtp_command *c)
     /* HS_GREETING and HS_END expect nothing (UNKNOWN), so nothing matches there */
     if (c->type == ZMTP_CMD_UNKNOWN || c->type != expected[h->state])
         return ZMTP_E_UNEXPECTED_COMMAND;
+    if (h->curve)
+        return on_curve_command(h, c);
     switch (h->state) {
     case HS_WAIT_READY:
-        return peer_ready(h, c);
+        return peer_ready(h, c->data, c->data_len);
     case HS_WAIT_WELCOME:
         h->state = HS_WAIT_READY;
         return zmtp_encoder_command(&h->enc, "INITIATE", h->md, h->md_len);
     case HS_WAIT_HELLO:
         return on_hello(h, c);
     default: /* HS_WAIT_INITIATE */
-        if ((rc = peer_ready(h, c)) < 0)
+        if ((rc = peer_ready(h, c->data, c->data_len)) < 0)
             return rc;
         return zmtp_encoder_command(&h->enc, "READY", h->md, h->md_len);
     }
@@ -393,7 +450,7 @@ int zmtp_handshake_peer_routing_id(const zmtp_handshake *h, const uint8_t **id, 
 void zmtp_handshake_credentials(const zmtp_handshake *h, const uint8_t **user, size_t *user_len,
                                 const uint8_t **pass, size_t *pass_len)
 {
-    bool theirs = h->mechanism == ZMTP_MECH_PLAIN && h->as_server;
+    bool theirs = h->mechanism != ZMTP_MECH_NULL && h->as_server;
     *user = h->user;
     *user_len = theirs ? h->user_len : 0;
     *pass = h->pass;
@@ -404,4 +461,9 @@ void zmtp_handshake_error_reason(const zmtp_handshake *h, const uint8_t **reason
 {
     *reason = h->reason;
     *len = h->reason_len;
+}
+
+zmtp_crypto *zmtp_handshake_take_crypto(zmtp_handshake *h)
+{
+    return h->curve && h->status == ZMTP_HS_DONE ? zmtp__curve_take_crypto(h->curve) : NULL;
 }

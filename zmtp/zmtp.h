@@ -1,6 +1,7 @@
-/* zmtp.h - zaio's ZMTP 3.x codec: greeting, NULL and PLAIN handshakes, frames,
- * commands and metadata. Pure: no I/O, no sockets, no threads. The transport feeds it
- * the bytes its recv completions deliver and sends the bytes the encoder produces.
+/* zmtp.h - zaio's ZMTP 3.x codec: greeting, NULL, PLAIN and CURVE handshakes, frames,
+ * commands, metadata and CURVE's message boxes. Pure: no I/O, no sockets, no threads.
+ * The transport feeds it the bytes its recv completions deliver and sends the bytes
+ * the encoder produces.
  *
  * The pieces, from the bottom up:
  *  - zmtp_decoder: frames. A caller-owned struct fed (ptr, len); each call consumes
@@ -17,6 +18,8 @@
  *  - zmtp_handshake: one per connection. Consumes the peer's greeting and handshake
  *    commands, says what to send, checks the socket type and (PLAIN) credentials, and
  *    keeps the peer's metadata.
+ *  - zmtp_crypto: what a CURVE handshake hands over when it is done: the session key
+ *    and the nonces that seal every frame sent and open every frame received.
  *
  * Errors are negative ints (ZMTP_E_*); zmtp_strerror() names them. A decoder or
  * handshake that returned an error stays failed and returns the same error again.
@@ -38,6 +41,7 @@ enum {
     ZMTP_E_INVAL = -1,             /* caller misuse (bad argument or config) */
     ZMTP_E_NOSPACE = -2,           /* the caller's output buffer is too small */
     ZMTP_E_NOMEM = -3,
+    ZMTP_E_NO_CURVE = -4,          /* CURVE asked of a build without libsodium */
     /* greeting */
     ZMTP_E_NOT_ZMTP = -10,         /* no ZMTP signature: noise */
     ZMTP_E_HTTP = -11,             /* the peer sent an HTTP request */
@@ -59,12 +63,20 @@ enum {
     ZMTP_E_MALFORMED_ERROR = -34,
     ZMTP_E_UNEXPECTED_COMMAND = -35,/* a command the handshake does not expect now */
     ZMTP_E_UNEXPECTED_MESSAGE = -36,/* a message frame before the handshake is done */
+    ZMTP_E_MALFORMED_WELCOME = -37,/* CURVE: a WELCOME, INITIATE or READY of the wrong size */
+    ZMTP_E_MALFORMED_INITIATE = -38,
+    ZMTP_E_MALFORMED_READY = -39,
     /* handshake */
     ZMTP_E_NO_SOCKET_TYPE = -40,
     ZMTP_E_UNKNOWN_SOCKET_TYPE = -41,
     ZMTP_E_SOCKET_TYPE_MISMATCH = -42,
     ZMTP_E_PEER_ERROR = -43,       /* the peer sent ERROR (reason: zmtp_handshake_error_reason) */
     ZMTP_E_AUTH_DENIED = -44,      /* our authority (ZAP) refused the peer */
+    /* CURVE */
+    ZMTP_E_CRYPTO = -50,           /* a box did not open: wrong key, or tampered with */
+    ZMTP_E_KEY_EXCHANGE = -51,     /* the vouch opened but names other keys than ours */
+    ZMTP_E_NONCE = -52,            /* a nonce not above the peer's last: replayed, reordered */
+    ZMTP_E_MALFORMED_MESSAGE = -53,/* a MESSAGE too short to hold a box */
 };
 
 /* A static string naming err (a ZMTP_E_* value); never NULL. */
@@ -109,7 +121,8 @@ typedef enum zmtp_command_type {
     ZMTP_CMD_PING,
     ZMTP_CMD_PONG,
     ZMTP_CMD_SUBSCRIBE,
-    ZMTP_CMD_CANCEL
+    ZMTP_CMD_CANCEL,
+    ZMTP_CMD_MESSAGE      /* CURVE's box around a frame */
 } zmtp_command_type;
 
 #define ZMTP_PING_MAX_CONTEXT 16
@@ -200,14 +213,26 @@ typedef struct zmtp_decoder {
     uint64_t max_size;
     uint8_t *scratch;
     size_t scratch_cap;
+    unsigned opts;        /* ZMTP_DEC_* below */
     int err;
 } zmtp_decoder;
+
+/* Decoder options, all off after zmtp_decoder_init.
+ * OPAQUE_HANDSHAKE: HELLO, WELCOME, INITIATE and READY are split into name and data
+ *   but their data is not checked as PLAIN's fields or metadata: CURVE's are boxes,
+ *   which the handshake opens itself.
+ * STREAM_COMMANDS: a command frame larger than scratch arrives as HEADER and BODY
+ *   events, as a message frame does, instead of failing: CURVE wraps every frame,
+ *   messages of any size included, in a MESSAGE. */
+#define ZMTP_DEC_OPAQUE_HANDSHAKE 0x1u
+#define ZMTP_DEC_STREAM_COMMANDS 0x2u
 
 /* scratch (caller-owned, >= ZMTP_DECODER_MIN_SCRATCH bytes, kept alive as long as the
  * decoder) takes small bodies that arrive split; it is also the largest command
  * accepted. max_size: the largest frame accepted (0: no limit but 2^63-1).
  * ZMTP_OK or ZMTP_E_INVAL. */
 int zmtp_decoder_init(zmtp_decoder *d, uint8_t *scratch, size_t scratch_cap, uint64_t max_size);
+void zmtp_decoder_set_options(zmtp_decoder *d, unsigned opts);
 /* Consumes bytes from in[0..len) up to and including the first event, which it stores
  * in *ev (ZMTP_EV_NONE when it consumed everything without completing one). Returns
  * the number of bytes consumed, or a negative ZMTP_E_* error. */
@@ -220,11 +245,14 @@ uint64_t zmtp_decoder_body_skip(zmtp_decoder *d, uint64_t n);
 
 /* ---- encoder ------------------------------------------------------------------ */
 
+typedef struct zmtp_crypto zmtp_crypto;
+
 typedef struct zmtp_encoder {
     uint8_t *buf;
     size_t cap;
     size_t len;           /* bytes ready to send in buf */
     size_t copy_max;      /* bodies above this go out from their own buffer */
+    zmtp_crypto *crypto;  /* CURVE: every frame is sealed in a MESSAGE (see below) */
 } zmtp_encoder;
 
 /* Writes a frame header for a body of size bytes; LONG is set from size.
@@ -232,6 +260,10 @@ typedef struct zmtp_encoder {
 int zmtp_frame_header(uint8_t out[ZMTP_MAX_HEADER], unsigned flags, uint64_t size);
 
 void zmtp_encoder_init(zmtp_encoder *e, uint8_t *buf, size_t cap, size_t copy_max);
+/* From now on every frame and command the encoder writes goes out sealed by c (NULL:
+ * in the clear again). Sealing copies: a frame above copy_max gets ZMTP_E_INVAL, and
+ * the caller seals it into a buffer of its own with zmtp_crypto_seal. */
+void zmtp_encoder_set_crypto(zmtp_encoder *e, zmtp_crypto *c);
 /* Forget what buf holds (after the caller sent it). */
 void zmtp_encoder_reset(zmtp_encoder *e);
 
@@ -269,7 +301,7 @@ typedef struct zmtp_greeting_decoder {
     int err;
 } zmtp_greeting_decoder;
 
-/* Our greeting: version 3.1, mechanism ("NULL", "PLAIN"), as-server. */
+/* Our greeting: version 3.1, mechanism ("NULL", "PLAIN", "CURVE"), as-server. */
 int zmtp_greeting_encode(uint8_t out[ZMTP_GREETING_SIZE], const char *mechanism, int as_server);
 void zmtp_greeting_decoder_init(zmtp_greeting_decoder *g);
 /* Consumes up to the end of the greeting. Returns bytes consumed (>= 0) and sets
@@ -282,27 +314,46 @@ int zmtp_version_negotiate(const zmtp_greeting *peer);
 
 /* ---- handshake ------------------------------------------------------------------ */
 
-typedef enum zmtp_mechanism { ZMTP_MECH_NULL = 0, ZMTP_MECH_PLAIN = 1 } zmtp_mechanism;
+typedef enum zmtp_mechanism {
+    ZMTP_MECH_NULL = 0,
+    ZMTP_MECH_PLAIN = 1,
+    ZMTP_MECH_CURVE = 2
+} zmtp_mechanism;
+
+#define ZMTP_CURVE_KEY_SIZE 32
+
+/* Where CURVE's randomness comes from: len random bytes into buf. */
+typedef void (*zmtp_random_fn)(void *arg, uint8_t *buf, size_t len);
 
 typedef struct zmtp_handshake_config {
     int socket_type;                 /* ZMTP_REQ ... */
     zmtp_mechanism mechanism;
-    int as_server;                   /* PLAIN: 1 on the server side */
+    int as_server;                   /* PLAIN and CURVE: 1 on the server side */
     const char *username, *password; /* PLAIN client, NUL-terminated, up to 255 bytes */
     int auth;                        /* NULL: hold our READY until zmtp_handshake_auth() lets
-                                        the peer in (a ZAP domain is set). A PLAIN server
-                                        always waits for that verdict, whatever this says. */
+                                        the peer in (a ZAP domain is set). A PLAIN or CURVE
+                                        server always waits for that verdict, whatever
+                                        this says. */
     const zmtp_property *props;      /* sent in READY/INITIATE after Socket-Type, e.g. */
     size_t nprops;                   /* {"Identity", 8, id, id_len}; not Socket-Type */
     size_t max_command;              /* largest handshake command accepted; 0: 8192 */
+    /* CURVE (RFC 26), keys of ZMTP_CURVE_KEY_SIZE bytes, copied at creation: a server
+     * needs its secret key only (its public key follows from it); a client its own key
+     * pair and the server's public key. */
+    const uint8_t *curve_public, *curve_secret, *curve_server;
+    /* CURVE's short-term keys, cookie key and random nonces come from random (NULL:
+     * libsodium's randombytes, the system's CSPRNG). Only tests and fuzzers pass their
+     * own, so that a handshake replays byte for byte. */
+    zmtp_random_fn random;
+    void *random_arg;
 } zmtp_handshake_config;
 
 typedef struct zmtp_handshake zmtp_handshake;
 
-/* ZMTP_HS_AUTH: the peer's credentials are in (a PLAIN server: its HELLO; NULL with
- * auth: its greeting) and the handshake goes no further until the caller, having asked
- * its authority (ZAP, RFC 27), gives the verdict with zmtp_handshake_auth(). Until then
- * feeding consumes nothing: keep what the peer sends (a NULL peer's READY comes without
+/* ZMTP_HS_AUTH: the peer's credentials are in (a PLAIN server: its HELLO; a CURVE
+ * server: its INITIATE, every box opened; NULL with auth: its greeting) and the
+ * handshake goes no further until the caller, having asked its authority (ZAP, RFC 27),
+ * gives the verdict with zmtp_handshake_auth(). Until then feeding consumes nothing: keep what the peer sends (a NULL peer's READY comes without
  * waiting for ours) and feed it after the verdict. */
 enum { ZMTP_HS_RUNNING = 0, ZMTP_HS_DONE = 1, ZMTP_HS_AUTH = 2 };
 
@@ -327,8 +378,9 @@ int zmtp_handshake_peer_socket_type(const zmtp_handshake *h);
 void zmtp_handshake_peer_metadata(const zmtp_handshake *h, const uint8_t **md, size_t *len);
 /* The peer's routing id ("Identity", or "Routing-Id"); 1 if present, else 0. */
 int zmtp_handshake_peer_routing_id(const zmtp_handshake *h, const uint8_t **id, size_t *len);
-/* PLAIN server, from ZMTP_HS_AUTH on: the username and password of the peer's HELLO
- * (empty for NULL). */
+/* From ZMTP_HS_AUTH on: a PLAIN server, the username and password of the peer's HELLO;
+ * a CURVE server, the client's long-term public key (32 bytes) as user and an empty
+ * password; NULL, both empty. */
 void zmtp_handshake_credentials(const zmtp_handshake *h, const uint8_t **user, size_t *user_len,
                                 const uint8_t **pass, size_t *pass_len);
 /* The verdict on the peer, in ZMTP_HS_AUTH: a ZAP status code. 200 lets it in: ZMTP_OK,
@@ -339,6 +391,48 @@ void zmtp_handshake_credentials(const zmtp_handshake *h, const uint8_t **user, s
 int zmtp_handshake_auth(zmtp_handshake *h, int status);
 /* After ZMTP_E_PEER_ERROR: the reason the peer gave. */
 void zmtp_handshake_error_reason(const zmtp_handshake *h, const uint8_t **reason, size_t *len);
+/* After ZMTP_HS_DONE: a CURVE handshake's message-phase state, which the caller owns
+ * from now on (zmtp_crypto_free); NULL for NULL and PLAIN, and on a second call. */
+zmtp_crypto *zmtp_handshake_take_crypto(zmtp_handshake *h);
+
+/* ---- CURVE (RFC 26, as libzmq 4.3.4 speaks it) ------------------------------------ */
+
+/* 1 if this build has CURVE (libsodium), else 0: every call below then fails with
+ * ZMTP_E_NO_CURVE, and so does a CURVE handshake. */
+int zmtp_curve_available(void);
+/* A new long-term key pair, or the public key of a secret one. ZMTP_OK or an error. */
+int zmtp_curve_keypair(uint8_t pub[ZMTP_CURVE_KEY_SIZE], uint8_t sec[ZMTP_CURVE_KEY_SIZE]);
+int zmtp_curve_public(uint8_t pub[ZMTP_CURVE_KEY_SIZE], const uint8_t sec[ZMTP_CURVE_KEY_SIZE]);
+/* Zeros n bytes at p in a way the compiler cannot leave out, for secrets. */
+void zmtp_wipe(void *p, size_t n);
+
+/* After the handshake every frame travels sealed in a MESSAGE: a message frame (never
+ * a command frame, as libzmq sends it; flags 0, LONG as needed) whose body is
+ * "\x07MESSAGE", an 8-byte nonce that grows by one with every frame, then the box of
+ * [flags + the frame's body], where flags holds MORE (1) and COMMAND (2): PING, PONG,
+ * SUBSCRIBE and CANCEL travel inside as commands. ZMTP_CRYPTO_OVERHEAD is what sealing
+ * adds to a body, header aside. */
+#define ZMTP_CRYPTO_OVERHEAD 33
+/* Wipes the session key and frees c (NULL is fine). */
+void zmtp_crypto_free(zmtp_crypto *c);
+/* The wire size of a frame of len bytes once sealed, header included. */
+uint64_t zmtp_crypto_sealed_size(uint64_t len);
+/* Seals one frame: flags ZMTP_FLAG_MORE for a message frame, or ZMTP_FLAG_COMMAND for a
+ * command body (name-size, name, data). Writes the whole MESSAGE frame into out and
+ * returns its size; ZMTP_E_NOSPACE (nothing written) or ZMTP_E_INVAL. */
+ptrdiff_t zmtp_crypto_seal(zmtp_crypto *c, uint8_t *out, size_t cap, unsigned flags,
+                           const void *body, size_t len);
+/* Opens a MESSAGE: the flags and the whole body of a frame as the decoder reported
+ * it (a FRAME, a COMMAND, or a streamed one gathered by the caller). The plaintext goes
+ * to out, which needs len - 32 bytes and may be body + 32 to open in place; the frame
+ * it carried is *frame (inside out), *frame_len bytes, with *flags ZMTP_FLAG_MORE or
+ * ZMTP_FLAG_COMMAND. ZMTP_OK; or ZMTP_E_UNEXPECTED_COMMAND (not a MESSAGE),
+ * ZMTP_E_MALFORMED_MESSAGE, ZMTP_E_NONCE (replayed or reordered), ZMTP_E_CRYPTO (the box
+ * does not open), ZMTP_E_RESERVED_FLAGS, ZMTP_E_COMMAND_MORE; after an error c fails
+ * every call with it. */
+int zmtp_crypto_open(zmtp_crypto *c, unsigned frame_flags, const uint8_t *body, size_t len,
+                     uint8_t *out, size_t out_cap, unsigned *flags, uint8_t **frame,
+                     size_t *frame_len);
 
 #ifdef __cplusplus
 }

@@ -3,8 +3,8 @@
  * for zmq.h alone. Built twice: against zaio through include/compat (a function zaio
  * lacks, or one whose signature differs from libzmq's, breaks the build) and against
  * libzmq (which keeps the program itself honest). The run then checks a little of what
- * the calls do; where the two libraries differ on purpose (zaio has no CURVE) the
- * program says which it was built against by ZAIO_H, which only zaio's header defines. */
+ * the calls do, each library against its own answers (zmq_has("curve") says whether
+ * the key calls work: yes on Linux, no in zaio's Windows build). */
 #include <sys/uio.h> /* struct iovec, before zmq.h as libzmq asks */
 #include <zmq.h>
 
@@ -160,12 +160,9 @@ int main(void)
     printf("zmq_has(\"curve\"): %d\n", zmq_has("curve"));
     char pub[41], sec[41];
     int keys = zmq_curve_keypair(pub, sec);
-#ifdef ZAIO_H
-    CHECK(zmq_has("curve") == 0, "zaio has no CURVE yet");
-    CHECK(keys == -1 && zmq_errno() == ENOTSUP, "curve_keypair fails with ENOTSUP");
-#else
     CHECK(keys == (zmq_has("curve") ? 0 : -1), "curve_keypair as zmq_has says");
-#endif
+    if (keys < 0)
+        CHECK(zmq_errno() == ENOTSUP, "curve_keypair fails with ENOTSUP without CURVE");
 
     const uint8_t vec[8] = {0x86, 0x4F, 0xD2, 0x6F, 0xB5, 0x59, 0xF7, 0x5B};
     char text[11];

@@ -35,10 +35,22 @@ def ready(stype, ident=None, name=b"READY"):
     return command(name, md)
 
 
-SEL_GREETING, SEL_FRAMES, SEL_HANDSHAKE, SEL_PARSERS = 0, 1, 2, 3
+SEL_GREETING, SEL_FRAMES, SEL_HANDSHAKE, SEL_PARSERS, SEL_CURVE_HS, SEL_CURVE_SEALED = 0, 1, 2, 3, 4, 5
 # handshake config byte: socket type = cfg % 11, 0x10 PLAIN, 0x20 server, 0x40 right
 # password, 0x80 extra properties
 ROUTER, DEALER, SUB, PUB, REQ = 6, 5, 2, 1, 3
+# CURVE handshake (selector 4): as above, 0x10 the codec is the server.
+# CURVE sealed (selector 5): 0x01 the codec is the server, (cfg >> 1) & 7 what the peer
+# breaks, 0x10 raw bodies; data: [md size][md] then [nonce step][inner flags][size LE 2][body]
+
+
+def sealed_frame(body, inner=0, step=1):
+    return bytes([step, inner]) + struct.pack("<H", len(body)) + body
+
+
+def md_of(stype):
+    md = prop(b"Socket-Type", stype)
+    return bytes([len(md)]) + md
 
 seeds = {
     "greeting-null-3.1": (SEL_GREETING, 0, 0, greeting()),
@@ -73,6 +85,19 @@ seeds = {
     "parse-hello": (SEL_PARSERS, 0, 0, b"\x05HELLO\x05admin\x06secret"),
     "parse-ping": (SEL_PARSERS, 0, 0, b"\x04PING\x00\x140123456789abcdef"),
     "parse-metadata": (SEL_PARSERS, 0, 0, prop(b"Socket-Type", b"SUB") + prop(b"Identity", b"")),
+    # a CURVE server fed a HELLO of the right size whose box does not open
+    "curve-hs-server-hello": (SEL_CURVE_HS, 3, ROUTER | 0x10, greeting(b"CURVE")
+                              + command(b"HELLO", b"\x01\x00" + bytes(192))),
+    "curve-hs-client-welcome": (SEL_CURVE_HS, 0, DEALER, greeting(b"CURVE", 1)
+                                + command(b"WELCOME", bytes(160))),
+    "curve-sealed-server": (SEL_CURVE_SEALED, 0, 0x01, md_of(b"DEALER") + sealed_frame(b"hello", 1)
+                           + sealed_frame(b"x" * 300) + sealed_frame(b"\x04PING\x00\x14", 2)
+                           + sealed_frame(b"\x09SUBSCRIBEtopic", 2) + sealed_frame(b"again", 0, 0)),
+    "curve-sealed-client": (SEL_CURVE_SEALED, 5, 0x00, md_of(b"ROUTER") + sealed_frame(b"", 0, 3)
+                           + sealed_frame(b"\x04PONG", 2) + sealed_frame(b"m", 3)),
+    "curve-sealed-vouch": (SEL_CURVE_SEALED, 0, 0x01 | 3 << 1, md_of(b"DEALER")),
+    "curve-sealed-raw": (SEL_CURVE_SEALED, 1, 0x11, md_of(b"DEALER")
+                        + sealed_frame(b"\x07MESSAGE" + bytes(8) + bytes(17))),
 }
 
 os.makedirs(OUT, exist_ok=True)

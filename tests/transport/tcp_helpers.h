@@ -102,6 +102,15 @@ static inline void th_send(void *s, const void *data, size_t len, int flags)
     zt_assert(n == (int)len, "send %zu bytes: %s", len, zaio_strerror(zaio_errno()));
 }
 
+/* A send that may find no peer: a client refused during its handshake loses its pipe
+ * when it gives up, which can come before this send (then EAGAIN, not a block). */
+static inline void th_send_maybe(void *s, const char *str)
+{
+    int rc = zaio_send(s, str, strlen(str), ZAIO_DONTWAIT);
+    zt_assert(rc == (int)strlen(str) || zaio_errno() == EAGAIN, "send: %s",
+              zaio_strerror(zaio_errno()));
+}
+
 static inline void th_send_str(void *s, const char *str, int flags)
 {
     th_send(s, str, strlen(str), flags);
@@ -237,16 +246,14 @@ static inline bool th_raw_wait_closed(int fd, int timeout_ms, size_t *got)
     }
 }
 
-/* A hand-driven ZMTP peer: does the NULL handshake as `type` over a blocking socket,
- * saying props of itself in READY. */
-static inline int th_raw_zmtp_peer_props(const char *ep, int type, const zmtp_property *props,
-                                         size_t nprops)
+/* A hand-driven ZMTP peer: runs cfg's handshake to its end over a blocking socket to
+ * ep and returns the socket; with CURVE *crypto gets the session (crypto NULL: none). */
+static inline int th_raw_zmtp_handshake(const char *ep, const zmtp_handshake_config *cfg,
+                                        zmtp_crypto **crypto)
 {
     int fd = th_raw_connect(ep);
-    zmtp_handshake_config cfg = {.socket_type = type, .mechanism = ZMTP_MECH_NULL,
-                                 .props = props, .nprops = nprops};
     int err;
-    zmtp_handshake *h = zmtp_handshake_new(&cfg, &err);
+    zmtp_handshake *h = zmtp_handshake_new(cfg, &err);
     zt_assert(h, "handshake");
     uint8_t buf[4096];
     for (;;) {
@@ -263,8 +270,19 @@ static inline int th_raw_zmtp_peer_props(const char *ep, int type, const zmtp_pr
         ptrdiff_t used = zmtp_handshake_feed(h, buf, (size_t)k);
         zt_assert(used >= 0, "raw handshake: %s", zmtp_strerror((int)used));
     }
+    if (crypto)
+        *crypto = zmtp_handshake_take_crypto(h);
     zmtp_handshake_free(h);
     return fd;
+}
+
+/* The NULL handshake as `type`, saying props of itself in READY. */
+static inline int th_raw_zmtp_peer_props(const char *ep, int type, const zmtp_property *props,
+                                         size_t nprops)
+{
+    zmtp_handshake_config cfg = {.socket_type = type, .mechanism = ZMTP_MECH_NULL,
+                                 .props = props, .nprops = nprops};
+    return th_raw_zmtp_handshake(ep, &cfg, NULL);
 }
 
 static inline int th_raw_zmtp_peer(const char *ep, int type)

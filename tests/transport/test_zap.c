@@ -4,12 +4,9 @@
  * and each malformed reply reach the monitor and the messages as libzmq has them.
  * The handler is a REP bound at inproc://zeromq.zap.01, served by a thread of its own
  * (the server's I/O thread must get its answer while the test blocks in recv). */
-#include "tcp_helpers.h"
+#include "zap_handler.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
-
-/* ---- the handler -------------------------------------------------------------------- */
+/* ---- the handler (zap_handler.h) ------------------------------------------------------ */
 
 typedef enum reply_kind {
     R_BY_CREDENTIALS, /* admin/secret 200, "busy" 300, "broken" 500, else 400 */
@@ -22,101 +19,71 @@ typedef enum reply_kind {
 } reply_kind;
 
 typedef struct handler {
-    void *sock;
-    pthread_t th;
-    atomic_bool stop;
+    zap_handler zh;
     reply_kind kind;
-    atomic_int requests;
-    /* the last request's frames, after REP took the delimiter */
-    char frame[8][64];
-    size_t frame_len[8];
-    int nframes;
 } handler;
 
-static void reply(handler *h, const char *status, const char *user, const void *md, size_t md_len)
+/* A reply as the kind has it: well formed, or broken in its one way. */
+static void reply(zap_handler *zh, const char *status, const char *user, const void *md,
+                  size_t md_len)
 {
-    const char *version = h->kind == R_BAD_VERSION ? "2.0" : "1.0";
-    const char *id = h->kind == R_BAD_REQUEST_ID ? "7" : "1";
-    th_send_str(h->sock, version, ZAIO_SNDMORE);
-    th_send_str(h->sock, id, ZAIO_SNDMORE);
-    if (h->kind == R_TOO_FEW_FRAMES) {
-        th_send_str(h->sock, status, 0);
+    reply_kind kind = ((handler *)zh->arg)->kind;
+    if (kind != R_BAD_VERSION && kind != R_BAD_REQUEST_ID && kind != R_TOO_FEW_FRAMES) {
+        zap_reply(zh, status, user, md, md_len);
         return;
     }
-    th_send_str(h->sock, status, ZAIO_SNDMORE);
-    th_send_str(h->sock, "text", ZAIO_SNDMORE);
-    th_send_str(h->sock, user, ZAIO_SNDMORE);
-    th_send(h->sock, md, md_len, 0);
-}
-
-static bool frame_is(const handler *h, int i, const char *s)
-{
-    return h->frame_len[i] == strlen(s) && memcmp(h->frame[i], s, h->frame_len[i]) == 0;
-}
-
-static void *handler_main(void *arg)
-{
-    handler *h = arg;
-    while (!atomic_load(&h->stop)) {
-        char buf[64];
-        int n = zaio_recv(h->sock, buf, sizeof buf, 0);
-        if (n < 0)
-            continue; /* RCVTIMEO: look at stop again */
-        int k = 0;
-        h->frame_len[k] = (size_t)n;
-        memcpy(h->frame[k++], buf, (size_t)n);
-        int more = 1;
-        size_t ml = sizeof more;
-        while (zaio_getsockopt(h->sock, ZAIO_RCVMORE, &more, &ml) == 0 && more && k < 8) {
-            n = zaio_recv(h->sock, buf, sizeof buf, 0);
-            zt_assert(n >= 0, "request frame");
-            h->frame_len[k] = (size_t)n;
-            memcpy(h->frame[k++], buf, (size_t)n);
-        }
-        h->nframes = k;
-        atomic_fetch_add(&h->requests, 1);
-        if (h->kind == R_VANISH) {
-            zaio_close(h->sock); /* the server's pipe to us goes with it */
-            h->sock = NULL;
-            return NULL;
-        }
-        static const uint8_t md[] = "\x05Hello\x00\x00\x00\x05World";
-        static const uint8_t bad_md[] = "\x05Hello\x00\x00\x00\x09World";
-        if (h->kind == R_BAD_STATUS) {
-            reply(h, "201", "", "", 0);
-        } else if (h->kind == R_BAD_METADATA) {
-            reply(h, "200", "", bad_md, sizeof bad_md - 1);
-        } else if (k >= 8 && frame_is(h, 6, "admin") && frame_is(h, 7, "secret")) {
-            reply(h, "200", "admin-id", md, sizeof md - 1);
-        } else if (k >= 8 && frame_is(h, 6, "busy")) {
-            reply(h, "300", "", "", 0);
-        } else if (k >= 8 && frame_is(h, 6, "broken")) {
-            reply(h, "500", "", "", 0);
-        } else if (k == 6 && frame_is(h, 2, "friends")) { /* NULL in the friendly domain */
-            reply(h, "200", "anonymous", "", 0);
-        } else {
-            reply(h, "400", "", "", 0);
-        }
+    th_send_str(zh->sock, kind == R_BAD_VERSION ? "2.0" : "1.0", ZAIO_SNDMORE);
+    th_send_str(zh->sock, kind == R_BAD_REQUEST_ID ? "7" : "1", ZAIO_SNDMORE);
+    if (kind == R_TOO_FEW_FRAMES) {
+        th_send_str(zh->sock, status, 0);
+        return;
     }
-    return NULL;
+    th_send_str(zh->sock, status, ZAIO_SNDMORE);
+    th_send_str(zh->sock, "text", ZAIO_SNDMORE);
+    th_send_str(zh->sock, user, ZAIO_SNDMORE);
+    th_send(zh->sock, md, md_len, 0);
+}
+
+static bool by_kind(zap_handler *zh, const zap_request *r)
+{
+    reply_kind kind = ((handler *)zh->arg)->kind;
+    int k = r->nframes;
+    static const uint8_t md[] = "\x05Hello\x00\x00\x00\x05World";
+    static const uint8_t bad_md[] = "\x05Hello\x00\x00\x00\x09World";
+    if (kind == R_VANISH)
+        return false;
+    if (kind == R_BAD_STATUS) {
+        reply(zh, "201", "", "", 0);
+    } else if (kind == R_BAD_METADATA) {
+        reply(zh, "200", "", bad_md, sizeof bad_md - 1);
+    } else if (k >= 8 && zap_frame_is(r, 6, "admin") && zap_frame_is(r, 7, "secret")) {
+        reply(zh, "200", "admin-id", md, sizeof md - 1);
+    } else if (k >= 8 && zap_frame_is(r, 6, "busy")) {
+        reply(zh, "300", "", "", 0);
+    } else if (k >= 8 && zap_frame_is(r, 6, "broken")) {
+        reply(zh, "500", "", "", 0);
+    } else if (k == 6 && zap_frame_is(r, 2, "friends")) { /* NULL in the friendly domain */
+        reply(zh, "200", "anonymous", "", 0);
+    } else {
+        reply(zh, "400", "", "", 0);
+    }
+    return true;
 }
 
 static void handler_start(handler *h, void *ctx, reply_kind kind)
 {
-    memset(h, 0, sizeof *h);
     h->kind = kind;
-    h->sock = th_socket(ctx, ZAIO_REP);
-    th_set_int(h->sock, ZAIO_RCVTIMEO, 50);
-    zt_assert(zaio_bind(h->sock, "inproc://zeromq.zap.01") == 0, "bind the handler");
-    zt_assert(pthread_create(&h->th, NULL, handler_main, h) == 0, "handler thread");
+    zap_handler_start(&h->zh, ctx, by_kind, h);
 }
 
 static void handler_stop(handler *h)
 {
-    atomic_store(&h->stop, true);
-    pthread_join(h->th, NULL);
-    if (h->sock)
-        zaio_close(h->sock);
+    zap_handler_stop(&h->zh);
+}
+
+static bool frame_is(const handler *h, int i, const char *s)
+{
+    return zap_frame_is(&h->zh.last, i, s);
 }
 
 /* ---- a server and a client ----------------------------------------------------------------- */
@@ -154,10 +121,7 @@ static void pair_open(void *ctx, pair *p, int plain, const char *domain, const c
     th_bind(p->rep, "tcp://127.0.0.1:*", p->ep, sizeof p->ep);
     th_connect(p->req, p->ep);
     th_set_int(p->rep, ZAIO_RCVTIMEO, 300);
-    /* Without waiting: a client refused for a protocol error stops for good and its
-     * pipe goes, and a REQ with no pipe would block; if it came to that before this
-     * send, the request is simply never there (expect_in says so, expect_out expects it). */
-    (void)zaio_send(p->req, "let me in", 9, ZAIO_DONTWAIT);
+    th_send_maybe(p->req, "let me in"); /* refused, the REQ may have no pipe left */
 }
 
 static void pair_close(pair *p)
@@ -225,8 +189,8 @@ ZT_TEST(zap, plain_handler_lets_the_right_user_in, 20)
     th_send_str(p.rep, "welcome", 0);
     th_recv_str(p.req, "welcome");
     /* the request, as RFC 27 and libzmq have it */
-    zt_assert(atomic_load(&h.requests) == 1, "requests %d", atomic_load(&h.requests));
-    zt_assert(h.nframes == 8, "frames %d", h.nframes);
+    zt_assert(atomic_load(&h.zh.requests) == 1, "requests %d", atomic_load(&h.zh.requests));
+    zt_assert(h.zh.last.nframes == 8, "frames %d", h.zh.last.nframes);
     zt_assert(frame_is(&h, 0, "1.0") && frame_is(&h, 1, "1"), "version, request id");
     zt_assert(frame_is(&h, 2, "global") && frame_is(&h, 3, "127.0.0.1"), "domain, address");
     zt_assert(frame_is(&h, 4, "srv") && frame_is(&h, 5, "PLAIN"), "routing id, mechanism");
@@ -260,7 +224,7 @@ ZT_TEST(zap, plain_handler_refusals, 30)
     }
     /* at least one each: the client told nothing (300) comes back, as a temporary
      * failure invites it to */
-    zt_assert(atomic_load(&h.requests) >= 3, "requests %d", atomic_load(&h.requests));
+    zt_assert(atomic_load(&h.zh.requests) >= 3, "requests %d", atomic_load(&h.zh.requests));
     handler_stop(&h);
     th_term(ctx);
 }
@@ -302,7 +266,8 @@ ZT_TEST(zap, null_with_a_domain_asks_the_handler, 20)
     pair p;
     pair_open(ctx, &p, 0, "friends", NULL, NULL);
     expect_in(&p);
-    zt_assert(h.nframes == 6 && frame_is(&h, 5, "NULL"), "NULL request, %d frames", h.nframes);
+    zt_assert(h.zh.last.nframes == 6 && frame_is(&h, 5, "NULL"), "NULL request, %d frames",
+              h.zh.last.nframes);
     pair_close(&p);
     pair_open(ctx, &p, 0, "strangers", NULL, NULL);
     expect_out(&p, ZAIO_EVENT_HANDSHAKE_FAILED_AUTH, 400);
@@ -311,7 +276,7 @@ ZT_TEST(zap, null_with_a_domain_asks_the_handler, 20)
     pair_open(ctx, &p, 0, NULL, NULL, NULL);
     expect_in(&p);
     pair_close(&p);
-    zt_assert(atomic_load(&h.requests) == 2, "requests %d", atomic_load(&h.requests));
+    zt_assert(atomic_load(&h.zh.requests) == 2, "requests %d", atomic_load(&h.zh.requests));
     handler_stop(&h);
     th_term(ctx);
 }
@@ -377,7 +342,7 @@ ZT_TEST(zap, null_client_to_plain_server, 20)
     pair p;
     pair_open(ctx, &p, 1, NULL, NULL, NULL);
     expect_out(&p, ZAIO_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZAIO_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
-    zt_assert(atomic_load(&h.requests) == 0, "requests %d", atomic_load(&h.requests));
+    zt_assert(atomic_load(&h.zh.requests) == 0, "requests %d", atomic_load(&h.zh.requests));
     handler_stop(&h);
     pair_close(&p);
     th_term(ctx);

@@ -7,63 +7,6 @@
 #define RUNNING ZMTP_HS_RUNNING
 #define DONE ZMTP_HS_DONE
 
-/* Moves what from has to send into to, at most step bytes at a time. Returns bytes
- * moved; a negative feed result stops the transfer (the status says why). */
-static size_t pump(zmtp_handshake *from, zmtp_handshake *to, size_t step, guard *g)
-{
-    const uint8_t *out;
-    size_t n = zmtp_handshake_output(from, &out);
-    if (n == 0 || zmtp_handshake_status(to) != RUNNING)
-        return 0;
-    if (n > step)
-        n = step;
-    ptrdiff_t r = zmtp_handshake_feed(to, guard_put(g, out, n), n);
-    if (r <= 0)
-        return 0;
-    zmtp_handshake_sent(from, (size_t)r);
-    return (size_t)r;
-}
-
-/* The authority a test plays: the ZAP status for the credentials, counted. */
-typedef int (*verdict_fn)(void *arg, const uint8_t *u, size_t ul, const uint8_t *p, size_t pl);
-
-static size_t ask(zmtp_handshake *h, verdict_fn verdict, void *arg)
-{
-    if (!verdict || zmtp_handshake_status(h) != ZMTP_HS_AUTH)
-        return 0;
-    const uint8_t *u, *p;
-    size_t ul, pl;
-    zmtp_handshake_credentials(h, &u, &ul, &p, &pl);
-    int rc = zmtp_handshake_auth(h, verdict(arg, u, ul, p, pl));
-    cr_assert(rc == ZMTP_OK || rc == ZMTP_E_AUTH_DENIED, "%s", zmtp_strerror(rc));
-    return 1;
-}
-
-static void run_pair_auth(zmtp_handshake *a, zmtp_handshake *b, size_t step, verdict_fn verdict,
-                          void *arg)
-{
-    guard g;
-    guard_open(&g, 4096);
-    for (int i = 0; i < 100000; i++)
-        if (pump(a, b, step, &g) + pump(b, a, step, &g) + ask(a, verdict, arg) +
-                ask(b, verdict, arg) == 0)
-            break;
-    guard_close(&g);
-}
-
-static void run_pair(zmtp_handshake *a, zmtp_handshake *b, size_t step)
-{
-    run_pair_auth(a, b, step, NULL, NULL);
-}
-
-static zmtp_handshake *hs(const zmtp_handshake_config *cfg)
-{
-    int err = 0;
-    zmtp_handshake *h = zmtp_handshake_new(cfg, &err);
-    cr_assert_not_null(h, "handshake_new: %s", zmtp_strerror(err));
-    return h;
-}
-
 static const size_t steps[] = {SIZE_MAX, 1, 3, 7, 64};
 #define NSTEPS (sizeof steps / sizeof steps[0])
 
