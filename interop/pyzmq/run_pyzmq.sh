@@ -36,4 +36,7 @@ suite() { # junit-file [wrapper]
 }
 suite "$out/libzmq.xml"
 suite "$out/zaio.xml" "$zaio_run"
-"$py" "$here/compare.py" "$out/libzmq.xml" "$out/zaio.xml" "$here/excluded.txt"
+# the comparison also stays in summary.txt, which make test prints after ctest
+"$py" "$here/compare.py" "$out/libzmq.xml" "$out/zaio.xml" "$here/excluded.txt" |
+  tee "$out/summary.txt"
+exit "${PIPESTATUS[0]}"
