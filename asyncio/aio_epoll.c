@@ -65,9 +65,14 @@ static void ep_port_fini(aio_port *p)
 static int ep_register(aio_socket *s)
 {
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = s};
-    if (epoll_ctl(ep(s->port)->epfd, EPOLL_CTL_ADD, s->fd, &ev) != 0)
-        return -errno;
+    /* before the add: the poller may see the socket's first event (a listener's, at
+     * once) and read these flags as soon as epoll_ctl has it; the add is what orders
+     * the write before that read (ThreadSanitizer saw it the other way round) */
     s->bk_flags |= EP_REGISTERED;
+    if (epoll_ctl(ep(s->port)->epfd, EPOLL_CTL_ADD, s->fd, &ev) != 0) {
+        s->bk_flags &= ~EP_REGISTERED;
+        return -errno;
+    }
     return 0;
 }
 

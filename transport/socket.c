@@ -226,13 +226,10 @@ static void sock_cmd_pipe_event(zcmd *c)
 void zsock_pipe_notify(void *owner, zpipe_end *e, zpipe_event ev)
 {
     zsock *s = owner;
-    zcmd *c = &zpipe_user_of(e)->notify_cmd[ev - 1];
-    c->run = sock_cmd_pipe_event;
-    c->drop = NULL;
-    c->target = e;
-    c->arg = s;
-    c->value = (int)ev;
-    zmailbox_post(s->mb, c);
+    /* post only: the command was set up at attach. Writing its fields here, from the
+     * peer's thread, raced the socket's thread running the same command from its last
+     * post (ThreadSanitizer saw it: the mailbox's lock covers the queue, not the run) */
+    zmailbox_post(s->mb, &zpipe_user_of(e)->notify_cmd[ev - 1]);
 }
 
 void zsock_attach(zsock *s, zpipe_end *e)
@@ -248,6 +245,14 @@ void zsock_attach(zsock *s, zpipe_end *e)
         s->cappipes = cap;
     }
     s->pipes[s->npipes++] = e;
+    for (int i = 0; i < 3; i++) { /* before any notification can come */
+        zcmd *c = &zpipe_user_of(e)->notify_cmd[i];
+        c->run = sock_cmd_pipe_event;
+        c->drop = NULL;
+        c->target = e;
+        c->arg = s;
+        c->value = i + 1;
+    }
     zpipe_set_notify(e, zsock_pipe_notify, s);
     s->ops->attach(s, e);
     /* a peer that left before we listened could not tell us */
