@@ -2,7 +2,7 @@
  * topics for SUB/XSUB and per-topic pipe sets for PUB/XPUB, under random operations
  * on topics built from a small alphabet (so labels split and merge all the time), plus
  * the edge cases: the empty topic, topics that are prefixes of each other, long ones. */
-#include "patterns.h"
+#include "sockets/patterns.h"
 #include "zt.h"
 
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* Pipes: what the patterns and sessions rely on. Frames are visible only at a flush,
  * multipart messages are atomic under the HWM, sleepers are woken exactly when they
  * need to be, and detach hands over what was sent before it. */
-#include "pipe.h"
+#include "core/pipe.h"
 
 #include "zt.h"
 

@@ -3,7 +3,7 @@
  * the listener unable to create its accept socket (out of descriptors), completions
  * arriving inside the submit. Each time the session reports the loss, reconnects, and
  * traffic resumes; every test ends with the live counters at zero. */
-#include "ctx.h"
+#include "core/ctx.h"
 #include "tcp_helpers.h"
 
 #ifdef ZAIO_FAULT_INJECTION

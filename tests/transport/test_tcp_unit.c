@@ -1,7 +1,7 @@
 /* The TCP transport's pieces on their own: the I/O thread (commands, coalesced
  * wake-ups, timers, stop) and tcp:// address parsing and formatting. */
-#include "endpoint.h"
-#include "io_thread.h"
+#include "wire/wire.h"
+#include "core/io_thread.h"
 #include "zt.h"
 
 #include <stdatomic.h>

@@ -232,11 +232,12 @@ ZT_TEST(util, stopwatch_and_sleep, 10)
 
 ZT_TEST(util, has_answers_truthfully, 10)
 {
-    const char *no[] = {"ipc", "pgm", "tipc", "norm", "gssapi", "draft",
-                        "vmci", "ws", "wss", "TCP", "", "tcp://", "CURVE"};
+    const char *no[] = {"pgm", "tipc", "norm", "gssapi", "draft", "vmci",
+                        "ws",  "wss",  "TCP",  "",       "tcp://", "CURVE", "IPC"};
     for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
         zt_assert(zaio_has(no[i]) == 0, "has '%s'", no[i]);
-    const char *yes[] = {"tcp", "inproc", "plain", "curve"}; /* curve: libsodium on Linux */
+    /* curve: libsodium on Linux; ipc: Unix-domain sockets (test_ipc.c) */
+    const char *yes[] = {"tcp", "inproc", "plain", "curve", "ipc"};
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
         zt_assert(zaio_has(yes[i]) == 1, "has '%s'", yes[i]);
     zt_assert(zaio_has(NULL) == 0, "NULL");

@@ -1,0 +1,412 @@
+/* pipe.c - see the design notes in pipe.h.
+ *
+ * Each direction is a queue of chunks of message slots. The writer fills slots and
+ * links a new chunk before it needs it; flush publishes a frame count with release
+ * order, so a reader that sees the count sees the frames and the links. The reader
+ * recycles an emptied chunk into a one-chunk spare the writer takes back, so a pipe in
+ * steady use allocates nothing.
+ *
+ * A conflating queue (ZPIPE_CONFLATE) is not a queue: one slot under the pipe's lock,
+ * which each message written replaces. It is for the few sockets that ask for it, where
+ * the newest message is all the reader wants, so a lock there costs nothing that
+ * matters and keeps "the newest" exact for the reader. */
+#include "core/pipe.h"
+
+#include "core/socket.h"
+#include "core/sync.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ZQ_SLOTS 63
+
+typedef struct zq_chunk {
+    zmsg slot[ZQ_SLOTS];
+    struct zq_chunk *next; /* written by the writer before the flush that covers it */
+} zq_chunk;
+
+typedef struct zqueue {
+    /* writer's */
+    zq_chunk *w_chunk;
+    int w_pos;
+    uint64_t w_frames;       /* written, flushed or not */
+    uint64_t w_msgs;         /* complete messages written */
+    bool w_in_msg;           /* the last frame written had MORE */
+    zq_chunk *f_chunk;       /* where the last flush left the writer, for rollback */
+    int f_pos;
+    uint64_t f_frames, f_msgs;
+    /* shared */
+    _Atomic uint64_t published;      /* frames the reader may take */
+    _Atomic uint64_t published_msgs; /* messages among them */
+    _Atomic uint64_t msgs_read;
+    atomic_int reader_asleep, writer_asleep;
+    _Atomic(zq_chunk *) spare;
+    /* the HWM is the writer's share plus the reader's (SHARE_NONE: that end has none,
+     * a TCP session's); 0 from either end is no limit. Atomic: the reader's end may
+     * change its share while the writer checks. */
+    atomic_int w_share, r_share;
+    /* ZPIPE_CONFLATE: the one message kept, under the pipe's lock */
+    bool conflate, has_last;
+    zmsg last;
+    /* reader's */
+    zq_chunk *r_chunk;
+    int r_pos;
+    uint64_t r_frames;
+} zqueue;
+
+struct zpipe_end {
+    zpipe *pipe;
+    zqueue *in, *out; /* read from in, write to out */
+    zpipe_end *peer;
+    zpipe_notify_fn notify;
+    void *owner;
+    atomic_bool detached;
+    zpipe_user user;
+};
+
+struct zpipe {
+    zmutex lock; /* orders notifications against detach */
+    atomic_int refs;
+    zqueue q[2];
+    zpipe_end end[2];
+};
+
+#define SHARE_NONE (-2)
+
+static int zq_hwm(zqueue *q)
+{
+    int w = atomic_load_explicit(&q->w_share, memory_order_relaxed);
+    int r = atomic_load_explicit(&q->r_share, memory_order_relaxed);
+    if (w == 0 || r == 0)
+        return 0;
+    return (w > 0 ? w : 0) + (r > 0 ? r : 0);
+}
+
+static int zq_init(zqueue *q, int w_share, int r_share)
+{
+    memset(q, 0, sizeof *q);
+    zq_chunk *c = calloc(1, sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    q->w_chunk = q->r_chunk = q->f_chunk = c;
+    q->conflate = w_share == ZPIPE_CONFLATE || r_share == ZPIPE_CONFLATE;
+    atomic_init(&q->w_share, w_share);
+    atomic_init(&q->r_share, r_share);
+    zmsg_init(&q->last);
+    return 0;
+}
+
+static void zq_fini(zqueue *q)
+{
+    zmsg_close(&q->last);
+    /* every frame not read yet, published or not, belongs to nobody now */
+    zq_chunk *c = q->r_chunk;
+    int pos = q->r_pos;
+    uint64_t left = q->w_frames - q->r_frames;
+    while (left > 0) {
+        zmsg_close(&c->slot[pos]);
+        left--;
+        if (++pos == ZQ_SLOTS) {
+            c = c->next;
+            pos = 0;
+        }
+    }
+    c = q->r_chunk;
+    while (c) {
+        zq_chunk *n = c->next;
+        free(c);
+        c = n;
+    }
+    free(atomic_load(&q->spare));
+}
+
+int zpipe_new(zpipe_end **a, zpipe_end **b, int a_sndhwm, int a_rcvhwm)
+{
+    zpipe *p = calloc(1, sizeof *p);
+    if (!p)
+        return -ENOMEM;
+    if (zq_init(&p->q[0], a_sndhwm, SHARE_NONE) < 0 || zq_init(&p->q[1], SHARE_NONE, a_rcvhwm) < 0) {
+        free(p->q[0].r_chunk);
+        free(p);
+        return -ENOMEM;
+    }
+    zmutex_init(&p->lock);
+    atomic_init(&p->refs, 2);
+    for (int i = 0; i < 2; i++) {
+        zpipe_end *e = &p->end[i];
+        e->pipe = p;
+        e->out = &p->q[i];     /* end 0 writes q[0] (a to b) */
+        e->in = &p->q[1 - i];
+        e->peer = &p->end[1 - i];
+        atomic_init(&e->detached, false);
+    }
+    *a = &p->end[0];
+    *b = &p->end[1];
+    return 0;
+}
+
+void zpipe_set_notify(zpipe_end *e, zpipe_notify_fn fn, void *owner)
+{
+    zmutex_lock(&e->pipe->lock);
+    e->notify = fn;
+    e->owner = owner;
+    zmutex_unlock(&e->pipe->lock);
+}
+
+zpipe_user *zpipe_user_of(zpipe_end *e) { return &e->user; }
+
+static void notify(zpipe_end *e, zpipe_event ev);
+
+void zpipe_set_hwm(zpipe_end *e, int sndhwm, int rcvhwm)
+{
+    /* a writer the old HWM stopped (the peer, or e itself) may have room now: it looks
+     * again, and sleeps again if not */
+    if (!e->out->conflate) {
+        atomic_store(&e->out->w_share, sndhwm);
+        if (atomic_exchange(&e->out->writer_asleep, 0))
+            notify(e, ZPIPE_WRITABLE);
+    }
+    if (!e->in->conflate) {
+        atomic_store(&e->in->r_share, rcvhwm);
+        if (atomic_exchange(&e->in->writer_asleep, 0))
+            notify(e->peer, ZPIPE_WRITABLE);
+    }
+}
+
+/* Tells end e (the other side of the caller) about ev, unless it has let go. */
+static void notify(zpipe_end *e, zpipe_event ev)
+{
+    zmutex_lock(&e->pipe->lock);
+    if (!atomic_load(&e->detached) && e->notify)
+        e->notify(e->owner, e, ev);
+    zmutex_unlock(&e->pipe->lock);
+}
+
+/* ---- writing ----------------------------------------------------------------------- */
+
+static bool zq_full(zqueue *q)
+{
+    int hwm = zq_hwm(q);
+    return hwm && q->w_msgs - atomic_load(&q->msgs_read) >= (uint64_t)hwm;
+}
+
+bool zpipe_can_write(zpipe_end *e)
+{
+    if (atomic_load(&e->peer->detached))
+        return false;
+    return e->out->conflate || e->out->w_in_msg || !zq_full(e->out);
+}
+
+/* At a message start: whether the HWM has room. When not, the writer sleeps, then
+ * looks again: the reader may have drained the queue meanwhile. */
+static bool zq_room_or_sleep(zqueue *q)
+{
+    if (q->conflate || q->w_in_msg || !zq_full(q))
+        return true;
+    atomic_store(&q->writer_asleep, 1);
+    if (zq_full(q))
+        return false;
+    atomic_store(&q->writer_asleep, 0);
+    return true;
+}
+
+bool zpipe_check_write(zpipe_end *e)
+{
+    return !atomic_load(&e->peer->detached) && zq_room_or_sleep(e->out);
+}
+
+/* A conflating write: the frame replaces what the reader has not taken. Only a
+ * message's last frame is kept (as libzmq keeps one part), so the reader never sees
+ * part of a message; the write is visible at once, flush has nothing to do. */
+static zpipe_status zq_conflate_write(zpipe_end *e, zmsg *m)
+{
+    zqueue *q = e->out;
+    zmsg old;
+    zmsg_init(&old);
+    if (zmsg_more(m)) {
+        zmsg_close(m);
+        return ZPIPE_OK;
+    }
+    zmutex_lock(&e->pipe->lock);
+    if (q->has_last)
+        old = q->last;
+    q->last = *m;
+    q->has_last = true;
+    bool wake = atomic_exchange(&q->reader_asleep, 0);
+    zmutex_unlock(&e->pipe->lock);
+    zmsg_init(m);
+    zmsg_close(&old); /* outside the lock: it may free a body */
+    if (wake)
+        notify(e->peer, ZPIPE_READABLE);
+    return ZPIPE_OK;
+}
+
+zpipe_status zpipe_write(zpipe_end *e, zmsg *m)
+{
+    zqueue *q = e->out;
+    if (atomic_load(&e->peer->detached))
+        return ZPIPE_TERMINATED;
+    if (q->conflate)
+        return zq_conflate_write(e, m);
+    if (!zq_room_or_sleep(q))
+        return ZPIPE_FULL;
+    if (q->w_pos == ZQ_SLOTS - 1 && !q->w_chunk->next) {
+        /* link the next chunk before filling the last slot, so a reader that takes
+         * the last slot always finds its successor */
+        zq_chunk *n = atomic_exchange(&q->spare, NULL);
+        if (!n)
+            n = malloc(sizeof *n);
+        if (!n)
+            return ZPIPE_FULL; /* out of memory: back-pressure, not a crash */
+        n->next = NULL;
+        q->w_chunk->next = n;
+    }
+    q->w_chunk->slot[q->w_pos] = *m;
+    zmsg_init(m);
+    q->w_frames++;
+    q->w_in_msg = zmsg_more(&q->w_chunk->slot[q->w_pos]);
+    if (!q->w_in_msg)
+        q->w_msgs++;
+    if (++q->w_pos == ZQ_SLOTS) {
+        q->w_chunk = q->w_chunk->next;
+        q->w_pos = 0;
+    }
+    return ZPIPE_OK;
+}
+
+void zpipe_flush(zpipe_end *e)
+{
+    zqueue *q = e->out;
+    if (q->w_frames == q->f_frames)
+        return;
+    q->f_chunk = q->w_chunk;
+    q->f_pos = q->w_pos;
+    q->f_frames = q->w_frames;
+    q->f_msgs = q->w_msgs;
+    atomic_store(&q->published_msgs, q->w_msgs);
+    atomic_store(&q->published, q->w_frames);
+    if (atomic_exchange(&q->reader_asleep, 0))
+        notify(e->peer, ZPIPE_READABLE);
+}
+
+void zpipe_rollback(zpipe_end *e)
+{
+    zqueue *q = e->out;
+    zq_chunk *c = q->f_chunk;
+    int pos = q->f_pos;
+    for (uint64_t n = q->f_frames; n < q->w_frames; n++) {
+        zmsg_close(&c->slot[pos]);
+        if (++pos == ZQ_SLOTS) {
+            c = c->next;
+            pos = 0;
+        }
+    }
+    /* chunks linked past the flush point stay linked and are reused */
+    q->w_chunk = q->f_chunk;
+    q->w_pos = q->f_pos;
+    q->w_frames = q->f_frames;
+    q->w_msgs = q->f_msgs;
+    q->w_in_msg = false;
+}
+
+/* ---- reading ----------------------------------------------------------------------- */
+
+static uint64_t zq_avail(zqueue *q) { return atomic_load(&q->published) - q->r_frames; }
+
+bool zpipe_can_read(zpipe_end *e)
+{
+    zqueue *q = e->in;
+    if (!q->conflate)
+        return zq_avail(q) > 0;
+    zmutex_lock(&e->pipe->lock);
+    bool has = q->has_last;
+    zmutex_unlock(&e->pipe->lock);
+    return has;
+}
+
+bool zpipe_conflates(const zpipe_end *e) { return e->in->conflate; }
+
+static zpipe_status zq_conflate_read(zpipe_end *e, zmsg *m)
+{
+    zqueue *q = e->in;
+    zpipe_status st = ZPIPE_OK;
+    zmutex_lock(&e->pipe->lock);
+    if (q->has_last) {
+        *m = q->last;
+        zmsg_init(&q->last);
+        q->has_last = false;
+    } else {
+        /* under the lock the writer takes: its next write sees the flag and wakes us */
+        atomic_store(&q->reader_asleep, 1);
+        st = atomic_load(&e->peer->detached) ? ZPIPE_TERMINATED : ZPIPE_EMPTY;
+    }
+    zmutex_unlock(&e->pipe->lock);
+    return st;
+}
+
+zpipe_status zpipe_read(zpipe_end *e, zmsg *m)
+{
+    zqueue *q = e->in;
+    if (q->conflate)
+        return zq_conflate_read(e, m);
+    if (zq_avail(q) == 0) {
+        atomic_store(&q->reader_asleep, 1);
+        if (zq_avail(q) == 0) {
+            /* the peer flushes before it detaches: gone and empty means done */
+            if (atomic_load(&e->peer->detached) && zq_avail(q) == 0)
+                return ZPIPE_TERMINATED;
+            return ZPIPE_EMPTY;
+        }
+        atomic_store(&q->reader_asleep, 0);
+    }
+    *m = q->r_chunk->slot[q->r_pos];
+    q->r_frames++;
+    if (++q->r_pos == ZQ_SLOTS) {
+        zq_chunk *done = q->r_chunk;
+        q->r_chunk = done->next;
+        q->r_pos = 0;
+        done->next = NULL;
+        free(atomic_exchange(&q->spare, done));
+    }
+    if (!zmsg_more(m)) {
+        uint64_t read = atomic_fetch_add(&q->msgs_read, 1) + 1;
+        /* wake a writer stopped by the HWM once half the queue has drained */
+        if (atomic_load(&q->writer_asleep) &&
+            atomic_load(&q->published_msgs) - read <= (uint64_t)zq_hwm(q) / 2 &&
+            atomic_exchange(&q->writer_asleep, 0))
+            notify(e->peer, ZPIPE_WRITABLE);
+    }
+    return ZPIPE_OK;
+}
+
+/* ---- ending ------------------------------------------------------------------------ */
+
+bool zpipe_peer_gone(const zpipe_end *e) { return atomic_load(&e->peer->detached); }
+
+static void zpipe_free(zpipe *p)
+{
+    zq_fini(&p->q[0]);
+    zq_fini(&p->q[1]);
+    for (int i = 0; i < 2; i++)
+        if (p->end[i].user.meta)
+            zmeta_unref(p->end[i].user.meta);
+    zmutex_fini(&p->lock);
+    free(p);
+}
+
+void zpipe_detach(zpipe_end *e)
+{
+    zpipe *p = e->pipe;
+    zmutex_lock(&p->lock);
+    atomic_store(&e->detached, true);
+    e->notify = NULL;
+    zpipe_end *peer = e->peer;
+    if (!atomic_load(&peer->detached) && peer->notify)
+        peer->notify(peer->owner, peer, ZPIPE_PEER_GONE);
+    zmutex_unlock(&p->lock);
+    if (atomic_fetch_sub(&p->refs, 1) == 1)
+        zpipe_free(p);
+}
