@@ -22,7 +22,8 @@ const zpattern_ops *zpattern_find(int type)
     case ZAIO_PUSH: return &zpattern_push;
     case ZAIO_XPUB: return &zpattern_xpub;
     case ZAIO_XSUB: return &zpattern_xsub;
-    default: return NULL; /* STREAM and anything else */
+    case ZAIO_STREAM: return &zpattern_stream;
+    default: return NULL;
     }
 }
 
@@ -120,7 +121,9 @@ int zpat_setopt_common(zsock *s, int opt, const void *val, size_t len)
                    ? 1
                    : -EINVAL;
     case ZAIO_CONNECT_ROUTING_ID:
-        return type == ZAIO_ROUTER || type == ZAIO_REP ? 1 : -EINVAL;
+        return type == ZAIO_ROUTER || type == ZAIO_REP || type == ZAIO_STREAM ? 1 : -EINVAL;
+    case ZAIO_STREAM_NOTIFY:
+        return type == ZAIO_STREAM ? 1 : -EINVAL; /* as libzmq 4.3.4: STREAM's alone */
     case ZAIO_ROUTER_NOTIFY:
         return type == ZAIO_ROUTER ? 1 : -EINVAL;
     default:

@@ -42,7 +42,8 @@ typedef struct zpat_pipe {
     bool ignored;              /* ROUTER: a duplicate routing id; never read nor routed to */
     bool handed_over;          /* ROUTER: its id went to a newer peer (ROUTER_HANDOVER) */
     bool marked;               /* XPUB_NODROP: the message being sent matched it (scratch) */
-    /* ROUTER: the routing id (the peer's, or one we generated) and the id table chain */
+    bool closed;               /* STREAM: the user closed it; never read nor routed to again */
+    /* ROUTER, STREAM: the routing id (the peer's, or one we generated) and the id table chain */
     const uint8_t *id;
     uint8_t id_len;
     uint8_t gen_id[5];
@@ -89,7 +90,7 @@ int zpat_grow(void *arrp, int *cap, int need, size_t elem);
  * between sockets and runs: the time mixed with the address of the socket's state. */
 uint32_t zpat_seed(const void *state);
 
-/* ---- routing ids: id -> pipe record, for ROUTER (and the types to come) ------------------------- */
+/* ---- routing ids: id -> pipe record, for ROUTER and STREAM ------------------------- */
 /* A chained hash table of records (their id, id_len, id_hash and id_next), a power of
  * two buckets, grown at three quarters full. */
 typedef struct zpat_idtab {
@@ -276,5 +277,6 @@ extern const zpattern_ops zpattern_push, zpattern_pull;
 extern const zpattern_ops zpattern_req, zpattern_rep;
 extern const zpattern_ops zpattern_dealer, zpattern_router;
 extern const zpattern_ops zpattern_pub, zpattern_sub, zpattern_xpub, zpattern_xsub;
+extern const zpattern_ops zpattern_stream;
 
 #endif

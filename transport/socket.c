@@ -725,7 +725,10 @@ static int sock_endpoint_open(zsock *s, const char *endpoint, bool bind)
     if (proto_len == 3 && memcmp(endpoint, "tcp", 3) == 0)
         rc = bind ? ztcp_bind(s, rest, ep) : ztcp_connect(s, rest, ep);
     else if (proto_len == 6 && memcmp(endpoint, "inproc", 6) == 0)
-        rc = bind ? zinproc_bind(s, rest, ep) : zinproc_connect(s, rest, ep);
+        /* a STREAM's peers are raw connections: there are none in the process */
+        rc = s->o.type == ZAIO_STREAM ? -ZAIO_ENOCOMPATPROTO
+             : bind                   ? zinproc_bind(s, rest, ep)
+                                      : zinproc_connect(s, rest, ep);
     else if (proto_len == 3 && memcmp(endpoint, "ipc", 3) == 0)
         rc = bind ? zipc_bind(s, rest, ep) : zipc_connect(s, rest, ep);
     else
