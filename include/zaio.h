@@ -155,7 +155,8 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
  * Unlike libzmq:
  * - the empty frame closes the connection after what was sent to the peer before it
  *   has gone out (libzmq drops what is still queued), so a reply and its close arrive
- *   in that order;
+ *   in that order, and the close needs no later call of the program on the socket
+ *   (libzmq completes it in the program's next call on that socket);
  * - an id frame sent without ZAIO_SNDMORE is dropped alone (libzmq drops the frame
  *   after it too);
  * - inproc:// is refused (ZAIO_ENOCOMPATPROTO): there is no raw peer there;
