@@ -151,7 +151,8 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
  * connect that the user closes with an empty frame is not reconnected; one the peer
  * closes is, under a new id. The monitor reports CONNECTED or ACCEPTED, DISCONNECTED
  * when the peer goes (not when the user closes it, as libzmq) and CLOSED; there is no
- * handshake to report. Security mechanisms, heartbeats and ZMTP options do not apply.
+ * handshake to report. Security mechanisms, heartbeats and ZMTP options do not apply,
+ * HANDSHAKE_IVL included: a peer that stays silent stays connected, as in libzmq.
  * Unlike libzmq:
  * - the empty frame closes the connection after what was sent to the peer before it
  *   has gone out (libzmq drops what is still queued), so a reply and its close arrive

@@ -197,6 +197,7 @@ static void http_exchange(bool ipc)
 {
     void *ctx = zaio_ctx_new();
     void *srv = stream_socket(ctx);
+    void *mon = th_monitor(ctx, srv, ipc ? "inproc://mon-ipc" : "inproc://mon-tcp", ZAIO_EVENT_ALL);
     char ep[256];
     th_bind(srv, any_ep(ipc), ep, sizeof ep);
     int fd = raw_connect(ep);
@@ -229,6 +230,16 @@ static void http_exchange(bool ipc)
               "a closed peer's id is unknown: %s", zaio_strerror(zaio_errno()));
     close(fd);
     zaio_close(srv);
+    /* as libzmq's monitor: LISTENING, ACCEPTED, CLOSED; no handshake on a raw connection
+     * and no DISCONNECTED for a close the user made (the EOF came after any event the
+     * session could have said about it) */
+    int ev, seen = 0;
+    while ((ev = th_event(mon, WAIT_MS, NULL)) != ZAIO_EVENT_CLOSED) {
+        zt_assert(ev == ZAIO_EVENT_LISTENING || ev == ZAIO_EVENT_ACCEPTED, "event 0x%x", ev);
+        seen |= ev;
+    }
+    zt_assert(seen == (ZAIO_EVENT_LISTENING | ZAIO_EVENT_ACCEPTED), "events 0x%x", seen);
+    zaio_close(mon);
     th_term(ctx);
 }
 
