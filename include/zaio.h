@@ -142,7 +142,28 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
 #define ZAIO_PUSH 8
 #define ZAIO_XPUB 9
 #define ZAIO_XSUB 10
-#define ZAIO_STREAM 11 /* not supported: zaio_socket fails with EINVAL */
+/* STREAM: raw peers over tcp:// and ipc:// (no ZMTP on the wire), as libzmq 4.3.4's.
+ * zaio_recv gives [routing id][data], each data frame a chunk as it arrived (up to
+ * 64 KiB); zaio_send takes [routing id][data], and an empty data frame closes that
+ * peer's connection. Routing ids are 5 bytes, generated as libzmq's (a zero byte and a
+ * counter), or CONNECT_ROUTING_ID's for a connect. An id no peer has fails the id frame
+ * with EHOSTUNREACH; a peer at its SNDHWM, with EAGAIN (a blocking send waits). A
+ * connect that the user closes with an empty frame is not reconnected; one the peer
+ * closes is, under a new id. The monitor reports CONNECTED or ACCEPTED, DISCONNECTED
+ * when the peer goes (not when the user closes it, as libzmq) and CLOSED; there is no
+ * handshake to report. Security mechanisms, heartbeats and ZMTP options do not apply,
+ * HANDSHAKE_IVL included: a peer that stays silent stays connected, as in libzmq.
+ * Unlike libzmq:
+ * - the empty frame closes the connection after what was sent to the peer before it
+ *   has gone out (libzmq drops what is still queued), so a reply and its close arrive
+ *   in that order, and the close needs no later call of the program on the socket
+ *   (libzmq completes it in the program's next call on that socket);
+ * - an id frame sent without ZAIO_SNDMORE is dropped alone (libzmq drops the frame
+ *   after it too);
+ * - inproc:// is refused (ZAIO_ENOCOMPATPROTO): there is no raw peer there;
+ * - a CONNECT_ROUTING_ID in use by another peer gets the new connection refused
+ *   (closed, and retried after RECONNECT_IVL), where libzmq asserts. */
+#define ZAIO_STREAM 11
 
 /* options (AFFINITY: see the rest of libzmq's options below) */
 #define ZAIO_AFFINITY 4
@@ -303,8 +324,8 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
  * (any zaio_ call on it, zaio_poll too), as any zaio socket takes a peer that connected
  * to it: libzmq's connecting ROUTER probes as the connection comes up, called or not. */
 #define ZAIO_PROBE_ROUTER 51
-/* CONNECT_ROUTING_ID (ROUTER, and REP where it has no visible effect; 1 to 255 bytes,
- * write-only): the routing id this ROUTER gives the peer of its next zaio_connect, in
+/* CONNECT_ROUTING_ID (ROUTER, STREAM, and REP where it has no visible effect; 1 to 255
+ * bytes, write-only): the routing id this ROUTER gives the peer of its next zaio_connect, in
  * place of the one the peer announces or one generated; that connect uses it up. zaio
  * refuses ids over 255 bytes (libzmq takes any length); an id in use makes the new peer
  * wait as a peer with a duplicate id does (libzmq asserts). */
@@ -318,6 +339,11 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
 #define ZAIO_ROUTER_NOTIFY 97
 #define ZAIO_NOTIFY_CONNECT 1
 #define ZAIO_NOTIFY_DISCONNECT 2
+/* STREAM_NOTIFY (STREAM only, 0 or 1, default 1, write-only, as in libzmq): a peer's
+ * connection and its loss (the peer closed or reset it) each come as [id][""]. Set it
+ * before the bind or connect: each connection takes the value it had then. A notice
+ * that finds the RCVHWM reached is lost, as in libzmq. */
+#define ZAIO_STREAM_NOTIFY 73
 /* TCP (ipc:// takes METADATA and USE_FD only, as in libzmq). Each holds for the binds
  * and connects made after it is set.
  * - TCP_ACCEPT_FILTER (write-only): "address" or "address/bits", numeric; each call

@@ -322,6 +322,7 @@ static inline int zaio__zmq_device(int type, void *frontend, void *backend)
 #define ZMQ_GSSAPI_PRINCIPAL_NAMETYPE ZAIO_GSSAPI_PRINCIPAL_NAMETYPE
 #define ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE ZAIO_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE
 #define ZMQ_BINDTODEVICE ZAIO_BINDTODEVICE
+#define ZMQ_STREAM_NOTIFY ZAIO_STREAM_NOTIFY
 /* draft in libzmq 4.3.4, defined whether or not ZMQ_BUILD_DRAFT_API is, since zaio has
  * them either way (as the poller above) */
 #define ZMQ_ZERO_COPY_RECV ZAIO_ZERO_COPY_RECV

@@ -722,7 +722,13 @@ static int sock_endpoint_open(zsock *s, const char *endpoint, bool bind)
         return -ENOMEM;
     snprintf(ep->given, sizeof ep->given, "%s", endpoint);
     const ztransport *t = ztransport_find(endpoint, proto_len);
-    int rc = !t ? -EPROTONOSUPPORT : bind ? t->bind(s, rest, ep) : t->connect(s, rest, ep);
+    int rc;
+    if (!t)
+        rc = -EPROTONOSUPPORT;
+    else if (s->o.type == ZAIO_STREAM && strcmp(t->scheme, "inproc") == 0)
+        rc = -ZAIO_ENOCOMPATPROTO; /* a STREAM's peers are raw connections: none in-process */
+    else
+        rc = bind ? t->bind(s, rest, ep) : t->connect(s, rest, ep);
     if (rc < 0) {
         free(ep);
         return rc;

@@ -82,6 +82,7 @@ typedef struct zopts {
     int tos, tcp_maxrt, use_fd;
     char bindtodevice[17];
     int invert_matching, probe_router, router_notify;
+    int stream_notify;               /* STREAM: [id][""] on a connection and its loss */
     uint8_t connect_routing_id[255]; /* ROUTER: our name for the peer of the next connect */
     uint8_t connect_routing_id_len;
     struct zoptblob *metadata;       /* METADATA: ZMTP properties added to our READY */

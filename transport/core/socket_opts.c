@@ -8,8 +8,9 @@
  *   LOOPBACK_FASTPATH (a Windows socket control; libzmq applies it there only).
  * - For the transports: TOS, TCP_MAXRT, BINDTODEVICE, TCP_ACCEPT_FILTER, METADATA and
  *   USE_FD (wire/listener.c, wire/stream_session.c).
- * - For the patterns: INVERT_MATCHING, PROBE_ROUTER, ROUTER_NOTIFY, CONNECT_ROUTING_ID
- *   (which socket types take them is zpat_setopt_common's call, made before this).
+ * - For the patterns: INVERT_MATCHING, PROBE_ROUTER, ROUTER_NOTIFY, CONNECT_ROUTING_ID,
+ *   STREAM_NOTIFY (which socket types take them is zpat_setopt_common's call, made
+ *   before this).
  * - Refused as a libzmq built without them refuses them: GSSAPI, SOCKS, VMCI.
  *
  * METADATA and TCP_ACCEPT_FILTER grow with every call and are read on the I/O threads
@@ -90,6 +91,7 @@ void zopts_more_default(zopts *o)
     o->multicast_maxtpdu = 1500;
     o->multicast_loop = 1;
     o->use_fd = -1;
+    o->stream_notify = 1;
 }
 
 /* ---- TCP_ACCEPT_FILTER ------------------------------------------------------------- */
@@ -275,6 +277,7 @@ static const int_opt int_opts[] = {
     {ZAIO_PROBE_ROUTER, offsetof(zopts, probe_router), 0, INT_MAX, true, false},
     {ZAIO_ROUTER_NOTIFY, offsetof(zopts, router_notify), 0,
      ZAIO_NOTIFY_CONNECT | ZAIO_NOTIFY_DISCONNECT, false, true},
+    {ZAIO_STREAM_NOTIFY, offsetof(zopts, stream_notify), 0, 1, false, false}, /* strict */
 };
 
 static const int_opt *int_opt_find(int opt)

@@ -138,9 +138,7 @@ const zpattern_ops zpattern_dealer = ZPAT_FLOW_OPS(ZAIO_DEALER, dealer_init);
 
 typedef struct router {
     zfq fq;
-    /* routing id -> pipe: chained hash table, a power of two buckets */
-    zpat_pipe **tab;
-    uint32_t tab_cap, count;
+    zpat_idtab ids; /* routing id -> pipe */
     uint32_t next_id;
     /* peers ignored for an id in use, waiting for it to be free */
     zpipe_end **ignored;
@@ -156,64 +154,9 @@ typedef struct router {
     zpipe_end *cur_out; /* where it goes; NULL: dropped */
 } router;
 
-static uint32_t id_hash(const uint8_t *id, size_t len)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ id[i]) * 16777619u;
-    return h;
-}
-
 static zpat_pipe *router_lookup(router *r, const uint8_t *id, size_t len)
 {
-    if (!r->tab_cap)
-        return NULL;
-    uint32_t h = id_hash(id, len);
-    for (zpat_pipe *e = r->tab[h & (r->tab_cap - 1)]; e; e = e->id_next)
-        if (e->id_hash == h && e->id_len == len && memcmp(e->id, id, len) == 0)
-            return e;
-    return NULL;
-}
-
-static int router_insert(router *r, zpat_pipe *rec)
-{
-    if ((r->count + 1) * 4 > r->tab_cap * 3) {
-        uint32_t cap = r->tab_cap ? r->tab_cap * 2 : 16;
-        zpat_pipe **tab = calloc(cap, sizeof *tab);
-        if (!tab)
-            return -ENOMEM;
-        for (uint32_t i = 0; i < r->tab_cap; i++) {
-            while (r->tab[i]) {
-                zpat_pipe *e = r->tab[i];
-                r->tab[i] = e->id_next;
-                e->id_next = tab[e->id_hash & (cap - 1)];
-                tab[e->id_hash & (cap - 1)] = e;
-            }
-        }
-        free(r->tab);
-        r->tab = tab;
-        r->tab_cap = cap;
-    }
-    rec->id_hash = id_hash(rec->id, rec->id_len);
-    zpat_pipe **b = &r->tab[rec->id_hash & (r->tab_cap - 1)];
-    rec->id_next = *b;
-    *b = rec;
-    r->count++;
-    return 0;
-}
-
-static void router_remove(router *r, zpat_pipe *rec)
-{
-    if (!r->tab_cap)
-        return;
-    for (zpat_pipe **pp = &r->tab[rec->id_hash & (r->tab_cap - 1)]; *pp; pp = &(*pp)->id_next) {
-        if (*pp == rec) {
-            *pp = rec->id_next;
-            rec->id_next = NULL;
-            r->count--;
-            return;
-        }
-    }
+    return zpat_idtab_lookup(&r->ids, id, len);
 }
 
 static int router_init(zsock *s)
@@ -237,7 +180,7 @@ static void router_fini(zsock *s)
     zmsg_close(&r->pre_id);
     zmsg_close(&r->pre_msg);
     zfq_fini(&r->fq);
-    free(r->tab);
+    zpat_idtab_fini(&r->ids);
     free(r->ignored);
     free(r);
     s->pattern = NULL;
@@ -246,10 +189,10 @@ static void router_fini(zsock *s)
 /* Routes to p from now on (its id is free). 0, or -ENOMEM with nothing changed. */
 static int router_take(router *r, zpat_pipe *rec)
 {
-    if (router_insert(r, rec) < 0)
+    if (zpat_idtab_insert(&r->ids, rec) < 0)
         return -ENOMEM;
     if (zfq_attach(&r->fq, rec->end) < 0) {
-        router_remove(r, rec);
+        zpat_idtab_remove(&r->ids, rec);
         return -ENOMEM;
     }
     return 0;
@@ -281,7 +224,7 @@ static void router_attach(zsock *s, zpipe_end *p)
             /* the newcomer takes the id; the old peer goes (router_detach then leaves
              * the id alone), once the message the user is reading from it is whole:
              * dropping it now would splice another peer's frames onto that message */
-            router_remove(r, old);
+            zpat_idtab_remove(&r->ids, old);
             old->handed_over = true;
             if (router_reading_from(r) == old->end)
                 r->retire = old->end;
@@ -300,14 +243,7 @@ static void router_attach(zsock *s, zpipe_end *p)
     } else {
         rec->id = rec->gen_id;
         rec->id_len = sizeof rec->gen_id;
-        do { /* peers' own ids never start with a zero byte; ours only collide after a wrap */
-            uint32_t n = r->next_id++;
-            rec->gen_id[0] = 0;
-            rec->gen_id[1] = (uint8_t)(n >> 24);
-            rec->gen_id[2] = (uint8_t)(n >> 16);
-            rec->gen_id[3] = (uint8_t)(n >> 8);
-            rec->gen_id[4] = (uint8_t)n;
-        } while (router_lookup(r, rec->gen_id, sizeof rec->gen_id));
+        zpat_idtab_generate(&r->ids, &r->next_id, rec->gen_id);
     }
     if (router_take(r, rec) < 0)
         zpat_refuse(s, p);
@@ -324,7 +260,7 @@ static void router_detach(zsock *s, zpipe_end *p)
                 break;
             }
     } else if (rec->at[ZPAT_FQ] >= 0 && !rec->handed_over) {
-        router_remove(r, rec);
+        zpat_idtab_remove(&r->ids, rec);
         /* its id is free: the first peer that was refused it takes it */
         for (int i = 0; i < r->nignored; i++) {
             zpat_pipe *w = zpat_of(r->ignored[i]);

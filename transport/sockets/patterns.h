@@ -42,7 +42,8 @@ typedef struct zpat_pipe {
     bool ignored;              /* ROUTER: a duplicate routing id; never read nor routed to */
     bool handed_over;          /* ROUTER: its id went to a newer peer (ROUTER_HANDOVER) */
     bool marked;               /* XPUB_NODROP: the message being sent matched it (scratch) */
-    /* ROUTER: the routing id (the peer's, or one we generated) and the id table chain */
+    bool closed;               /* STREAM: the user closed it; never read nor routed to again */
+    /* ROUTER, STREAM: the routing id (the peer's, or one we generated) and the id table chain */
     const uint8_t *id;
     uint8_t id_len;
     uint8_t gen_id[5];
@@ -88,6 +89,22 @@ int zpat_grow(void *arrp, int *cap, int need, size_t elem);
 /* A starting value for a socket's counters (ROUTER ids, REQ request ids) that differs
  * between sockets and runs: the time mixed with the address of the socket's state. */
 uint32_t zpat_seed(const void *state);
+
+/* ---- routing ids: id -> pipe record, for ROUTER and STREAM ------------------------- */
+/* A chained hash table of records (their id, id_len, id_hash and id_next), a power of
+ * two buckets, grown at three quarters full. */
+typedef struct zpat_idtab {
+    zpat_pipe **tab;
+    uint32_t cap, count;
+} zpat_idtab;
+
+zpat_pipe *zpat_idtab_lookup(const zpat_idtab *t, const uint8_t *id, size_t len);
+int zpat_idtab_insert(zpat_idtab *t, zpat_pipe *rec); /* 0 or -ENOMEM (nothing changed) */
+void zpat_idtab_remove(zpat_idtab *t, zpat_pipe *rec); /* idempotent */
+void zpat_idtab_fini(zpat_idtab *t);
+/* A 5-byte id as libzmq generates them: a zero byte (never a peer's own id's first),
+ * then *next, big-endian, which is incremented; skips ids in t. */
+void zpat_idtab_generate(const zpat_idtab *t, uint32_t *next, uint8_t out[5]);
 
 /* ---- a set of pipes, the active ones first ------------------------------------------ */
 /* What the fair queue, the load balancer and the distributor keep their pipes in:
@@ -260,5 +277,6 @@ extern const zpattern_ops zpattern_push, zpattern_pull;
 extern const zpattern_ops zpattern_req, zpattern_rep;
 extern const zpattern_ops zpattern_dealer, zpattern_router;
 extern const zpattern_ops zpattern_pub, zpattern_sub, zpattern_xpub, zpattern_xsub;
+extern const zpattern_ops zpattern_stream;
 
 #endif

@@ -22,7 +22,8 @@ const zpattern_ops *zpattern_find(int type)
     case ZAIO_PUSH: return &zpattern_push;
     case ZAIO_XPUB: return &zpattern_xpub;
     case ZAIO_XSUB: return &zpattern_xsub;
-    default: return NULL; /* STREAM and anything else */
+    case ZAIO_STREAM: return &zpattern_stream;
+    default: return NULL;
     }
 }
 
@@ -120,7 +121,9 @@ int zpat_setopt_common(zsock *s, int opt, const void *val, size_t len)
                    ? 1
                    : -EINVAL;
     case ZAIO_CONNECT_ROUTING_ID:
-        return type == ZAIO_ROUTER || type == ZAIO_REP ? 1 : -EINVAL;
+        return type == ZAIO_ROUTER || type == ZAIO_REP || type == ZAIO_STREAM ? 1 : -EINVAL;
+    case ZAIO_STREAM_NOTIFY:
+        return type == ZAIO_STREAM ? 1 : -EINVAL; /* as libzmq 4.3.4: STREAM's alone */
     case ZAIO_ROUTER_NOTIFY:
         return type == ZAIO_ROUTER ? 1 : -EINVAL;
     default:
@@ -164,6 +167,87 @@ int zpat_grow(void *arrp, int *cap, int need, size_t elem)
     *arr = n;
     *cap = ncap;
     return 0;
+}
+
+/* ---- routing ids ------------------------------------------------------------------------ */
+
+static uint32_t id_hash(const uint8_t *id, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ id[i]) * 16777619u;
+    return h;
+}
+
+zpat_pipe *zpat_idtab_lookup(const zpat_idtab *t, const uint8_t *id, size_t len)
+{
+    if (!t->cap)
+        return NULL;
+    uint32_t h = id_hash(id, len);
+    for (zpat_pipe *e = t->tab[h & (t->cap - 1)]; e; e = e->id_next)
+        if (e->id_hash == h && e->id_len == len && memcmp(e->id, id, len) == 0)
+            return e;
+    return NULL;
+}
+
+int zpat_idtab_insert(zpat_idtab *t, zpat_pipe *rec)
+{
+    if ((t->count + 1) * 4 > t->cap * 3) {
+        uint32_t cap = t->cap ? t->cap * 2 : 16;
+        zpat_pipe **tab = calloc(cap, sizeof *tab);
+        if (!tab)
+            return -ENOMEM;
+        for (uint32_t i = 0; i < t->cap; i++) {
+            while (t->tab[i]) {
+                zpat_pipe *e = t->tab[i];
+                t->tab[i] = e->id_next;
+                e->id_next = tab[e->id_hash & (cap - 1)];
+                tab[e->id_hash & (cap - 1)] = e;
+            }
+        }
+        free(t->tab);
+        t->tab = tab;
+        t->cap = cap;
+    }
+    rec->id_hash = id_hash(rec->id, rec->id_len);
+    zpat_pipe **b = &t->tab[rec->id_hash & (t->cap - 1)];
+    rec->id_next = *b;
+    *b = rec;
+    t->count++;
+    return 0;
+}
+
+void zpat_idtab_remove(zpat_idtab *t, zpat_pipe *rec)
+{
+    if (!t->cap)
+        return;
+    for (zpat_pipe **pp = &t->tab[rec->id_hash & (t->cap - 1)]; *pp; pp = &(*pp)->id_next) {
+        if (*pp == rec) {
+            *pp = rec->id_next;
+            rec->id_next = NULL;
+            t->count--;
+            return;
+        }
+    }
+}
+
+void zpat_idtab_fini(zpat_idtab *t)
+{
+    free(t->tab);
+    t->tab = NULL;
+    t->cap = t->count = 0;
+}
+
+void zpat_idtab_generate(const zpat_idtab *t, uint32_t *next, uint8_t out[5])
+{
+    do { /* ours only collide after a wrap */
+        uint32_t n = (*next)++;
+        out[0] = 0;
+        out[1] = (uint8_t)(n >> 24);
+        out[2] = (uint8_t)(n >> 16);
+        out[3] = (uint8_t)(n >> 8);
+        out[4] = (uint8_t)n;
+    } while (zpat_idtab_lookup(t, out, 5));
 }
 
 /* ---- sets of pipes -------------------------------------------------------------------- */

@@ -74,10 +74,22 @@
  * message as any large frame is and opened there in place, the message then starting
  * 33 bytes into its buffer. A box that does not open, or a nonce that does not grow,
  * ends the connection as a protocol error (HANDSHAKE_FAILED_PROTOCOL, as libzmq
- * reports it even after the handshake). NULL and PLAIN never reach this code. */
+ * reports it even after the handshake). NULL and PLAIN never reach this code.
+ *
+ * Raw mode (STREAM). No greeting, no handshake, no framing: the connection is the peer
+ * as soon as it is up. The session gets a pipe per connection (a connecting one too:
+ * each connection is a peer with its own id), writes [""] into it first with
+ * STREAM_NOTIFY, and then each recv's bytes as one message (64 KiB at most, copied
+ * out of the recv buffer, which is reused). Sending, each message from the pipe is its
+ * bytes: small ones packed into the send buffer, large ones sent from their own buffer
+ * as ZMTP frames are. An empty message is the user's close (sockets/stream.c): what
+ * came before it goes out, then the connection closes and the session ends, a
+ * connecting one included (libzmq's raw session ends with its pipe). A connection the
+ * peer ends is reported with [""] (STREAM_NOTIFY) and a connecting session reconnects.
+ * Heartbeats, the handshake timer and the mechanisms do not apply. */
 #include "core/ctx.h"
-#include "wire/wire.h"
 #include "core/io_thread.h"
+#include "wire/wire.h"
 #include "wire/zap.h"
 #include "zmtp.h"
 
@@ -128,6 +140,7 @@ struct zsession {
     zopts o;
     bool client;
     bool keep_pipe; /* client: one pipe for the session, attached at connect */
+    bool raw;       /* STREAM: raw bytes, no ZMTP (see "Raw mode" above) */
     ztcp_addr addr;
     ztcp_addr src;   /* "tcp://src;dst": where our end binds before it connects */
     bool has_src;
@@ -188,6 +201,7 @@ struct zsession {
     bool tx_has_msg, tx_msg_first, tx_in_msg, tx_drop_rest;
     zmsg tx_msg; /* read from the pipe, not encoded yet (the batch was full) */
     bool ping_pending, pong_pending;
+    bool raw_eof; /* raw: the user's close was read; it comes after the send in flight */
     uint8_t pong_ctx[ZMTP_PING_MAX_CONTEXT];
     size_t pong_len;
     struct sub_topic {
@@ -206,6 +220,8 @@ static void session_finish(zsession *s);
 static void tx_fill(zsession *s);
 static void rx_run(zsession *s);
 static void hs_send(zsession *s);
+static void raw_begin(zsession *s);
+static void raw_tx_fill(zsession *s);
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
@@ -307,11 +323,11 @@ static void pipe_detach(zsession *s)
     zpipe_detach(e);
 }
 
-/* ROUTER_NOTIFY: an empty message from the peer says it came (or went). A full pipe
- * loses it, as libzmq's does. */
+/* ROUTER_NOTIFY, and STREAM_NOTIFY in raw mode: an empty message from the peer says it
+ * came (or went). A full pipe loses it, as libzmq's does. */
 static void notify_router(zsession *s, int which)
 {
-    if (!(s->o.router_notify & which) || !s->pipe)
+    if (!(s->raw ? s->o.stream_notify : s->o.router_notify & which) || !s->pipe)
         return;
     zmsg m;
     zmsg_init(&m);
@@ -515,6 +531,10 @@ static void tx_fill(zsession *s)
 {
     if (s->state != SS_ACTIVE || s->tx_busy)
         return;
+    if (s->raw) {
+        raw_tx_fill(s);
+        return;
+    }
     zmtp_encoder *e = &s->enc;
     int n = 0;
     size_t seg = 0;
@@ -878,6 +898,17 @@ static void rx_run(zsession *s)
         }
         if (s->rpos == s->rlen)
             break;
+        if (s->raw) { /* what came is one message, as it came */
+            zmsg m;
+            if (zmsg_init_copy(&m, (const uint8_t *)aio_buf_data(s->rbuf) + s->rpos,
+                               s->rlen - s->rpos) < 0) {
+                conn_lost(s, LOSS_CONN, ENOMEM);
+                return;
+            }
+            s->rpos = s->rlen;
+            rx_deliver(s, &m);
+            continue;
+        }
         zmtp_event e;
         const uint8_t *in = (const uint8_t *)aio_buf_data(s->rbuf) + s->rpos;
         ptrdiff_t n = zmtp_decoder_feed(&s->dec, in, s->rlen - s->rpos, &e);
@@ -1282,6 +1313,10 @@ static void session_cmd_zap(zcmd *c)
 /* The connection is up (connected or accepted): the handshake starts. */
 static void conn_begin(zsession *s)
 {
+    if (s->raw) {
+        raw_begin(s);
+        return;
+    }
     s->fd = aio_socket_handle(s->as);
     atomic_fetch_add(&s->ctx->connections, 1);
     atomic_fetch_add(&s->ctx->handshakes, 1);
@@ -1390,6 +1425,7 @@ static void conn_teardown(zsession *s)
         s->tx_drop_rest = true;
     }
     s->ping_pending = s->pong_pending = false;
+    s->raw_eof = false;
     if (s->err_next) {
         aio_buf_unref(s->err_next);
         s->err_next = NULL;
@@ -1545,6 +1581,108 @@ static void on_pipe_gone(zsession *s)
     sub_forget_all(s); /* each new pipe gets the subscriptions from the pattern now */
     if (connected)
         conn_lost(s, LOSS_CONN, ECONNRESET);
+}
+
+/* ---- raw mode (STREAM) ------------------------------------------------------------------------ */
+
+/* The connection is up: it is the peer at once. */
+static void raw_begin(zsession *s)
+{
+    s->fd = aio_socket_handle(s->as);
+    atomic_fetch_add(&s->ctx->connections, 1);
+    s->counted_conn = true;
+    s->state = SS_ACTIVE; /* from here a loss is a DISCONNECTED */
+    conn_options(s);
+    if (!s->rbuf && aio_buf_new(RX_BIG, &s->rbuf) == 0)
+        s->rcap = RX_BIG;
+    if (!s->sbuf && aio_buf_new(TX_BUF, &s->sbuf) == 0)
+        zmtp_encoder_init(&s->enc, aio_buf_data(s->sbuf), TX_BUF, TX_COPY_MAX);
+    char addr[64];
+    peer_address(s, addr, sizeof addr);
+    const char *extra[2] = {"Peer-Address", addr};
+    zmeta *meta = zmeta_new(NULL, 0, extra, 1);
+    zpipe_end *sock_end = NULL;
+    if (!meta || !s->rbuf || !s->sbuf || pipe_create(s, &sock_end) < 0) {
+        zmeta_unref(meta);
+        conn_lost(s, LOSS_CONN, ENOMEM);
+        return;
+    }
+    zmeta_unref(s->meta);
+    s->meta = meta;
+    zpipe_user *u = zpipe_user_of(sock_end);
+    if (s->client && s->o.connect_routing_id_len) {
+        memcpy(u->routing_id, s->o.connect_routing_id, s->o.connect_routing_id_len);
+        u->routing_id_len = s->o.connect_routing_id_len;
+    }
+    u->meta = zmeta_ref(meta);
+    s->reconnect_cur = s->o.reconnect_ivl;
+    notify_router(s, ZAIO_NOTIFY_CONNECT);
+    zsock_post_attach(s->smb, sock_end);
+    rx_submit(s);
+    tx_fill(s); /* finds the pipe empty: its first message wakes us (ZPIPE_READABLE) */
+}
+
+/* The user closed the peer (an empty message), and what it queued before has gone
+ * out: the connection and the session end. */
+static void raw_close(zsession *s)
+{
+    conn_teardown(s);
+    if (s->client)
+        client_stop(s); /* no reconnect: stays a stub until its endpoint goes */
+    else
+        session_finish(s);
+}
+
+/* Packs what the pipe holds into one send, as tx_fill does for ZMTP frames. */
+static void raw_tx_fill(zsession *s)
+{
+    zmtp_encoder *e = &s->enc; /* its buffer only: the bytes go in as they are */
+    int n = 0;
+    size_t seg = 0;
+    bool dry = false;
+    while (!s->raw_eof && tx_next(s, &dry)) {
+        zmsg *m = &s->tx_msg;
+        if (m->size == 0) {
+            zmsg_close(m);
+            s->tx_has_msg = false;
+            s->raw_eof = true; /* after this batch: nothing the user sends later goes */
+            break;
+        }
+        if (m->size > TX_COPY_MAX) {
+            if (s->tx_nlarge == TX_MAX_LARGE)
+                break;
+            aio_slice body;
+            if (zmsg_to_buf(m, &body) < 0) {
+                conn_lost(s, LOSS_CONN, ENOMEM); /* as the ZMTP path: nothing retries */
+                return;
+            }
+            if (e->len > seg)
+                s->tx_v[n++] = (aio_slice){s->sbuf, seg, e->len - seg};
+            s->tx_v[n++] = body;
+            s->tx_large[s->tx_nlarge++] = *m;
+            zmsg_init(m);
+            seg = e->len;
+        } else {
+            if (e->cap - e->len < m->size)
+                break; /* next batch */
+            memcpy(e->buf + e->len, zmsg_data(m), m->size);
+            e->len += m->size;
+            zmsg_close(m);
+        }
+        s->tx_has_msg = false;
+    }
+    if (e->len > seg)
+        s->tx_v[n++] = (aio_slice){s->sbuf, seg, e->len - seg};
+    if (n == 0) {
+        if (s->raw_eof)
+            raw_close(s);
+        else if (s->closing && dry)
+            session_finish(s); /* linger: everything queued went out */
+        return;
+    }
+    s->tx_n = n;
+    s->tx_batch_enc = true;
+    tx_submit(s);
 }
 
 /* ---- entry points: completions, timers, commands -------------------------------------------- */
@@ -1745,6 +1883,7 @@ static zsession *session_new(zio *io, const zopts *o, bool client)
     s->o = *o;
     zopts_hold(&s->o);
     s->client = client;
+    s->raw = o->type == ZAIO_STREAM;
     s->state = SS_IDLE;
     s->reconnect_cur = o->reconnect_ivl;
     s->rng = (uint32_t)(uintptr_t)s ^ (uint32_t)zclock_ms() ^ 0x2545f491u;
@@ -1847,7 +1986,7 @@ static int connect_to(zsock *sk, const ztcp_addr *a, const ztcp_addr *src, zendp
     else
         ztcp_format(&a->ss, s->endpoint, sizeof s->endpoint);
     int t = sk->o.type;
-    s->keep_pipe = !sk->o.immediate && t != ZAIO_ROUTER;
+    s->keep_pipe = !sk->o.immediate && t != ZAIO_ROUTER && t != ZAIO_STREAM;
     zpipe_end *sock_end = NULL;
     if (s->keep_pipe && pipe_create(s, &sock_end) < 0) {
         zopts_release(&s->o);
