@@ -35,7 +35,7 @@ void zaio_api_version(int *major, int *minor, int *patch);
 
 /* 1 if the library has the capability, as zmq_has: of the names libzmq defines (ipc,
  * pgm, tipc, norm, curve, gssapi, draft) zaio has "curve" where it is built with
- * libsodium (not in the Windows build) and none of the others yet ("draft" is 0 too:
+ * libsodium (the Windows build when given one) and none of the others yet ("draft" is 0 too:
  * zaio has the draft poller and zaio_msg_init_buffer, not the draft socket types a
  * program asking would go on to use). Unlike libzmq, which answers 0 for anything
  * outside that list, zaio also answers 1 for what it does have: "tcp", "inproc",
@@ -214,7 +214,8 @@ const char *zaio_msg_gets(const zaio_msg_t *msg, const char *property);
  * client's public key (credential: the 32 bytes); with no handler it lets every client
  * that knows its public key in, unless ZAP_ENFORCE_DOMAIN is set and ZAP_DOMAIN too
  * (libzmq's rule: enforced without a domain, ZAP is not asked at all). Without
- * libsodium (the Windows build) the four options fail with EINVAL, as in a libzmq
+ * libsodium (a Windows build not given one: tools/build-sodium-win.sh) the four
+ * options fail with EINVAL, as in a libzmq
  * built without CURVE. MAXMSGSIZE counts a message's own bytes, not CURVE's 33 bytes
  * of box around it. */
 #define ZAIO_CURVE_SERVER 47
@@ -551,7 +552,7 @@ int zaio_timers_execute(void *timers);
 char *zaio_z85_encode(char *dest, const uint8_t *data, size_t size);
 uint8_t *zaio_z85_decode(uint8_t *dest, const char *string);
 /* A new CURVE key pair, or the public key of a secret one, as 40 Z85 characters and a
- * NUL each (41 bytes). Without CURVE (the Windows build, zaio_has("curve") 0) both
+ * NUL each (41 bytes). Without CURVE (a build without libsodium, zaio_has("curve") 0) both
  * fail with ENOTSUP, as a libzmq built without CURVE does; a secret key that is not 40
  * Z85 characters fails with EINVAL. */
 int zaio_curve_keypair(char *z85_public_key, char *z85_secret_key);

@@ -11,7 +11,9 @@ want=(cmake make gcc pkg-config liburing-dev libzmq3-dev libcriterion-dev libsod
       libczmq-dev)
 case "${1:-all}" in
   linux) ;;
-  windows|all) want+=(gcc-mingw-w64-x86-64 wine64 wine) ;;
+  # dpkg-dev and the autotools: libsodium for Windows from Debian's source package
+  # (tools/build-sodium-win.sh), as Debian ships no mingw build of it
+  windows|all) want+=(gcc-mingw-w64-x86-64 wine64 wine dpkg-dev autoconf automake libtool) ;;
   *) echo "usage: $0 [linux|windows|all]" >&2; exit 2 ;;
 esac
 

@@ -3,7 +3,9 @@
 # missing, cross-builds zaio for Windows (IOCP backend) in build-win, and runs ctest
 # there, each .exe under wine: the asyncio contract suite (contract_iocp) and its
 # negative control against AsyncIO 0.1.26's behaviour, then the Windows build against
-# native Linux programs over 127.0.0.1 (interop/windows: libzmq peers, zaio-probe).
+# native Linux programs over 127.0.0.1 (interop/windows: libzmq peers, zaio-probe), CURVE
+# REQ/REP included: libsodium for Windows is cross-built from Debian's source package into
+# <build dir>/sodium the first time (tools/build-sodium-win.sh, about half a minute).
 # Those native programs come from a Linux build of the tree: `make test` passes its own
 # (build/, built just before); without one, a Linux build is made in <build dir>/native.
 # Exits non-zero on any failure.
@@ -48,8 +50,11 @@ else
 fi
 cmake --build "$native" -j"$jobs" --target zaio-probe peer_libzmq soak_dealer_libzmq
 
+# CURVE: libsodium cross-built from Debian's source package, once per build dir
+"$root/tools/build-sodium-win.sh" "$bld/sodium"
 cmake -S "$root" -B "$bld" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchain-mingw-w64-x86_64.cmake" \
-      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZAIO_NATIVE_BUILD="$native" >/dev/null
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZAIO_NATIVE_BUILD="$native" \
+      -DZAIO_WIN_SODIUM="$bld/sodium" >/dev/null
 # only what the Windows tests run: the tools and the Criterion suites are Linux's
 cmake --build "$bld" -j"$jobs" --target aio_contract peer_zaio soak_server_zaio
 rc=0
@@ -58,7 +63,8 @@ ctest --test-dir "$bld" --output-on-failure || rc=$?
 log="$bld/Testing/Temporary/LastTest.log"
 if [ -f "$log" ]; then
   awk '/Testing: / { t = $NF }
-       (t == "contract_iocp" || t == "interop_wine_matrix") && /^[0-9]+ passed, [0-9]+ failed$/ {
+       (t == "contract_iocp" || t == "interop_wine_matrix" || t == "interop_wine_curve") &&
+       /^[0-9]+ passed, [0-9]+ failed$/ {
          print "test-windows: " t " under wine: " $0 }' "$log"
   grep -h "^legacy control: " "$log" | sed 's/^/test-windows: /' || true
   grep -h -e "^soak_server: after close: " -e "^run_soak: [0-9]* probes in" "$log" |

@@ -1,4 +1,4 @@
-/* curve_none.c - the build without libsodium (the Windows cross build): CURVE is
+/* curve_none.c - a build without libsodium (a Windows cross build not given one): CURVE is
  * refused wherever it is asked for, with ZMTP_E_NO_CURVE, as a libzmq built without
  * CURVE refuses it. CMake compiles this file or curve.c, never both. */
 #include "zmtp.h"

@@ -3,8 +3,9 @@
  * client with right and wrong credentials against a zaio server, with and without a
  * ZAP handler, and a zaio client against a libzmq server with its handler. The
  * client wrong and the server without a handler are what a user meets first: nobody
- * may get in. */
-#include "zap_handler.h"
+ * may get in. Then the other role, each way round: the PLAIN server connects to a
+ * client that binds, with right and wrong credentials, both sides told of a refusal. */
+#include "duo.h"
 
 /* admin/secret in as "admin-id"; anyone else refused (400). */
 static bool admin_only(const zh_request *r, const void *arg)
@@ -126,4 +127,71 @@ Test(plain_zap, libzmq_server_with_handler)
     handler_stop(&h);
     zmq_ctx_term(lctx);
     assert_released();
+}
+
+/* ---- the other role: the client binds, the PLAIN server connects ------------------------- */
+
+static void server_connects(bool zaio_server, bool right)
+{
+    world w = world_new();
+    handler h;
+    handler_start(&h, ctx_of(&w, zaio_server), zaio_server, admin_only, NULL, "admin-id");
+    duo d = duo_new(&w, zaio_server, ZMQ_REP, ZMQ_REQ, NULL, NULL);
+    sk_int(d.srv, ZMQ_PLAIN_SERVER, 1);
+    sk_opt(d.cli, ZMQ_PLAIN_USERNAME, right ? "admin" : "intruder", right ? 5 : 8);
+    sk_opt(d.cli, ZMQ_PLAIN_PASSWORD, right ? "secret" : "wrong", right ? 6 : 5);
+    duo_start_reversed(&d);
+    if (right) {
+        sk_send(d.cli, "hello", 5, false);
+        sk_expect(d.srv, "hello", 5, false);
+        sk_send(d.srv, "world", 5, false);
+        sk_expect(d.cli, "world", 5, false);
+    } else {
+        /* a REQ that binds has no pipe until a handshake succeeds: nothing to queue in */
+        int rc = d.cli.zaio ? zaio_send(d.cli.s, "hello", 5, ZAIO_DONTWAIT)
+                            : zmq_send(d.cli.s, "hello", 5, ZMQ_DONTWAIT);
+        cr_assert(rc == 5 || (d.cli.zaio ? zaio_errno() : zmq_errno()) == EAGAIN);
+        uint32_t v = 0;
+        cr_assert(wait_event(d.smon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, &v) && v == 400,
+                  "server: refused %u", v);
+        if (zaio_server) {
+            /* zaio sends ERROR as RFC 23 has it ("\x05ERROR"); libzmq 4.3.4's PLAIN client
+             * only knows its own server's, whose name is the C literal "\x05ERROR" read
+             * as the hex escape \x05E ("^RROR", zmtp/command.c): it takes a right one for
+             * an unknown command. Refused all the same, under another name. */
+            cr_assert(wait_event(d.cmon, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, &v) &&
+                          v == ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND,
+                      "libzmq client: failed (%#x)", v);
+        } else {
+            cr_assert(wait_event(d.cmon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, &v) && v == 400,
+                      "zaio client: told 400 (%u)", v);
+        }
+        sk_expect_nothing(d.srv);
+    }
+    handler_stop(&h);
+    cr_assert_geq(atomic_load(&h.requests), 1);
+    cr_assert(h.last.n == 8 && h.last.len[5] == 5 && memcmp(h.last.f[5], "PLAIN", 5) == 0,
+              "asked about PLAIN credentials");
+    duo_close(&d);
+    world_end(&w);
+}
+
+Test(plain_zap, zaio_server_connects_right_credentials)
+{
+    server_connects(true, true);
+}
+
+Test(plain_zap, zaio_server_connects_wrong_credentials)
+{
+    server_connects(true, false);
+}
+
+Test(plain_zap, libzmq_server_connects_right_credentials)
+{
+    server_connects(false, true);
+}
+
+Test(plain_zap, libzmq_server_connects_wrong_credentials)
+{
+    server_connects(false, false);
 }

@@ -12,6 +12,11 @@
  * stream (with a second topic SUB must never see) until its monitor says the SUB has
  * gone; SUB takes COUNT messages in a row from wherever it joined.
  *
+ * With PEER_CURVE=1 in the environment both ends speak CURVE (RFC 26): the binding side
+ * is the server, with a fixed key pair (libzmq's test-suite one: public, for tests
+ * only) that the connecting side, the client, is given as the server's key; the client
+ * makes a pair of its own. A build without CURVE fails at once.
+ *
  * Usage: peer ROLE ENDPOINT [COUNT]   ROLE: push pull req rep dealer router pub sub */
 #include <zmq.h>
 
@@ -196,6 +201,30 @@ static int set_int(void *s, int opt, int v)
     return zmq_setsockopt(s, opt, &v, sizeof v) == 0 ? 0 : fail("setsockopt");
 }
 
+static int curve_setup(void *s, bool server)
+{
+    static const char server_public[] = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+    static const char server_secret[] = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
+    const char *on = getenv("PEER_CURVE");
+    if (!on || strcmp(on, "1") != 0)
+        return 0;
+    if (!zmq_has("curve")) {
+        fprintf(stderr, "peer %s: PEER_CURVE=1, but this build has no CURVE\n", role);
+        return 1;
+    }
+    if (server)
+        return set_int(s, ZMQ_CURVE_SERVER, 1) ||
+               (zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, server_secret, 40) != 0 && fail("secret key"));
+    char pub[41], sec[41];
+    if (zmq_curve_keypair(pub, sec) != 0)
+        return fail("zmq_curve_keypair");
+    if (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_public, 40) != 0 ||
+        zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, 40) != 0 ||
+        zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, 40) != 0)
+        return fail("client keys");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -235,6 +264,8 @@ int main(int argc, char **argv)
             !(mon = zmq_socket(ctx, ZMQ_PAIR)) || zmq_connect(mon, "inproc://peer-pub-monitor") != 0)
             return fail("monitor");
     }
+    if (curve_setup(s, strchr(ep, '*') != NULL))
+        return 1;
     if (strchr(ep, '*')) {
         char got[256];
         size_t len = sizeof got;

@@ -100,6 +100,11 @@ LD_LIBRARY_PATH=$lib loads_installed "$work/pkg-config/hello"
 (cd "$work/pkg-config" && cp "$src/examples/auth/auth.c" . &&
   quiet "$cc" -Wall -Wextra -Werror -pthread auth.c $(pkg-config --cflags --libs zaio) -o auth)
 LD_LIBRARY_PATH=$lib timeout 60 "$work/pkg-config/auth" || fail "examples/auth exited $?"
+# examples/curve: CURVE with a ZAP handler, the known key in, a stranger and a client with
+# the wrong server key out (libsodium reaches the program through zaio's pkg-config)
+(cd "$work/pkg-config" && cp "$src/examples/curve/curve.c" . &&
+  quiet "$cc" -Wall -Wextra -Werror -pthread curve.c $(pkg-config --cflags --libs zaio) -o curve)
+LD_LIBRARY_PATH=$lib timeout 60 "$work/pkg-config/curve" || fail "examples/curve exited $?"
 unset PKG_CONFIG_PATH
 
 for kind in shared static; do

@@ -24,3 +24,10 @@ add_dependencies(test_probe_cli zaio-probe)
 add_test(NAME tools_probe_cli COMMAND test_probe_cli --jobs 2)
 set_tests_properties(tools_probe_cli PROPERTIES LABELS "tools" TIMEOUT 120)
 zaio_test_checks(tools_probe_cli CRITERION)
+
+# the CURVE modes against a libzmq CURVE server
+add_executable(test_probe_curve ${ZPROBE_TEST_DIR}/test_probe_curve.c)
+target_link_libraries(test_probe_curve PRIVATE zaio_probe PkgConfig::CRITERION PkgConfig::LIBZMQ)
+add_test(NAME tools_probe_curve COMMAND test_probe_curve --jobs 2)
+set_tests_properties(tools_probe_curve PROPERTIES LABELS "tools" TIMEOUT 120)
+zaio_test_checks(tools_probe_curve CRITERION)

@@ -24,6 +24,14 @@ foreach(backend ${ZAIO_BACKENDS})
   set_tests_properties(soak_ipc_${backend} PROPERTIES LABELS "soak" TIMEOUT 300
     PASS_REGULAR_EXPRESSION "verdict: +PASS")
   zaio_test_checks(soak_ipc_${backend})
+  # a CURVE server (the libzmq peer a CURVE client), and the CURVE probes in the mix:
+  # garbage and truncated HELLOs, replayed INITIATEs; none may get a READY
+  add_test(NAME soak_curve_${backend}
+    COMMAND zaio-soak --curve --backend ${backend} --duration 10s --interval 500ms
+            --progress 2s --rss-bound ${ZAIO_SOAK_RSS_BOUND} -o ${CMAKE_CURRENT_BINARY_DIR}/soak_curve_${backend})
+  set_tests_properties(soak_curve_${backend} PROPERTIES LABELS "soak" TIMEOUT 300
+    PASS_REGULAR_EXPRESSION "verdict: +PASS")
+  zaio_test_checks(soak_curve_${backend})
 endforeach()
 
 # Every other server type, a short soak each on the default backend: each pairing's

@@ -8,7 +8,12 @@
  *   zaio-perf local_lat  <bind-to>    <message-size> <roundtrip-count>
  *   zaio-perf remote_lat <connect-to> <message-size> <roundtrip-count>
  *
- * The program name works as the sub-command too (a link named local_thr). */
+ * The program name works as the sub-command too (a link named local_thr). --curve, anywhere
+ * among the arguments, makes both ends speak CURVE (RFC 26): the local side is the server,
+ * with a key pair fixed here so that the remote side, a separate process of either
+ * library, knows its public key; the remote side makes a client key pair of its own. The
+ * fixed pair is the one in libzmq's test suite (and the CurveZMQ examples): public, and
+ * good for nothing but a benchmark. */
 #include <zmq.h>
 
 #include <stdint.h>
@@ -30,6 +35,32 @@ static int fail(const char *what)
     return 1;
 }
 
+static int curve;
+static const char curve_server_public[] = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+static const char curve_server_secret[] = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
+
+/* Before bind (server) or connect (client), with --curve. */
+static int curve_setup(void *s, int server)
+{
+    if (!curve)
+        return 0;
+    if (server) {
+        int one = 1;
+        if (zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
+            zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, curve_server_secret, 40) != 0)
+            return fail("CURVE server options");
+        return 0;
+    }
+    char pub[41], sec[41];
+    if (zmq_curve_keypair(pub, sec) != 0)
+        return fail("zmq_curve_keypair");
+    if (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, curve_server_public, 40) != 0 ||
+        zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, 40) != 0 ||
+        zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, 40) != 0)
+        return fail("CURVE client options");
+    return 0;
+}
+
 static int size_ok(zmq_msg_t *m, size_t size)
 {
     if (zmq_msg_size(m) == size)
@@ -42,6 +73,8 @@ static int size_ok(zmq_msg_t *m, size_t size)
  * "endpoint: ...", so a script can start the remote side without picking a port. */
 static int bind_and_tell(void *s, const char *ep)
 {
+    if (curve_setup(s, 1) != 0)
+        return 1;
     if (zmq_bind(s, ep) != 0)
         return fail("zmq_bind");
     if (strchr(ep, '*')) {
@@ -92,6 +125,8 @@ static int remote_thr(const char *ep, size_t size, int count)
 {
     void *ctx = zmq_ctx_new();
     void *s = zmq_socket(ctx, ZMQ_PUSH);
+    if (curve_setup(s, 0) != 0)
+        return 1;
     if (zmq_connect(s, ep) != 0)
         return fail("zmq_connect");
     for (int i = 0; i < count; i++) {
@@ -134,6 +169,8 @@ static int remote_lat(const char *ep, size_t size, int count)
 {
     void *ctx = zmq_ctx_new();
     void *s = zmq_socket(ctx, ZMQ_REQ);
+    if (curve_setup(s, 0) != 0)
+        return 1;
     if (zmq_connect(s, ep) != 0)
         return fail("zmq_connect");
     zmq_msg_t m;
@@ -162,6 +199,14 @@ static int remote_lat(const char *ep, size_t size, int count)
 
 int main(int argc, char **argv)
 {
+    int kept = 1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--curve") == 0)
+            curve = 1;
+        else
+            argv[kept++] = argv[i];
+    }
+    argc = kept;
     const char *prog = strrchr(argv[0], '/');
     prog = prog ? prog + 1 : argv[0];
     const char *cmd = prog;
@@ -169,14 +214,14 @@ int main(int argc, char **argv)
     if (strstr(prog, "perf")) { /* zaio-perf <cmd> ... */
         if (argc < 2) {
             fprintf(stderr, "usage: %s local_thr|remote_thr|local_lat|remote_lat "
-                            "<endpoint> <message-size> <count>\n", prog);
+                            "<endpoint> <message-size> <count> [--curve]\n", prog);
             return 1;
         }
         cmd = argv[1];
         a = 2;
     }
     if (argc - a != 3) {
-        fprintf(stderr, "usage: %s <endpoint> <message-size> <count>\n", cmd);
+        fprintf(stderr, "usage: %s <endpoint> <message-size> <count> [--curve]\n", cmd);
         return 1;
     }
     const char *ep = argv[a];

@@ -28,6 +28,13 @@ static const char zp_usage[] =
 "  partial   send the first --partial-bytes of a ZMTP 3.1 greeting, then stay silent\n"
 "  corrupt   send a 64-byte greeting that is wrong (--corrupt), then wait\n"
 "  drip      send a valid greeting one byte every --drip-ms, then stay silent\n"
+"  curve-garbage    greet as a CURVE client, send a HELLO whose key and box are random\n"
+"  curve-truncated  greet as a CURVE client, send a HELLO cut short: in turn half of it\n"
+"                   on the wire then silence, and a whole command 94 bytes too short\n"
+"  curve-replay     capture one real CURVE handshake (a client key of its own and\n"
+"                   --curve-server-key) at the start, then send its greeting, HELLO and\n"
+"                   INITIATE again on every connection: a server that answers READY\n"
+"                   took a replay\n"
 "\n"
 "Options:\n"
 "  -t, --target EP        tcp://host:port, host:port, [v6]:port or ipc://path (ipc://@name:\n"
@@ -53,6 +60,8 @@ static const char zp_usage[] =
 "      --corrupt KIND     signature (byte 9 wrong; default), version (major 0xEE),\n"
 "                         mechanism (\"BOGUS\"), random (seeded garbage, byte 0 != 0xFF)\n"
 "      --http-host H      Host header of the http mode (default: the target's host:port)\n"
+"      --curve-server-key K  the CURVE server's public key, 40 Z85 characters (curve-replay)\n"
+"      --curve-socket-type T the Socket-Type curve-replay's handshake claims (default DEALER)\n"
 "  -i, --interval D       progress period when stderr is not a terminal (default 10s)\n"
 "  -q, --quiet            no progress lines\n"
 "      --json             summary as one JSON object\n"
@@ -78,7 +87,7 @@ static const char zp_usage[] =
 
 enum {
     OPT_SEED = 256, OPT_TIMEOUT, OPT_SILENT_MAX, OPT_PARTIAL, OPT_DRIP, OPT_CORRUPT,
-    OPT_HTTP_HOST, OPT_JSON, OPT_CSV
+    OPT_HTTP_HOST, OPT_JSON, OPT_CSV, OPT_CURVE_KEY, OPT_CURVE_TYPE
 };
 
 static const struct option zp_options[] = {
@@ -97,6 +106,8 @@ static const struct option zp_options[] = {
     { "drip-ms", required_argument, NULL, OPT_DRIP },
     { "corrupt", required_argument, NULL, OPT_CORRUPT },
     { "http-host", required_argument, NULL, OPT_HTTP_HOST },
+    { "curve-server-key", required_argument, NULL, OPT_CURVE_KEY },
+    { "curve-socket-type", required_argument, NULL, OPT_CURVE_TYPE },
     { "interval", required_argument, NULL, 'i' },
     { "quiet", no_argument, NULL, 'q' },
     { "json", no_argument, NULL, OPT_JSON },
@@ -164,7 +175,8 @@ int main(int argc, char **argv)
         case 't': cfg.target = optarg; break;
         case 'm':
             if (zprobe_parse_mode(optarg) < 0)
-                return zp_bad("--mode", optarg, "one of rst fin silent http partial corrupt drip");
+                return zp_bad("--mode", optarg, "one of rst fin silent http partial corrupt drip "
+                                                "curve-garbage curve-truncated curve-replay");
             mode = optarg;
             break;
         case 'x':
@@ -221,6 +233,8 @@ int main(int argc, char **argv)
             break;
         }
         case OPT_HTTP_HOST: cfg.http_host = optarg; break;
+        case OPT_CURVE_KEY: cfg.curve_server_key = optarg; break;
+        case OPT_CURVE_TYPE: cfg.curve_socket_type = optarg; break;
         case 'i':
             if (zprobe_parse_duration_ms(optarg, &interval_ms) != 0 || interval_ms == 0)
                 return zp_bad("--interval", optarg, "a duration such as 10s");

@@ -16,6 +16,7 @@
  *   under a sequence lock, at most every ZP_PUBLISH_NS and at the end.
  */
 #include "probe.h"
+#include "probe_curve.h"
 #include "probe_net.h"
 
 #include <limits.h>
@@ -84,6 +85,8 @@ typedef struct zp_run {
     uint32_t http_len;
     uint8_t greeting[64];
     uint8_t corrupt[64];
+    zp_curve *curve;    /* the CURVE modes' bytes; NULL when the mix has none */
+    uint64_t curve_k;   /* CURVE probes started: picks each one's variant */
 } zp_run;
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -385,6 +388,11 @@ static void zp_connected(zp_run *r, zp_slot *s, uint64_t now)
     case ZPROBE_DRIP:
         s->out = r->greeting;
         s->out_len = 64;
+        break;
+    case ZPROBE_CURVE_GARBAGE:
+    case ZPROBE_CURVE_TRUNCATED:
+    case ZPROBE_CURVE_REPLAY:
+        s->out = zp_curve_bytes(r->curve, s->mode, r->curve_k++, &s->out_len);
         break;
     default:
         break;
@@ -776,11 +784,14 @@ static int zp_setup(zp_run *r, const zprobe_config *cfg, zprobe_report *rep)
     r->delay_ns[ZP_CAP] = cfg->silent_max_ms * 1000000u;
     r->delay_ns[ZP_DRIP] = cfg->drip_ms * 1000000u;
     zp_make_greetings(r);
+    if (zp_curve_setup(cfg, &r->target, &r->curve, rep->error, sizeof rep->error) != 0)
+        return ZPROBE_ERR_CONFIG;
     return ZPROBE_OK;
 }
 
 static void zp_teardown(zp_run *r)
 {
+    zp_curve_free(r->curve);
     zprobe_poller_free(r->poller);
     free(r->slots);
     free(r->deck);

@@ -38,6 +38,10 @@ typedef enum zprobe_mode {
     ZPROBE_PARTIAL, /* send the first partial_bytes of a ZMTP 3.1 greeting, then silent */
     ZPROBE_CORRUPT, /* send a 64-byte greeting that is wrong (see zprobe_corrupt) */
     ZPROBE_DRIP,    /* send a valid greeting one byte every drip_ms, then silent */
+    /* CURVE (RFC 26) clients that must not get in (probe_curve.c) */
+    ZPROBE_CURVE_GARBAGE,   /* a CURVE greeting, then a HELLO whose box is random bytes */
+    ZPROBE_CURVE_TRUNCATED, /* a CURVE greeting, then a HELLO cut short on the wire or in its frame */
+    ZPROBE_CURVE_REPLAY,    /* greeting, HELLO and INITIATE of a captured real handshake, again */
     ZPROBE_MODE_COUNT
 } zprobe_mode;
 
@@ -68,6 +72,8 @@ typedef struct zprobe_config {
     zprobe_corrupt corrupt;
     const char *http_host;     /* Host header; NULL: the target's host:port */
     uint64_t progress_ms;      /* how often the progress callback runs; 0: never */
+    const char *curve_server_key;  /* curve-replay: the server's public key, 40 Z85 chars */
+    const char *curve_socket_type; /* curve-replay's Socket-Type; NULL: "DEALER" */
 } zprobe_config;
 
 /* Counts for one mode, or the total. All uint64_t so snapshots copy word by word. */

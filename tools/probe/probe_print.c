@@ -104,7 +104,7 @@ static void zp_print_csv(FILE *out, const zprobe_config *cfg, const zprobe_stats
 static void zp_table(FILE *out, const zprobe_config *cfg, const zprobe_stats *st,
                      const char *title, const char *const *heads, const size_t *offs, int n)
 {
-    fprintf(out, "%-12s", title);
+    fprintf(out, "%-17s", title);
     for (int i = 0; i < n; i++)
         fprintf(out, " %10s", heads[i]);
     fputc('\n', out);
@@ -112,7 +112,7 @@ static void zp_table(FILE *out, const zprobe_config *cfg, const zprobe_stats *st
         const zprobe_counts *c = m < ZPROBE_MODE_COUNT ? &st->mode[m] : &st->total;
         if (m < ZPROBE_MODE_COUNT && !zp_shown(cfg, st, m))
             continue;
-        fprintf(out, "  %-10s", m < ZPROBE_MODE_COUNT ? zprobe_mode_name((zprobe_mode)m) : "total");
+        fprintf(out, "  %-15s", m < ZPROBE_MODE_COUNT ? zprobe_mode_name((zprobe_mode)m) : "total");
         for (int i = 0; i < n; i++) {
             uint64_t v;
             memcpy(&v, (const char *)c + offs[i], sizeof v);
@@ -158,10 +158,10 @@ static void zp_print_text(FILE *out, const zprobe_config *cfg, const zprobe_stat
         if (c->drop_count == 0 || (m < ZPROBE_MODE_COUNT && !zp_shown(cfg, st, m)))
             continue;
         if (!header)
-            fprintf(out, "%-12s %10s %10s %10s %10s\n", "time to drop", "dropped", "min ms",
+            fprintf(out, "%-17s %10s %10s %10s %10s\n", "time to drop", "dropped", "min ms",
                     "avg ms", "max ms");
         header = 1;
-        fprintf(out, "  %-10s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
+        fprintf(out, "  %-15s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
                 m < ZPROBE_MODE_COUNT ? zprobe_mode_name((zprobe_mode)m) : "total",
                 c->drop_count, c->drop_ms_min, c->drop_ms_sum / c->drop_count, c->drop_ms_max);
     }

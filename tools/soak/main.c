@@ -77,6 +77,10 @@ static const char soak_usage[] =
 "      --rss-slope-bound KIB\n"
 "                         the RSS slope PASS allows with --probes 100000 or more, in KiB\n"
 "                         per 10,000 probes (default 256: 26 bytes a probe)\n"
+"      --curve            the server speaks CURVE (a key pair of the run's own; no ZAP\n"
+"                         handler), the libzmq peer as its client; the default mix adds\n"
+"                         curve-garbage, curve-truncated and curve-replay, and PASS needs\n"
+"                         none of them let in (no READY)\n"
 "  -q, --quiet            the summary and verdict only\n"
 "  -h, --help             this text\n"
 "\n"
@@ -90,7 +94,7 @@ static const char soak_usage[] =
 enum {
     OPT_BIND = 256, OPT_SILENT_MAX, OPT_SEED, OPT_HSK, OPT_BACKLOG, OPT_SIZE, OPT_MSG_RATE,
     OPT_WINDOW, OPT_HEARTBEAT, OPT_PEER, OPT_CSV, OPT_PNG, OPT_PROGRESS, OPT_SETTLE, OPT_RSS,
-    OPT_RSS_SLOPE
+    OPT_RSS_SLOPE, OPT_CURVE
 };
 
 static const struct option soak_options[] = {
@@ -120,6 +124,7 @@ static const struct option soak_options[] = {
     {"settle", required_argument, NULL, OPT_SETTLE},
     {"rss-bound", required_argument, NULL, OPT_RSS},
     {"rss-slope-bound", required_argument, NULL, OPT_RSS_SLOPE},
+    {"curve", no_argument, NULL, OPT_CURVE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -187,7 +192,7 @@ int main(int argc, char **argv)
     const char *out = "soak";
     static char csv[PATH_MAX], png[PATH_MAX];
     const char *csv_opt = NULL, *png_opt = NULL;
-    int progress_set = 0;
+    int progress_set = 0, mix_set = 0;
     int c;
     while ((c = getopt_long(argc, argv, "d:n:b:t:x:r:c:s:o:i:qh", soak_options, NULL)) != -1) {
         double v;
@@ -218,6 +223,7 @@ int main(int argc, char **argv)
         case 'x':
             if (zprobe_parse_mix(optarg, cfg.probe.weights) < 0)
                 return soak_bad("--mix", optarg, "modes with weights, e.g. rst:5,http:1");
+            mix_set = 1;
             break;
         case 'r':
             if (zprobe_parse_rate(optarg, &cfg.probe.rate) < 0)
@@ -293,6 +299,7 @@ int main(int argc, char **argv)
             if (soak_num(optarg, 0, 1e9, &cfg.rss_slope_bound_kib) < 0)
                 return soak_bad("--rss-slope-bound", optarg, "KiB per 10,000 probes");
             break;
+        case OPT_CURVE: cfg.curve = 1; break;
         case 'q': cfg.quiet = 1; break;
         case 'h': fputs(soak_usage, stdout); return 0;
         default: fputs("Try 'zaio-soak --help'.\n", stderr); return 2;
@@ -300,6 +307,8 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         return soak_bad("argument", argv[optind], "zaio-soak takes options only");
+    if (cfg.curve && soak_curve_options(&cfg, mix_set) < 0)
+        return 2;
     int st = cfg.server_type;
     int pubsub = st == ZAIO_PUB || st == ZAIO_XPUB || st == ZAIO_SUB || st == ZAIO_XSUB;
     if (cfg.msg_rate == 0 && pubsub)

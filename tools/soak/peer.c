@@ -66,6 +66,21 @@ static int peer_drained(const soak_traffic *t, uint64_t stop_n)
     return !(soak_traffic_events(t, soak_now_ns()) & ZMQ_POLLOUT);
 }
 
+/* zaio-soak --curve: the server's public key in the environment makes this a CURVE
+ * client with a key pair of its own. */
+static int peer_curve(void *s)
+{
+    const char *server = getenv("ZAIO_SOAK_CURVE_SERVERKEY");
+    char pub[41], sec[41];
+    if (!server)
+        return 0;
+    if (zmq_curve_keypair(pub, sec) < 0 || zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server, 40) < 0 ||
+        zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, 40) < 0 ||
+        zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, 40) < 0)
+        return -1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 7) {
@@ -93,6 +108,8 @@ int main(int argc, char **argv)
             zmq_setsockopt(s, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout) < 0)
             return peer_fail("heartbeat options");
     }
+    if (peer_curve(s) < 0)
+        return peer_fail("CURVE options");
     soak_traffic t;
     if (soak_traffic_init(&t, s, server_type, 0, strtoull(argv[3], NULL, 10),
                           strtod(argv[4], NULL), strtoull(argv[5], NULL, 10)) < 0)

@@ -190,6 +190,10 @@ static void soak_judge(const soak_config *cfg, soak_result *res)
         soak_why(res, "%" PRIu64 " probes were never dropped by the server: they gave up at "
                       "--silent-max, past the %d ms handshake timeout",
                  p->capped, cfg->handshake_ivl_ms);
+    if (cfg->curve && soak_curve_admitted(&res->probes))
+        soak_why(res, "%" PRIu64 " CURVE probes (garbage or truncated HELLO, replayed "
+                      "INITIATE) got READY: the server let them in",
+                 soak_curve_admitted(&res->probes));
     if (res->probe_rc != ZPROBE_OK || p->done == 0 || p->connected == 0)
         soak_why(res, "the probes did not run (%" PRIu64 " done, %" PRIu64 " connected)",
                  p->done, p->connected);
@@ -296,11 +300,14 @@ void soak_report_finish(soak_report *r, soak_result *res)
     for (int m = 0; m < ZPROBE_MODE_COUNT; m++) {
         const zprobe_counts *c = &res->probes.mode[m];
         if (c->started)
-            printf("          %-8s %9" PRIu64 " done, %" PRIu64 " dropped by the server (reset "
+            printf("          %-15s %9" PRIu64 " done, %" PRIu64 " dropped by the server (reset "
                    "%" PRIu64 ", close %" PRIu64 ")\n",
                    zprobe_mode_name((zprobe_mode)m), c->done, c->server_rst + c->server_fin,
                    c->server_rst, c->server_fin);
     }
+    if (r->cfg->curve)
+        printf("curve:    %" PRIu64 " CURVE probes let in (answered READY; PASS needs 0)\n",
+               soak_curve_admitted(&res->probes));
     if (res->peer_checks && !res->peer_done)
         printf("traffic:  %" PRIu64 " messages through the server; lost ? (the peer, which "
                "checks them, gave no final count)",

@@ -371,7 +371,7 @@ static void soak_close(soak_state *st)
     st->res.live_closed = z.sockets + z.ops_in_flight + z.bufs;
 }
 
-static int soak_setup(soak_state *st, char *endpoint, size_t cap)
+static int soak_setup(soak_state *st, char *endpoint, size_t cap, zprobe_config *probe)
 {
     const soak_config *cfg = st->cfg;
     st->ctx = zaio_ctx_new();
@@ -380,6 +380,8 @@ static int soak_setup(soak_state *st, char *endpoint, size_t cap)
         goto fail;
     if (zaio_setsockopt(st->sock, ZAIO_HANDSHAKE_IVL, &cfg->handshake_ivl_ms, sizeof(int)) < 0 ||
         zaio_setsockopt(st->sock, ZAIO_BACKLOG, &cfg->backlog, sizeof(int)) < 0)
+        goto fail;
+    if (cfg->curve && soak_curve_server(st->sock, cfg->server_type, probe) < 0)
         goto fail;
     if (soak_traffic_init(&st->traffic, st->sock, cfg->server_type, 1, cfg->msg_size,
                           cfg->msg_rate, cfg->window) < 0)
@@ -508,7 +510,8 @@ int soak_run(const soak_config *cfg)
     st->res.rss_bound_mib = cfg->rss_bound_mib;
 
     char endpoint[256];
-    if (soak_setup(st, endpoint, sizeof endpoint) < 0)
+    prober.cfg = cfg->probe;
+    if (soak_setup(st, endpoint, sizeof endpoint, &prober.cfg) < 0)
         return 2;
     const char *backend = zaio_backend(st->ctx); /* the one running, not the one asked */
     st->res.backend = backend ? backend : st->res.backend;
@@ -548,7 +551,6 @@ int soak_run(const soak_config *cfg)
     st->phase = "probing";
     soak_traffic_start(&st->traffic, soak_now_ns());
     soak_peer_say(&st->peer, "go\n");
-    prober.cfg = cfg->probe;
     prober.cfg.target = endpoint;
     if (pthread_create(&prober.thread, NULL, soak_probe_main, &prober) != 0) {
         soak_peer_reap(&st->peer);

@@ -34,6 +34,7 @@ typedef struct soak_config {
     const char *csv, *png;
     const char *peer_path;   /* the zaio-soak-peer executable */
     int quiet;               /* no progress lines, the verdict only */
+    int curve;               /* the server speaks CURVE (soak_curve.c), the peer too */
 } soak_config;
 
 /* A run of --probes this many or more is long enough for its RSS slope to be judged:
@@ -91,6 +92,17 @@ int soak_run(const soak_config *cfg);
 /* Asks a running soak to end early (SIGINT): the probes stop, the rest runs as usual
  * and the verdict is FAIL (an interrupted run proves nothing). */
 void soak_interrupt(void);
+
+/* soak_curve.c: --curve. The server's key pair, made once; its public key (Z85) reaches
+ * the peer as ZAIO_SOAK_CURVE_SERVERKEY in its environment and the probe's curve-replay
+ * through cfg->probe. Returns -1 (zaio_errno set) when a key or option is refused. */
+int soak_curve_server(void *sock, int server_type, zprobe_config *probe);
+/* The command line's part: the CURVE modes join the default mix (mix_set 0), and a
+ * server type that deals its messages out round-robin is refused with curve-replay, whose
+ * capture connection would take a share of them. -1 after a message on stderr. */
+int soak_curve_options(soak_config *cfg, int mix_set);
+/* The CURVE probes that a server should never let in but answered with READY. */
+uint64_t soak_curve_admitted(const zprobe_stats *st);
 
 /* report.c */
 typedef struct soak_report soak_report;

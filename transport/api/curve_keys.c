@@ -1,5 +1,5 @@
 /* curve_keys.c - zaio_curve_keypair and zaio_curve_public: CURVE keys in Z85, made by
- * the codec (libsodium stays behind it). Without CURVE (the Windows build) they fail
+ * the codec (libsodium stays behind it). Without CURVE (a build without libsodium) they fail
  * with ENOTSUP exactly as a libzmq built without CURVE does: a program that probes for
  * keys takes its no-CURVE path instead of failing to link. */
 #include "zaio.h"

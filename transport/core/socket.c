@@ -320,13 +320,16 @@ void zsock_close(zsock *s)
     zmonitor_stop(s);
     zmailbox_kill(s->mb); /* attaches still on the way are dropped: their ends detach */
     zmailbox_unref(s->mb);
-    zsignaler_free(s->sig);
     free(s->pipes);
     zopts_release(&s->o);
     zctx *c = s->ctx;
     s->tag = 0;
     zopts_wipe(&s->o);
+    /* out of the context's list before the signaler goes: zaio_ctx_shutdown signals every
+     * socket in that list, and an I/O thread closes sockets too (a monitor's, when the
+     * last session that held it ends) while the application terminates the context */
     zctx_socket_closed(c, s);
+    zsignaler_free(s->sig);
     free(s);
 }
 
