@@ -84,8 +84,8 @@ static void *chaos_main(void *arg)
         if (ch->cfg.on_fault)
             ch->cfg.on_fault(ch->cfg.arg, f, param);
         if (!ZRELAY_IS_CUT(f)) {
-            /* a toxic lasts a period, then the link is clean again */
-            int stopped = chaos_wait(ch, p);
+            /* a toxic lasts a while, then the link is clean again */
+            int stopped = chaos_wait(ch, ch->cfg.toxic_ms ? ch->cfg.toxic_ms : p);
             zrelay_inject(ch->relay, ZRELAY_CLEAR, 0);
             if (stopped)
                 break;

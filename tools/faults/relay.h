@@ -74,12 +74,13 @@ int zrelay_parse_fault(const char *name);
 
 /* Faults at random (zaio-soak --faults, zaio-relay --random): every period (uniform in
  * [period/2, 3*period/2]) one of the kinds in mask (bit 1<<fault), chosen by seed. A
- * toxic stays for a period, then is cleared before the next fault. */
+ * toxic stays for toxic_ms, then is cleared before the next fault. */
 typedef struct zrelay_chaos_config {
     uint64_t period_ms;
     unsigned mask;
     uint64_t seed;
     uint64_t latency_ms, bandwidth, slice_us, slow_close_ms; /* the params used */
+    uint64_t toxic_ms;        /* how long a toxic stays (0: a period) */
     void (*on_fault)(void *arg, zrelay_fault f, uint64_t param); /* may be NULL */
     void *arg;
 } zrelay_chaos_config;
