@@ -62,7 +62,7 @@ static int chaos_wait(zrelay_chaos *ch, uint64_t ms)
 static void *chaos_main(void *arg)
 {
     zrelay_chaos *ch = arg;
-    int kinds[ZRELAY_FAULT_COUNT], nk = 0;
+    int kinds[ZRELAY_FAULT_COUNT], nk = 0, dealt = 0;
     for (int f = 1; f < ZRELAY_FAULT_COUNT; f++)
         if (ch->cfg.mask & (1u << f))
             kinds[nk++] = f;
@@ -71,7 +71,16 @@ static void *chaos_main(void *arg)
         uint64_t wait = p / 2 + (p ? chaos_rand(ch) % (p + 1) : 0);
         if (chaos_wait(ch, wait) || !nk)
             break;
-        zrelay_fault f = (zrelay_fault)kinds[chaos_rand(ch) % (uint64_t)nk];
+        /* dealt from a shuffled deck of the kinds, so that every kind comes once in
+         * every nk faults: a short run sees them all, in an order the seed fixes */
+        if (dealt == 0)
+            for (int i = nk - 1; i > 0; i--) {
+                int j = (int)(chaos_rand(ch) % (uint64_t)(i + 1)), t = kinds[i];
+                kinds[i] = kinds[j];
+                kinds[j] = t;
+            }
+        zrelay_fault f = (zrelay_fault)kinds[dealt];
+        dealt = (dealt + 1) % nk;
         uint64_t param = 0;
         switch (f) {
         case ZRELAY_LATENCY: param = ch->cfg.latency_ms; break;

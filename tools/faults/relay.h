@@ -73,7 +73,8 @@ const char *zrelay_fault_name(zrelay_fault f); /* "latency", "rst", "slow-close"
 int zrelay_parse_fault(const char *name);
 
 /* Faults at random (zaio-soak --faults, zaio-relay --random): every period (uniform in
- * [period/2, 3*period/2]) one of the kinds in mask (bit 1<<fault), chosen by seed. A
+ * [period/2, 3*period/2]) one of the kinds in mask (bit 1<<fault), dealt from a deck the
+ * seed shuffles, so each kind comes once in every so many faults. A
  * toxic stays for toxic_ms, then is cleared before the next fault. */
 typedef struct zrelay_chaos_config {
     uint64_t period_ms;

@@ -576,7 +576,8 @@ int soak_run(const soak_config *cfg)
         int refused = st->traffic.last_errno == EHOSTUNREACH && !st->res.traffic_error[0];
         soak_faults_account(st->faults, &st->res,
                             st->traffic.checks ? st->traffic.gaps : st->peer.gaps,
-                            refused ? st->traffic.errors : 0);
+                            refused ? st->traffic.errors : 0,
+                            cfg->server_type == ZAIO_PUSH || cfg->server_type == ZAIO_DEALER);
     }
 
     /* settling: every probe's records released, the peer's connection alone left */

@@ -110,7 +110,8 @@ uint64_t soak_rss_kib(void);
 /* faults.c: zaio-soak --faults. The peer connects through a fault relay (tools/faults)
  * that injects faults at random for the whole probing phase; the verdict then allows
  * losses, but only where a fault cut the connection: no more runs of lost messages than
- * connections cut, and nothing corrupt, duplicated or reordered. */
+ * connections cut (a round-robin PUSH or DEALER server: losses need a cut), and nothing
+ * corrupt, duplicated or reordered. */
 typedef struct soak_faults soak_faults;
 /* Heartbeats on the server's socket: a blackholed connection must be found dead there
  * too, or its records never return to the idle level. */
@@ -125,7 +126,7 @@ void soak_faults_calm(soak_faults *f);   /* they stop, toxics cleared, before th
  * (server_unreachable, out of res->errors); anything else stays for the verdict.
  * gaps: runs of lost messages the checker saw. */
 void soak_faults_account(soak_faults *f, soak_result *res, uint64_t gaps,
-                         uint64_t server_unreachable);
+                         uint64_t server_unreachable, int round_robin);
 void soak_faults_print(const soak_faults *f);
 void soak_faults_free(soak_faults *f);
 
