@@ -34,7 +34,8 @@
 #include <zmq.h>
 
 #define HB_IVL_MS 100
-#define HB_TIMEOUT_MS 600      /* a blackhole is found by this, on each side */
+#define HB_TIMEOUT_MS 1000     /* a blackhole is found by this, on each side; a stall of
+                                * a loaded machine is not */
 #define RECONNECT_MS 50
 #define DEADLINE_MS 20000      /* a safety net: only a broken build waits this long */
 #define PIRATE_RETRY_MS 300    /* the lazy pirate's resend period */
