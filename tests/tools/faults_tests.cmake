@@ -33,3 +33,10 @@ foreach(backend ${ZAIO_BACKENDS})
     PASS_REGULAR_EXPRESSION "verdict: +PASS")
   zaio_test_checks(soak_faults_${backend})
 endforeach()
+
+# zaio-relay as a command: the endpoint line, a scripted RST that lands mid-frame, faults
+# typed on stdin, the counts at exit (tests/tools/relay_cli.py).
+add_test(NAME tools_relay_cli
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/relay_cli.py $<TARGET_FILE:zaio-relay>)
+set_tests_properties(tools_relay_cli PROPERTIES LABELS "faults" TIMEOUT 120)
+zaio_test_checks(tools_relay_cli)

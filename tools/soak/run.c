@@ -547,6 +547,7 @@ int soak_run(const soak_config *cfg)
                                                                : "did not settle as one connection",
                  (unsigned long long)(SOAK_CONNECT_NS / 1000000000u));
         soak_peer_reap(&st->peer);
+        soak_faults_free(st->faults);
         return soak_end(st);
     }
     st->res.live_peak = st->res.live_base;
