@@ -40,3 +40,15 @@ add_test(NAME tools_relay_cli
   COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/relay_cli.py $<TARGET_FILE:zaio-relay>)
 set_tests_properties(tools_relay_cli PROPERTIES LABELS "faults" TIMEOUT 120)
 zaio_test_checks(tools_relay_cli)
+
+# A link down and up between two network namespaces (veth), shorter than the heartbeat
+# timeout: TCP must carry the soak's connection through, nothing lost
+# (tests/tools/link_flap.sh). Needs root; skipped (77) without it.
+foreach(backend ${ZAIO_BACKENDS})
+  add_test(NAME faults_link_flap_${backend}
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/link_flap.sh $<TARGET_FILE:zaio-soak>
+            $<TARGET_FILE:zaio-soak-peer> ${backend})
+  set_tests_properties(faults_link_flap_${backend} PROPERTIES LABELS "faults" TIMEOUT 120
+    SKIP_RETURN_CODE 77)
+  zaio_test_checks(faults_link_flap_${backend})
+endforeach()
