@@ -559,9 +559,10 @@ static void scenario(enum pattern p, zrelay_fault fault, int zaio_connects)
         }
         cr_log_info("%s: sent %" PRIu64 " (while cut %" PRIu64 "), lost with the connection %"
                     PRIu64 " in %" PRIu64 " gap(s), echoes refused %" PRIu64
-                    ", pirate retries %" PRIu64 ", skipped before subscribing %" PRIu64,
+                    ", pirate retries %" PRIu64 ", skipped before subscribing %" PRIu64
+                    ", sends held back (EAGAIN: HWM or no connection, sent later) %" PRIu64,
                     zrelay_fault_name(fault), sc.sent, healed_seq - fault_seq, lost,
-                    sc.rx.gaps, sc.echo_dropped, sc.pirate_retries, sc.skipped);
+                    sc.rx.gaps, sc.echo_dropped, sc.pirate_retries, sc.skipped, sc.send_again);
     } else {
         /* a toxic slows the link; it must not cost a connection or a message */
         cr_assert_eq(sc.zmon.dc + sc.lmon.dc, 0, "%s cost a connection",
