@@ -47,7 +47,7 @@ zaio_test_checks(tools_relay_cli)
 foreach(backend ${ZAIO_BACKENDS})
   add_test(NAME faults_link_flap_${backend}
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/link_flap.sh $<TARGET_FILE:zaio-soak>
-            $<TARGET_FILE:zaio-soak-peer> ${backend})
+            $<TARGET_FILE:zaio-soak-peer> ${backend} ${faults_rss_bound})
   set_tests_properties(faults_link_flap_${backend} PROPERTIES LABELS "faults" TIMEOUT 120
     SKIP_RETURN_CODE 77)
   zaio_test_checks(faults_link_flap_${backend})
