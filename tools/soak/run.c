@@ -58,6 +58,7 @@ typedef struct soak_peer {
     uint64_t sent, received, echoed; /* from its latest "p" or "done" line */
     uint64_t missing, reordered, corrupt, skipped, errors;
     int last_errno;
+    uint64_t gaps;           /* runs of lost messages, from its "done" line */
 } soak_peer;
 
 static int soak_peer_start(soak_peer *pp, const soak_config *cfg, const char *endpoint)
@@ -129,6 +130,8 @@ static void soak_peer_line(soak_peer *pp, const char *l)
         pp->skipped = v[6];
         pp->errors = v[7];
         pp->last_errno = e;
+        const char *g = strstr(l, " gaps=");
+        pp->gaps = g ? strtoull(g + 6, NULL, 10) : 0;
         pp->done = 1;
     }
 }
@@ -197,6 +200,7 @@ typedef struct soak_state {
     soak_peer peer;
     soak_prober *prober;
     soak_report *report;
+    soak_faults *faults;     /* --faults: the relay the peer goes through */
     soak_result res;
     const char *phase;
     uint64_t start_ns, next_sample, next_progress;
@@ -383,6 +387,8 @@ static int soak_setup(soak_state *st, char *endpoint, size_t cap, zprobe_config 
         goto fail;
     if (cfg->curve && soak_curve_server(st->sock, cfg->server_type, probe) < 0)
         goto fail;
+    if (cfg->faults && soak_faults_server_opts(st->sock, cfg) < 0)
+        goto fail;
     if (soak_traffic_init(&st->traffic, st->sock, cfg->server_type, 1, cfg->msg_size,
                           cfg->msg_rate, cfg->window) < 0)
         goto fail;
@@ -518,7 +524,10 @@ int soak_run(const soak_config *cfg)
     st->report = soak_report_open(cfg, st->res.backend, st->res.type);
     if (!st->report)
         return 2;
-    int rc = soak_peer_start(&st->peer, cfg, endpoint);
+    const char *peer_ep = endpoint;
+    if (cfg->faults && soak_faults_start(cfg, endpoint, &st->faults, &peer_ep) < 0)
+        return 2;
+    int rc = soak_peer_start(&st->peer, cfg, peer_ep);
     if (rc < 0) {
         fprintf(stderr, "zaio-soak: cannot start the peer %s: %s\n", cfg->peer_path, strerror(-rc));
         return 2;
@@ -541,6 +550,7 @@ int soak_run(const soak_config *cfg)
                                                                : "did not settle as one connection",
                  (unsigned long long)(SOAK_CONNECT_NS / 1000000000u));
         soak_peer_reap(&st->peer);
+        soak_faults_free(st->faults);
         return soak_end(st);
     }
     st->res.live_peak = st->res.live_base;
@@ -556,11 +566,22 @@ int soak_run(const soak_config *cfg)
         soak_peer_reap(&st->peer);
         return 2;
     }
+    if (st->faults)
+        soak_faults_begin(st->faults);
     soak_probe_phase(st);
+    if (st->faults)
+        soak_faults_calm(st->faults);
     soak_tick(st, 1);
 
     st->phase = "draining";
     soak_drain_phase(st);
+    if (st->faults) {
+        int refused = st->traffic.last_errno == EHOSTUNREACH && !st->res.traffic_error[0];
+        soak_faults_account(st->faults, &st->res,
+                            st->traffic.checks ? st->traffic.gaps : st->peer.gaps,
+                            refused ? st->traffic.errors : 0,
+                            cfg->server_type == ZAIO_PUSH || cfg->server_type == ZAIO_DEALER);
+    }
 
     /* settling: every probe's records released, the peer's connection alone left */
     st->phase = "settling";
@@ -570,5 +591,9 @@ int soak_run(const soak_config *cfg)
     soak_report_progress(st->report, &(soak_sample){0}, 1);
 
     soak_peer_reap(&st->peer);
+    if (st->faults) {
+        soak_faults_print(st->faults);
+        soak_faults_free(st->faults);
+    }
     return soak_end(st);
 }

@@ -35,6 +35,10 @@ typedef struct soak_config {
     const char *peer_path;   /* the zaio-soak-peer executable */
     int quiet;               /* no progress lines, the verdict only */
     int curve;               /* the server speaks CURVE (soak_curve.c), the peer too */
+    /* --faults (faults.c): the peer goes through zaio-relay, faults at random */
+    int faults;
+    uint64_t fault_period_ms;  /* a fault every period on average */
+    unsigned fault_mask;       /* relay.h kinds, 1 << fault */
 } soak_config;
 
 /* A run of --probes this many or more is long enough for its RSS slope to be judged:
@@ -114,5 +118,28 @@ void soak_report_finish(soak_report *r, soak_result *res);
 void soak_report_close(soak_report *r);
 
 uint64_t soak_rss_kib(void);
+
+/* faults.c: zaio-soak --faults. The peer connects through a fault relay (tools/faults)
+ * that injects faults at random for the whole probing phase; the verdict then allows
+ * losses, but only where a fault cut the connection: no more runs of lost messages than
+ * connections cut (a round-robin PUSH or DEALER server: losses need a cut), and nothing
+ * corrupt, duplicated or reordered. */
+typedef struct soak_faults soak_faults;
+/* Heartbeats on the server's socket: a blackholed connection must be found dead there
+ * too, or its records never return to the idle level. */
+int soak_faults_server_opts(void *sock, const soak_config *cfg);
+/* Starts the relay to the server's endpoint; *peer_ep is where the peer connects. */
+int soak_faults_start(const soak_config *cfg, const char *server_ep, soak_faults **out,
+                      const char **peer_ep);
+void soak_faults_begin(soak_faults *f);  /* the random faults start */
+void soak_faults_calm(soak_faults *f);   /* they stop, toxics cleared, before the drain */
+/* Judges the reconciled traffic: losses with cuts behind them become the faults' (out of
+ * res->missing), as do a ROUTER's echoes refused because the peer's connection was gone
+ * (server_unreachable, out of res->errors); anything else stays for the verdict.
+ * gaps: runs of lost messages the checker saw. */
+void soak_faults_account(soak_faults *f, soak_result *res, uint64_t gaps,
+                         uint64_t server_unreachable, int round_robin);
+void soak_faults_print(const soak_faults *f);
+void soak_faults_free(soak_faults *f);
 
 #endif

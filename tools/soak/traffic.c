@@ -175,11 +175,25 @@ static uint64_t traffic_rate_allows(const soak_traffic *t, uint64_t now_ns)
     return due > (double)t->sent ? (uint64_t)(due - (double)t->sent) : 0;
 }
 
+/* Echo flows: the window is full (messages out, not back and not written off). */
+static int traffic_window_full(const soak_traffic *t)
+{
+    uint64_t back = t->received + t->written_off;
+    return t->checks && back < t->sent && t->sent - back >= t->window;
+}
+
+/* A full window that nothing has come back to for stall_ns: write off what is out. */
+static void traffic_unstall(soak_traffic *t, uint64_t now_ns)
+{
+    if (t->stall_ns && traffic_window_full(t) && now_ns - t->last_rx_ns > t->stall_ns)
+        t->written_off = t->sent - t->received;
+}
+
 static int traffic_may_send(const soak_traffic *t, uint64_t now_ns)
 {
     if (!t->sends || t->stopping || !t->subscribed || !t->start_ns)
         return 0;
-    if (t->checks && t->sent - t->received >= t->window)
+    if (traffic_window_full(t))
         return 0; /* echo flows: wait for what is out to come back */
     return traffic_rate_allows(t, now_ns) > 0;
 }
@@ -198,8 +212,8 @@ long soak_traffic_timeout_ms(const soak_traffic *t, uint64_t now_ns)
 {
     if (!t->sends || t->stopping || t->rate <= 0 || !t->start_ns || traffic_may_send(t, now_ns))
         return -1;
-    if (t->checks && t->sent - t->received >= t->window)
-        return -1; /* an echo wakes us, not the clock */
+    if (traffic_window_full(t)) /* an echo wakes us, not the clock (or the stall's end) */
+        return t->stall_ns ? (long)(t->stall_ns / 1000000u) + 1 : -1;
     double next_s = ((double)t->sent) / t->rate; /* when the next token is due */
     double wait_ms = next_s * 1e3 - (double)(now_ns - t->start_ns) / 1e6;
     return wait_ms < 1 ? 1 : (long)wait_ms + 1;
@@ -274,6 +288,7 @@ static void traffic_check(soak_traffic *t, const unsigned char *b, size_t size)
         t->expected++;
     } else if (seq > t->expected) {
         t->lost += seq - t->expected;
+        t->gaps++;
         t->expected = seq + 1;
     } else {
         t->reordered++; /* a late one was counted lost too: either fails the soak */
@@ -336,6 +351,7 @@ static void traffic_take(soak_traffic *t)
         return; /* resent as it came, envelope included */
     }
     t->received++;
+    t->last_rx_ns = soak_now_ns();
     if (t->checks)
         traffic_check(t, zmq_msg_data(body), zmq_msg_size(body));
     traffic_drop_pending(t);
@@ -343,6 +359,7 @@ static void traffic_take(soak_traffic *t)
 
 int soak_traffic_io(soak_traffic *t, uint64_t now_ns)
 {
+    traffic_unstall(t, now_ns);
     /* a bounded batch, so the owner's loop keeps its sampling period */
     for (int round = 0; round < 512; round++) {
         int progress = 0;

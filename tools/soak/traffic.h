@@ -49,6 +49,13 @@ typedef struct soak_traffic {
     uint64_t skipped;          /* a PUB server's SUB peer only: messages published before
                                 * the subscription reached the PUB (not sent, by PUB's rules) */
     int may_skip;              /* that peer: the first message seen sets the start */
+    uint64_t gaps;             /* runs of lost messages (zaio-soak --faults: one per cut) */
+    /* Echo flows: after this long with the window full and nothing back, the messages
+     * out are written off (the checker still counts them lost), so that a connection
+     * cut with the whole window in it does not stall the sender for good. 0: never (a
+     * soak without faults loses nothing, and a stall there is a finding). */
+    uint64_t stall_ns;
+    uint64_t last_rx_ns, written_off;
     uint64_t expected;         /* the next sequence number the checker wants */
     int first_seen;
     int last_errno;
