@@ -5,10 +5,11 @@
 set -euo pipefail
 
 # python3-zmq (pyzmq, with its own test suite), pytest and libczmq-dev: real clients of
-# libzmq that the drop-in build must serve unchanged
+# libzmq that the drop-in build must serve unchanged. iproute2: the link-flap test's
+# network namespaces (tests/tools/link_flap.sh), which would otherwise skip itself.
 want=(cmake make gcc pkg-config liburing-dev libzmq3-dev libcriterion-dev libsodium-dev
       clang libclang-rt-14-dev gnuplot-nox python3-zmq python3-pytest python3-pytest-timeout
-      libczmq-dev)
+      libczmq-dev iproute2)
 case "${1:-all}" in
   linux) ;;
   # dpkg-dev and the autotools: libsodium for Windows from Debian's source package
