@@ -41,7 +41,7 @@ endforeach()
 # built against zaio, as zaio-soak has it).
 pkg_check_modules(CRITERION REQUIRED IMPORTED_TARGET criterion)
 add_executable(test_soak_traffic ${PROJECT_SOURCE_DIR}/tests/tools/test_soak_traffic.c
-               ${PROJECT_SOURCE_DIR}/tools/soak/traffic.c)
+               ${PROJECT_SOURCE_DIR}/tools/soak/traffic.c ${PROJECT_SOURCE_DIR}/tools/soak/stream.c)
 target_include_directories(test_soak_traffic BEFORE PRIVATE ${PROJECT_SOURCE_DIR}/include/compat
                            ${PROJECT_SOURCE_DIR}/tools/soak)
 target_link_libraries(test_soak_traffic PRIVATE zaio PkgConfig::CRITERION)
