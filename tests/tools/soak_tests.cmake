@@ -27,8 +27,9 @@ foreach(backend ${ZAIO_BACKENDS})
 endforeach()
 
 # Every other server type, a short soak each on the default backend: each pairing's
-# flow (echo, to the server, from it) checked end to end against libzmq.
-foreach(type REP DEALER PAIR REQ PULL SUB XSUB PUSH PUB XPUB)
+# flow (echo, to the server, from it) checked end to end against libzmq. STREAM's peer
+# is a libzmq STREAM socket, and every probe mode is data its server closes itself.
+foreach(type REP DEALER PAIR REQ PULL SUB XSUB PUSH PUB XPUB STREAM)
   string(TOLOWER ${type} t)
   add_test(NAME soak_type_${t}
     COMMAND zaio-soak --type ${type} --duration 2s --interval 500ms --progress 1s --png ""
@@ -36,6 +37,12 @@ foreach(type REP DEALER PAIR REQ PULL SUB XSUB PUSH PUB XPUB)
   set_tests_properties(soak_type_${t} PROPERTIES LABELS "soak" TIMEOUT 300)
   zaio_test_checks(soak_type_${t})
 endforeach()
+# STREAM over ipc:// as well: raw peers on a Unix-domain path (tools/soak/stream.h)
+add_test(NAME soak_type_stream_ipc
+  COMMAND zaio-soak --type STREAM --bind ipc://* --duration 2s --interval 500ms --progress 1s
+          --png "" --rss-bound ${ZAIO_SOAK_RSS_BOUND} -o ${CMAKE_CURRENT_BINARY_DIR}/soak_type_stream_ipc)
+set_tests_properties(soak_type_stream_ipc PROPERTIES LABELS "soak" TIMEOUT 300)
+zaio_test_checks(soak_type_stream_ipc)
 
 # The checker itself: loss, order, corruption and PUB's late start (tools/soak/traffic.c
 # built against zaio, as zaio-soak has it).
