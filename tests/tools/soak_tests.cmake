@@ -56,6 +56,17 @@ add_test(NAME tools_soak_traffic COMMAND test_soak_traffic --jobs 1)
 set_tests_properties(tools_soak_traffic PROPERTIES LABELS "tools" TIMEOUT 120)
 zaio_test_checks(tools_soak_traffic CRITERION)
 
+# The STREAM soak server's side (tools/soak/stream.c) against raw TCP clients: records
+# reassembled and echoed, each kind of probe closed and counted as what it sent.
+add_executable(test_soak_stream ${PROJECT_SOURCE_DIR}/tests/tools/test_soak_stream.c
+               ${PROJECT_SOURCE_DIR}/tools/soak/traffic.c ${PROJECT_SOURCE_DIR}/tools/soak/stream.c)
+target_include_directories(test_soak_stream BEFORE PRIVATE ${PROJECT_SOURCE_DIR}/include/compat
+                           ${PROJECT_SOURCE_DIR}/tools/soak)
+target_link_libraries(test_soak_stream PRIVATE zaio PkgConfig::CRITERION)
+add_test(NAME tools_soak_stream COMMAND test_soak_stream --jobs 1)
+set_tests_properties(tools_soak_stream PROPERTIES LABELS "tools" TIMEOUT 120)
+zaio_test_checks(tools_soak_stream CRITERION)
+
 if(NOT ZAIO_AIO_LEGACY_0_1_26)
   # shares the contract control's legacy build (same configuration): one at a time
   add_test(NAME soak_legacy_0_1_26_detected
