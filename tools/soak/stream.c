@@ -8,10 +8,13 @@
  *   counters of soak_stream_stats says how; so the counts add up (soak_stream_verdict
  *   checks that they do).
  * - A close is a zero-length data frame. zaio forgets the peer at once and sends no
- *   departure for it, so the entry is freed when the frame is taken. A chunk read ahead
- *   before that close can still come: it finds no entry and is counted as late.
- * - Entries without a whole record yet are on the idle list in arrival order; the limit
- *   is one constant, so the head is always the next to expire.
+ *   departure for it; but a chunk or a departure the socket read ahead before the close
+ *   (zaio_poll fetches one message ahead) can still come, as can the departure of a peer
+ *   that left as we closed it. So a closed entry stays as a tomb, counted already, until
+ *   the idle limit: a chunk for it is counted as late, a departure frees it, and neither
+ *   is taken for a new arrival.
+ * - Entries without a whole record yet are on the idle list in arrival order, tombs on
+ *   theirs in close order; the limit is one constant, so each head is the next to go.
  * - The server never waits on POLLOUT: a STREAM socket reports it always (whether a send
  *   goes depends on the peer it names, as in libzmq), so an echo or a close refused with
  *   EAGAIN is retried at the next turn of the loop, which then polls for 1 ms at most.
