@@ -35,8 +35,9 @@ foreach(backend ${ZAIO_BACKENDS})
 endforeach()
 
 # Every other server type, a short soak each on the default backend: each pairing's
-# flow (echo, to the server, from it) checked end to end against libzmq.
-foreach(type REP DEALER PAIR REQ PULL SUB XSUB PUSH PUB XPUB)
+# flow (echo, to the server, from it) checked end to end against libzmq. STREAM's peer
+# is a libzmq STREAM socket, and every probe mode is data its server closes itself.
+foreach(type REP DEALER PAIR REQ PULL SUB XSUB PUSH PUB XPUB STREAM)
   string(TOLOWER ${type} t)
   add_test(NAME soak_type_${t}
     COMMAND zaio-soak --type ${type} --duration 2s --interval 500ms --progress 1s --png ""
@@ -44,18 +45,35 @@ foreach(type REP DEALER PAIR REQ PULL SUB XSUB PUSH PUB XPUB)
   set_tests_properties(soak_type_${t} PROPERTIES LABELS "soak" TIMEOUT 300)
   zaio_test_checks(soak_type_${t})
 endforeach()
+# STREAM over ipc:// as well: raw peers on a Unix-domain path (tools/soak/stream.h)
+add_test(NAME soak_type_stream_ipc
+  COMMAND zaio-soak --type STREAM --bind ipc://* --duration 2s --interval 500ms --progress 1s
+          --png "" --rss-bound ${ZAIO_SOAK_RSS_BOUND} -o ${CMAKE_CURRENT_BINARY_DIR}/soak_type_stream_ipc)
+set_tests_properties(soak_type_stream_ipc PROPERTIES LABELS "soak" TIMEOUT 300)
+zaio_test_checks(soak_type_stream_ipc)
 
 # The checker itself: loss, order, corruption and PUB's late start (tools/soak/traffic.c
 # built against zaio, as zaio-soak has it).
 pkg_check_modules(CRITERION REQUIRED IMPORTED_TARGET criterion)
 add_executable(test_soak_traffic ${PROJECT_SOURCE_DIR}/tests/tools/test_soak_traffic.c
-               ${PROJECT_SOURCE_DIR}/tools/soak/traffic.c)
+               ${PROJECT_SOURCE_DIR}/tools/soak/traffic.c ${PROJECT_SOURCE_DIR}/tools/soak/stream.c)
 target_include_directories(test_soak_traffic BEFORE PRIVATE ${PROJECT_SOURCE_DIR}/include/compat
                            ${PROJECT_SOURCE_DIR}/tools/soak)
 target_link_libraries(test_soak_traffic PRIVATE zaio PkgConfig::CRITERION)
 add_test(NAME tools_soak_traffic COMMAND test_soak_traffic --jobs 1)
 set_tests_properties(tools_soak_traffic PROPERTIES LABELS "tools" TIMEOUT 120)
 zaio_test_checks(tools_soak_traffic CRITERION)
+
+# The STREAM soak server's side (tools/soak/stream.c) against raw TCP clients: records
+# reassembled and echoed, each kind of probe closed and counted as what it sent.
+add_executable(test_soak_stream ${PROJECT_SOURCE_DIR}/tests/tools/test_soak_stream.c
+               ${PROJECT_SOURCE_DIR}/tools/soak/traffic.c ${PROJECT_SOURCE_DIR}/tools/soak/stream.c)
+target_include_directories(test_soak_stream BEFORE PRIVATE ${PROJECT_SOURCE_DIR}/include/compat
+                           ${PROJECT_SOURCE_DIR}/tools/soak)
+target_link_libraries(test_soak_stream PRIVATE zaio PkgConfig::CRITERION)
+add_test(NAME tools_soak_stream COMMAND test_soak_stream --jobs 1)
+set_tests_properties(tools_soak_stream PROPERTIES LABELS "tools" TIMEOUT 120)
+zaio_test_checks(tools_soak_stream CRITERION)
 
 if(NOT ZAIO_AIO_LEGACY_0_1_26)
   # shares the contract control's legacy build (same configuration): one at a time

@@ -37,6 +37,13 @@ static const char soak_usage[] =
 "  - the probes the server should drop (silent, partial, drip) dropped by the server's\n"
 "    handshake timeout, not closed by the probe at --silent-max;\n"
 "  - the whole run: an interrupted one (Ctrl-C, SIGTERM) is FAIL.\n"
+"--type STREAM: raw bytes, so the soak frames records itself (\"ZSK1\", a length, the\n"
+"numbered body); the peer is a libzmq STREAM socket whose records the server echoes.\n"
+"STREAM has no handshake timer: the soak server itself closes (zero-length frame) a\n"
+"connection whose first bytes are not a record, at once, and one that has sent no whole\n"
+"record within --handshake-ivl, its idle limit. \"Dropped by the server\" means that\n"
+"close. PASS also needs the server's count of its connections to add up (each closed,\n"
+"left, or open), only the peer's open after the settle, and that one never closed.\n"
 "Otherwise FAIL with the figures. Exit status: 0 PASS, 1 FAIL, 2 could not run.\n"
 "A first Ctrl-C stops the probes and runs the rest (drain, checks, plot); a second kills.\n"
 "\n"
@@ -46,7 +53,8 @@ static const char soak_usage[] =
 "  -b, --backend B        uring, epoll (iocp on Windows); default: the best available\n"
 "  -t, --type T           the server's socket type (default ROUTER): ROUTER REP DEALER PAIR\n"
 "                         (the peer sends, the server echoes), REQ (the peer echoes),\n"
-"                         PULL SUB XSUB (the peer sends), PUSH PUB XPUB (the server sends)\n"
+"                         PULL SUB XSUB (the peer sends), PUSH PUB XPUB (the server sends),\n"
+"                         STREAM (raw: records the server echoes; every probe is data)\n"
 "      --bind EP          the server's endpoint (default tcp://127.0.0.1:*)\n"
 "Probes (see zaio-probe --help for the modes):\n"
 "  -x, --mix LIST         weighted modes (default\n"
@@ -58,7 +66,8 @@ static const char soak_usage[] =
 "      --silent-max D     the longest a silent probe waits to be dropped (default 10s)\n"
 "      --seed N           orders the mix (default 1)\n"
 "Server and traffic:\n"
-"      --handshake-ivl D  the server drops a peer that has not greeted by then (default 2s)\n"
+"      --handshake-ivl D  the server drops a peer that has not greeted by then (default 2s;\n"
+"                         STREAM: one that has not sent a whole record by then)\n"
 "      --backlog N        the listener's backlog (default 4096)\n"
 "      --msg-size N       message body bytes, 8 or more (default 64)\n"
 "      --msg-rate R       messages per second the sender aims at (default 2000); 0: as fast\n"
@@ -233,7 +242,7 @@ int main(int argc, char **argv)
         case 't':
             if ((cfg.server_type = soak_parse_type(optarg)) < 0)
                 return soak_bad("--type", optarg,
-                                "ROUTER REP DEALER PAIR REQ PULL SUB XSUB PUSH PUB XPUB");
+                                "ROUTER REP DEALER PAIR REQ PULL SUB XSUB PUSH PUB XPUB STREAM");
             break;
         case OPT_BIND: cfg.bind = optarg; break;
         case 'x':
@@ -342,9 +351,12 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         return soak_bad("argument", argv[optind], "zaio-soak takes options only");
+    int st = cfg.server_type;
+    /* a STREAM socket has no mechanism, and the relay cuts ZMTP frames, not records */
+    if (st == ZAIO_STREAM && (cfg.curve || cfg.faults))
+        return soak_bad("--type", "STREAM", "a type with ZMTP: --curve and --faults need one");
     if (cfg.curve && soak_curve_options(&cfg, mix_set) < 0)
         return 2;
-    int st = cfg.server_type;
     int pubsub = st == ZAIO_PUB || st == ZAIO_XPUB || st == ZAIO_SUB || st == ZAIO_XSUB;
     if (cfg.msg_rate == 0 && pubsub)
         return soak_bad("--msg-rate", "0", "the pub/sub types queue without bound: give a rate");

@@ -188,8 +188,9 @@ static void soak_judge(const soak_config *cfg, soak_result *res)
     if (cfg->handshake_ivl_ms > 0 && (uint64_t)cfg->handshake_ivl_ms < cfg->probe.silent_max_ms &&
         p->capped)
         soak_why(res, "%" PRIu64 " probes were never dropped by the server: they gave up at "
-                      "--silent-max, past the %d ms handshake timeout",
-                 p->capped, cfg->handshake_ivl_ms);
+                      "--silent-max, past the %d ms %s",
+                 p->capped, cfg->handshake_ivl_ms,
+                 res->stream_line[0] ? "idle limit" : "handshake timeout");
     if (cfg->curve && soak_curve_admitted(&res->probes))
         soak_why(res, "%" PRIu64 " CURVE probes (garbage or truncated HELLO, replayed "
                       "INITIATE) got READY: the server let them in",
@@ -199,6 +200,8 @@ static void soak_judge(const soak_config *cfg, soak_result *res)
                  p->done, p->connected);
     if (res->traffic_error[0])
         soak_why(res, "traffic: %s", res->traffic_error);
+    if (res->stream_why[0])
+        soak_why(res, "%s", res->stream_why);
     if (res->msgs == 0)
         soak_why(res, "no traffic went through the server");
     if (res->skipped > cfg->window)
@@ -322,6 +325,8 @@ void soak_report_finish(soak_report *r, soak_result *res)
         printf(" (%" PRIu64 " published before the subscription landed: not sent, by PUB's rules)",
                res->skipped);
     printf("\n");
+    if (res->stream_line[0])
+        printf("stream:   %s\n", res->stream_line);
     printf("records:  live %" PRId64 " before the first probe, peak %" PRId64
            ", %" PRId64 " after the probes (%s); %" PRId64 " after close%s\n",
            res->live_base, res->live_peak, res->live_after,

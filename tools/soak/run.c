@@ -1,5 +1,6 @@
 /* run.c - one soak, start to verdict (see soak.h for the shape of a run). */
 #include "soak.h"
+#include "stream.h"
 #include "traffic.h"
 
 #include <zaio_zmq.h>
@@ -587,6 +588,8 @@ int soak_run(const soak_config *cfg)
     st->phase = "settling";
     st->res.settled = soak_settle(st, soak_now_ns() + cfg->settle_ms * 1000000u,
                                   st->res.live_base, &st->res.live_after);
+    soak_stream_verdict(&st->traffic, st->res.stream_line, sizeof st->res.stream_line,
+                        st->res.stream_why, sizeof st->res.stream_why); /* STREAM only */
     soak_tick(st, 1);
     soak_report_progress(st->report, &(soak_sample){0}, 1);
 

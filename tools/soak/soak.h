@@ -87,6 +87,8 @@ typedef struct soak_result {
     int rss_samples;         /* probing samples from the reference on: 2 or more to judge */
     double rss_slope_kib_per_10k; /* least squares over the probing samples past the reference */
     double rss_bound_mib;
+    /* a STREAM server: its own view of its connections, and what fails in it (stream.h) */
+    char stream_line[512], stream_why[320];
     int pass;
     char why[512];
 } soak_result;

@@ -1,6 +1,7 @@
 /* traffic.c - see traffic.h. Written for zmq.h only: this file is built against zaio
  * (zaio-soak) and against libzmq (zaio-soak-peer). */
 #include "traffic.h"
+#include "stream.h"
 
 #include <zmq.h>
 
@@ -37,6 +38,7 @@ static const struct {
     {ZMQ_PUSH, ZMQ_PULL, SOAK_FLOW_FROM_SERVER, "PUSH"},
     {ZMQ_PUB, ZMQ_SUB, SOAK_FLOW_FROM_SERVER, "PUB"},
     {ZMQ_XPUB, ZMQ_SUB, SOAK_FLOW_FROM_SERVER, "XPUB"},
+    {ZMQ_STREAM, ZMQ_STREAM, SOAK_FLOW_ECHO, "STREAM"}, /* records framed by stream.c */
 };
 #define TRAFFIC_NPAIRS (sizeof traffic_pairs / sizeof traffic_pairs[0])
 
@@ -110,6 +112,8 @@ int soak_traffic_init(soak_traffic *t, void *sock, int server_type, int is_serve
         errno = ENOMEM;
         return -1;
     }
+    if (server_type == ZMQ_STREAM)
+        return soak_stream_init(t, is_server);
     /* Publishers drop at the HWM by design; the soak counts every message, so the
      * pub/sub pairs queue without bound and the rate (never 0 for them: zaio-soak
      * refuses that) keeps the queue short. */
@@ -148,6 +152,7 @@ static void traffic_drop_pending(soak_traffic *t)
 
 void soak_traffic_fini(soak_traffic *t)
 {
+    soak_stream_fini(t);
     if (t->pending) {
         traffic_drop_pending(t);
         free(t->pending);
@@ -202,13 +207,23 @@ static int traffic_may_recv(const soak_traffic *t);
 
 short soak_traffic_events(const soak_traffic *t, uint64_t now_ns)
 {
+    if (t->stream)
+        return soak_stream_events(t, now_ns);
     short ev = traffic_may_recv(t) ? ZMQ_POLLIN : 0;
     if (traffic_has_pending(t) || traffic_may_send(t, now_ns))
         ev |= ZMQ_POLLOUT;
     return ev;
 }
 
+static long traffic_timeout_ms(const soak_traffic *t, uint64_t now_ns);
+
 long soak_traffic_timeout_ms(const soak_traffic *t, uint64_t now_ns)
+{
+    long wait = traffic_timeout_ms(t, now_ns);
+    return t->stream ? soak_stream_timeout_ms(t, now_ns, wait) : wait;
+}
+
+static long traffic_timeout_ms(const soak_traffic *t, uint64_t now_ns)
 {
     if (!t->sends || t->stopping || t->rate <= 0 || !t->start_ns || traffic_may_send(t, now_ns))
         return -1;
@@ -359,6 +374,8 @@ static void traffic_take(soak_traffic *t)
 
 int soak_traffic_io(soak_traffic *t, uint64_t now_ns)
 {
+    if (t->stream)
+        return soak_stream_io(t, now_ns);
     traffic_unstall(t, now_ns);
     /* a bounded batch, so the owner's loop keeps its sampling period */
     for (int round = 0; round < 512; round++) {
@@ -398,4 +415,20 @@ int soak_traffic_io(soak_traffic *t, uint64_t now_ns)
 uint64_t soak_traffic_missing(const soak_traffic *t, uint64_t sender_sent)
 {
     return t->lost + (sender_sent > t->expected ? sender_sent - t->expected : 0);
+}
+
+/* stream.c frames the same bodies in its own records, and sends by the same rule. */
+void soak__traffic_fill(unsigned char *b, size_t size, uint64_t seq)
+{
+    traffic_fill(b, size, seq);
+}
+
+void soak__traffic_check(soak_traffic *t, const unsigned char *b, size_t size)
+{
+    traffic_check(t, b, size);
+}
+
+int soak__traffic_may_send(const soak_traffic *t, uint64_t now_ns)
+{
+    return traffic_may_send(t, now_ns);
 }

@@ -8,6 +8,8 @@
  *   peer-echoes  the server sends, the peer echoes, the server checks REQ
  *   to-server    the peer sends, the server checks                    PULL SUB XSUB
  *   from-server  the server sends, the peer checks                    PUSH PUB XPUB
+ * STREAM (raw bytes both ways, a libzmq STREAM peer) is an echo flow whose records are
+ * framed by stream.c, to which traffic.c hands every call.
  * A message body is an 8-byte big-endian sequence number, padded to the message size
  * with the sequence's low byte, so a corrupt body is caught as well as a lost one. Every
  * flow but PUB's waits for the subscription, so only PUB may skip a first few messages.
@@ -61,6 +63,7 @@ typedef struct soak_traffic {
     int last_errno;
     int rep_envelope;          /* a DEALER peer of a REP server: an empty delimiter first */
     void *pending;             /* the message held while the socket says EAGAIN (traffic.c) */
+    void *stream;              /* a STREAM pairing: its own framing (stream.h) */
 } soak_traffic;
 
 /* Sets up t for sock as the server's side (is_server; sock's type is server_type) or
