@@ -66,6 +66,14 @@
  * and a domain). The reply's User-Id and metadata join the connection's metadata,
  * ahead of anything the peer says of itself.
  *
+ * Older peers. A ZMTP 2.0 or 1.0 peer (JeroMQ 0.3, libzmq 3.x and 2.x) is spoken to in
+ * its own framing, which the handshake reports; its handshake ends with its identity
+ * frame, and so does the handshake timer, where libzmq 4.3.4 leaves it running and
+ * drops such peers every HANDSHAKE_IVL (its issue 4106). No commands reach it: no
+ * PING, subscriptions as messages. A publisher treats a 1.0 peer without signature as
+ * subscribed to everything (it never sends subscriptions), as libzmq does. A socket
+ * with a mechanism or a ZAP domain refuses old peers with DISCONNECTED alone, as libzmq.
+ *
  * CURVE. The handshake hands over a zmtp_crypto when it is done. The encoder seals
  * what it packs (a frame, a PING, a SUBSCRIBE) in place in the send buffer; a large
  * body, which NULL and PLAIN send from its own buffer without a copy, is sealed into a
@@ -152,6 +160,7 @@ struct zsession {
 
     zmtp_handshake *hs;
     int minor;
+    int framing;       /* ZMTP_FRAMING_*: an older peer's is below V3 */
     zmeta *meta;
     zpipe_end *zap;      /* the ZAP request awaiting its reply */
     char zap_user[256];  /* what the handler let in: its User-Id and metadata */
@@ -997,14 +1006,18 @@ static void hs_fail(zsession *s, int err)
                (uint32_t)((r[0] - '0') * 100 + (r[1] - '0') * 10 + (r[2] - '0')));
         else
             ev(s, ZAIO_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZAIO_PROTOCOL_ERROR_ZMTP_UNSPECIFIED);
+    } else if (err == ZMTP_E_OLD_VERSION) {
+        /* an old peer where a mechanism is set: libzmq 4.3.4 reports DISCONNECTED alone */
     } else {
         ev(s, ZAIO_EVENT_HANDSHAKE_FAILED_PROTOCOL, protocol_code(err));
     }
     /* What goes out before the close: what the handshake holds (an ERROR after a
-     * refused HELLO) and, for a socket-type mismatch, an ERROR of ours saying why. */
+     * refused HELLO) and, for a socket-type mismatch, an ERROR of ours saying why
+     * (ZMTP 3.x only: older peers know no commands). */
     const uint8_t *out;
     size_t n = zmtp_handshake_output(s->hs, &out);
-    bool mismatch = err == ZMTP_E_SOCKET_TYPE_MISMATCH;
+    bool mismatch = err == ZMTP_E_SOCKET_TYPE_MISMATCH &&
+                    zmtp_handshake_framing(s->hs) == ZMTP_FRAMING_V3;
     if (n == 0 && !mismatch) {
         conn_lost(s, LOSS_PROTOCOL, EPROTO);
         return;
@@ -1039,6 +1052,8 @@ static void hs_done(zsession *s)
         s->counted_hs = false;
     }
     s->minor = zmtp_handshake_minor(s->hs);
+    s->framing = zmtp_handshake_framing(s->hs);
+    bool subscribe_all = zmtp_handshake_peer_unversioned(s->hs) && is_pub(s);
 
     /* the peer's metadata, our view of it, and its routing id */
     const uint8_t *md, *id = NULL;
@@ -1089,6 +1104,8 @@ static void hs_done(zsession *s)
     if (max && crypto)
         max += ZMTP_CRYPTO_OVERHEAD;
     zmtp_decoder_init(&s->dec, s->scratch, DEC_SCRATCH, max);
+    zmtp_decoder_set_framing(&s->dec, s->framing);
+    zmtp_encoder_set_framing(&s->enc, s->framing);
     s->crypto = crypto;
     zmtp_encoder_set_crypto(&s->enc, crypto);
     if (crypto)
@@ -1122,8 +1139,19 @@ static void hs_done(zsession *s)
     notify_router(s, ZAIO_NOTIFY_CONNECT);
     if (sock_end)
         zsock_post_attach(s->smb, sock_end);
-    if (s->o.heartbeat_ivl > 0)
+    if (s->o.heartbeat_ivl > 0 && s->framing == ZMTP_FRAMING_V3) /* no PING before 3.0 */
         zio_timer_start(s->io, &s->t_hb, s->o.heartbeat_ivl);
+    if (subscribe_all) {
+        /* a ZMTP 1.0 subscriber filtered for itself and never says what it wants: it
+         * gets everything, as libzmq injects for it */
+        zmsg m;
+        if (zmsg_init_copy(&m, "\x01", 1) < 0) {
+            conn_lost(s, LOSS_CONN, ENOMEM);
+            return;
+        }
+        m.flags |= ZMSG_SUBSCRIPTION;
+        rx_deliver(s, &m);
+    }
     tx_fill(s);
 }
 
@@ -1316,6 +1344,8 @@ static void conn_begin(zsession *s)
         .auth = s->o.zap_domain[0] != 0,
         .props = nprops ? props : NULL,
         .nprops = nprops,
+        .routing_id = s->o.routing_id_len ? (const uint8_t *)s->o.routing_id : NULL,
+        .routing_id_len = s->o.routing_id_len,
     };
     int err = 0;
     s->hs = zmtp_handshake_new(&cfg, &err); /* it keeps a copy of the properties */
