@@ -28,6 +28,8 @@ static const char zp_usage[] =
 "  partial   send the first --partial-bytes of a ZMTP 3.1 greeting, then stay silent\n"
 "  corrupt   send a 64-byte greeting that is wrong (--corrupt), then wait\n"
 "  drip      send a valid greeting one byte every --drip-ms, then stay silent\n"
+"  zmtp1     greet as ZMTP 1.0 (libzmq 2.x), then stay silent or send junk\n"
+"  zmtp2     greet as ZMTP 2.0 (JeroMQ 0.3, libzmq 3.x), then stay silent or send junk\n"
 "\n"
 "Options:\n"
 "  -t, --target EP        tcp://host:port, host:port, [v6]:port or ipc://path (ipc://@name:\n"
@@ -164,7 +166,7 @@ int main(int argc, char **argv)
         case 't': cfg.target = optarg; break;
         case 'm':
             if (zprobe_parse_mode(optarg) < 0)
-                return zp_bad("--mode", optarg, "one of rst fin silent http partial corrupt drip");
+                return zp_bad("--mode", optarg, "one of rst fin silent http partial corrupt drip zmtp1 zmtp2");
             mode = optarg;
             break;
         case 'x':

@@ -38,6 +38,8 @@ typedef enum zprobe_mode {
     ZPROBE_PARTIAL, /* send the first partial_bytes of a ZMTP 3.1 greeting, then silent */
     ZPROBE_CORRUPT, /* send a 64-byte greeting that is wrong (see zprobe_corrupt) */
     ZPROBE_DRIP,    /* send a valid greeting one byte every drip_ms, then silent */
+    ZPROBE_ZMTP1,   /* greet as ZMTP 1.0 (libzmq 2.x), then silent or junk (see zp_old) */
+    ZPROBE_ZMTP2,   /* greet as ZMTP 2.0 (JeroMQ 0.3, libzmq 3.x), then silent or junk */
     ZPROBE_MODE_COUNT
 } zprobe_mode;
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char *const zprobe_mode_names[ZPROBE_MODE_COUNT] = {
-    "rst", "fin", "silent", "http", "partial", "corrupt", "drip",
+    "rst", "fin", "silent", "http", "partial", "corrupt", "drip", "zmtp1", "zmtp2",
 };
 
 static const char *const zprobe_corrupt_names[ZPROBE_CORRUPT_COUNT] = {
