@@ -112,7 +112,8 @@ enum {
     TX_COPY_MAX = 8 * 1024,  /* bodies above go out from their own buffer */
     DEC_SCRATCH = 8 * 1024,  /* larger frames stream; also the largest command accepted */
     TX_MAX_LARGE = 3,        /* large bodies per send: 3 bodies + 4 segments <= AIO_MAX_IOV */
-    ERRSEND_MS = 1000        /* how long a failed handshake waits for its ERROR to leave */
+    ERRSEND_MS = 1000,       /* how long a failed handshake waits for its ERROR to leave */
+    READY_HOLD_MS = 20       /* NULL: our READY waits this long for the peer's (see conn_begin) */
 };
 #define RX_DIRECT_MAX ((size_t)1 << 30) /* one recv straight into a body, at most */
 
@@ -156,7 +157,7 @@ struct zsession {
     uint32_t rng;
 
     zcmd start_cmd, close_cmd;
-    ztimer t_reconnect, t_connect, t_handshake, t_hb, t_hb_timeout, t_ttl, t_linger;
+    ztimer t_reconnect, t_connect, t_handshake, t_hb, t_hb_timeout, t_ttl, t_linger, t_ready;
 
     zmtp_handshake *hs;
     int minor;
@@ -1047,6 +1048,7 @@ static void hs_fail(zsession *s, int err)
 static void hs_done(zsession *s)
 {
     zio_timer_cancel(s->io, &s->t_handshake);
+    zio_timer_cancel(s->io, &s->t_ready);
     if (s->counted_hs) {
         atomic_fetch_sub(&s->ctx->handshakes, 1);
         s->counted_hs = false;
@@ -1177,6 +1179,8 @@ static void hs_run(zsession *s)
     hs_send(s);
     if (s->state != SS_HANDSHAKE)
         return;
+    if (zmtp_handshake_ready_held(s->hs) && !armed(&s->t_ready))
+        zio_timer_start(s->io, &s->t_ready, READY_HOLD_MS);
     if (st == ZMTP_HS_AUTH) {
         /* no recv until the verdict: rbuf keeps what the handshake did not take */
         if (!s->zap)
@@ -1346,6 +1350,13 @@ static void conn_begin(zsession *s)
         .nprops = nprops,
         .routing_id = s->o.routing_id_len ? (const uint8_t *)s->o.routing_id : NULL,
         .routing_id_len = s->o.routing_id_len,
+        /* The greeting goes out in libzmq's stages, so the end of ours and our READY
+         * reach a libzmq peer close together; it may read both at once and, on a
+         * socket-type mismatch, close before its READY leaves: the refusal would look
+         * like a lost connection (retried) instead of a protocol error (not retried).
+         * Our READY waits for libzmq's, which it sends at once, or READY_HOLD_MS for a
+         * peer that waits too (zaio). */
+        .hold_ready = 1,
     };
     int err = 0;
     s->hs = zmtp_handshake_new(&cfg, &err); /* it keeps a copy of the properties */
@@ -1369,6 +1380,7 @@ static void conn_teardown(zsession *s)
 {
     zio_timer_cancel(s->io, &s->t_connect);
     zio_timer_cancel(s->io, &s->t_handshake);
+    zio_timer_cancel(s->io, &s->t_ready);
     zio_timer_cancel(s->io, &s->t_hb);
     zio_timer_cancel(s->io, &s->t_hb_timeout);
     zio_timer_cancel(s->io, &s->t_ttl);
@@ -1498,7 +1510,7 @@ static void session_free(zsession *s)
     zmailbox_cancel(mb, &s->start_cmd);
     zmailbox_cancel(mb, &s->close_cmd);
     ztimer *timers[] = {&s->t_reconnect, &s->t_connect, &s->t_handshake, &s->t_hb,
-                        &s->t_hb_timeout, &s->t_ttl, &s->t_linger};
+                        &s->t_hb_timeout, &s->t_ttl, &s->t_linger, &s->t_ready};
     for (size_t i = 0; i < sizeof timers / sizeof *timers; i++)
         zio_timer_cancel(s->io, timers[i]);
     if (s->parent)
@@ -1723,6 +1735,17 @@ static void on_t_dead(ztimer *t)
     reap(s);
 }
 
+/* A peer that holds its READY as we do ours (another zaio): ours goes first now. */
+static void on_t_ready(ztimer *t)
+{
+    zsession *s = t->arg;
+    if (s->state == SS_HANDSHAKE && s->hs) {
+        zmtp_handshake_release_ready(s->hs);
+        hs_send(s);
+    }
+    reap(s);
+}
+
 static void on_t_linger(ztimer *t)
 {
     zsession *s = t->arg;
@@ -1786,6 +1809,7 @@ static zsession *session_new(zio *io, const zopts *o, bool client)
     ztimer_init(&s->t_hb_timeout, on_t_dead, s);
     ztimer_init(&s->t_ttl, on_t_dead, s);
     ztimer_init(&s->t_linger, on_t_linger, s);
+    ztimer_init(&s->t_ready, on_t_ready, s);
     s->start_cmd.run = cmd_start;
     s->start_cmd.target = s;
     s->close_cmd.run = cmd_close;

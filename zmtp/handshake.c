@@ -54,6 +54,8 @@ struct zmtp_handshake {
     int as_server;
     bool auth_wanted;       /* NULL: our READY waits for the verdict */
     bool auth_pending;      /* the verdict is awaited now (ZMTP_HS_AUTH) */
+    bool hold_ready;        /* NULL: our READY waits for the peer's (or a release) */
+    bool ready_held;        /* it is waiting now */
     uint8_t user[255], pass[255]; /* ours (client) or the peer's HELLO (server) */
     size_t user_len, pass_len;
 
@@ -142,6 +144,7 @@ zmtp_handshake *zmtp_handshake_new(const zmtp_handshake_config *cfg, int *err)
     h->mechanism = cfg->mechanism;
     h->as_server = cfg->mechanism != ZMTP_MECH_NULL && cfg->as_server;
     h->auth_wanted = cfg->mechanism == ZMTP_MECH_NULL && cfg->auth;
+    h->hold_ready = cfg->mechanism == ZMTP_MECH_NULL && !cfg->auth && cfg->hold_ready;
     h->minor = -1;
     h->peer_type = -1;
     rc = ZMTP_E_INVAL;
@@ -239,6 +242,10 @@ static int on_greeting(zmtp_handshake *h, const zmtp_greeting *g)
         h->state = HS_WAIT_READY;
         if (h->auth_wanted) {
             h->auth_pending = true; /* READY goes out with the verdict */
+            return ZMTP_OK;
+        }
+        if (h->hold_ready) {
+            h->ready_held = true; /* until the peer's READY, or the caller's release */
             return ZMTP_OK;
         }
         return zmtp_encoder_command(&h->enc, "READY", h->md, h->md_len);
@@ -528,6 +535,13 @@ static int on_command(zmtp_handshake *h, const zmtp_command *c)
         return on_curve_command(h, c);
     switch (h->state) {
     case HS_WAIT_READY:
+        /* a held READY goes first, so that a peer of the wrong type still reads it, as
+         * it would have without the hold */
+        if (h->ready_held) {
+            h->ready_held = false;
+            if ((rc = zmtp_encoder_command(&h->enc, "READY", h->md, h->md_len)) < 0)
+                return rc;
+        }
         return peer_ready(h, c->data, c->data_len);
     case HS_WAIT_WELCOME:
         h->state = HS_WAIT_READY;
@@ -600,6 +614,21 @@ int zmtp_handshake_status(const zmtp_handshake *h)
 int zmtp_handshake_minor(const zmtp_handshake *h)
 {
     return h->minor;
+}
+
+int zmtp_handshake_ready_held(const zmtp_handshake *h)
+{
+    return h->ready_held && h->status == ZMTP_HS_RUNNING;
+}
+
+void zmtp_handshake_release_ready(zmtp_handshake *h)
+{
+    if (!h->ready_held || h->status != ZMTP_HS_RUNNING)
+        return;
+    h->ready_held = false;
+    int rc = zmtp_encoder_command(&h->enc, "READY", h->md, h->md_len);
+    if (rc < 0)
+        fail(h, rc);
 }
 
 int zmtp_handshake_framing(const zmtp_handshake *h)

@@ -369,6 +369,13 @@ typedef struct zmtp_handshake_config {
      * padding (length + 1), which a ZMTP 1.0 peer reads as the frame's header. */
     const uint8_t *routing_id;
     size_t routing_id_len;
+    /* NULL without auth: after the greetings, hold our READY until the peer's READY
+     * arrives or zmtp_handshake_release_ready(). libzmq 4.3.4 reads a READY that lands
+     * with the end of our greeting before its own READY leaves, and on a socket-type
+     * mismatch closes without it; the staged greeting makes that likely. Holding lets
+     * libzmq's READY out first; the caller releases ours after a short wait, for a peer
+     * that holds too (another zaio). */
+    int hold_ready;
     /* CURVE (RFC 26), keys of ZMTP_CURVE_KEY_SIZE bytes, copied at creation: a server
      * needs its secret key only (its public key follows from it); a client its own key
      * pair and the server's public key. */
@@ -431,6 +438,10 @@ void zmtp_handshake_credentials(const zmtp_handshake *h, const uint8_t **user, s
  * that carries the code: ZMTP_E_AUTH_DENIED, and the output holds what goes out before
  * the close. ZMTP_E_INVAL when no verdict is awaited or the code is none of these. */
 int zmtp_handshake_auth(zmtp_handshake *h, int status);
+/* 1 while our READY is held (hold_ready), waiting for the peer's. */
+int zmtp_handshake_ready_held(const zmtp_handshake *h);
+/* Queues the held READY now (nothing if none is held). */
+void zmtp_handshake_release_ready(zmtp_handshake *h);
 /* After ZMTP_E_PEER_ERROR: the reason the peer gave. */
 void zmtp_handshake_error_reason(const zmtp_handshake *h, const uint8_t **reason, size_t *len);
 /* After ZMTP_HS_DONE: a CURVE handshake's message-phase state, which the caller owns

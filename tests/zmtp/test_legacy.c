@@ -386,3 +386,58 @@ Test(legacy, zaio_to_zaio_stays_3_1)
         zmtp_handshake_free(y);
     }
 }
+
+/* hold_ready: our READY waits for the peer's (libzmq sends its own at once), then goes
+ * ahead of everything else, also when the peer turns out to be of the wrong type; a
+ * peer that holds too is answered after the caller's release. */
+Test(legacy, hold_ready)
+{
+    uint8_t peer[256];
+    zmtp_greeting_encode(peer, "NULL", 0);
+    static const char ready_pub[] = "\x04\x19\x05READY\x0bSocket-Type\x00\x00\x00\x03" "PUB";
+    static const char ready_rep[] = "\x04\x19\x05READY\x0bSocket-Type\x00\x00\x00\x03" "REP";
+    static const char our_ready[] = "\x04\x19\x05READY\x0bSocket-Type\x00\x00\x00\x03" "REQ";
+    zmtp_handshake_config cfg = {.socket_type = ZMTP_REQ, .hold_ready = 1};
+    for (int bytes = 0; bytes < 2; bytes++) {
+        run r = drive(&cfg, peer, 64, bytes, NULL);
+        cr_assert_eq(r.status, ZMTP_HS_RUNNING);
+        cr_assert_eq(r.out_len, 64, "the greeting, no READY yet");
+        memcpy(peer + 64, ready_rep, sizeof ready_rep - 1);
+        zmtp_handshake *h;
+        r = drive(&cfg, peer, 64 + sizeof ready_rep - 1, bytes, &h);
+        cr_assert_eq(r.status, ZMTP_HS_DONE);
+        cr_assert_eq(r.out_len, 64 + sizeof our_ready - 1);
+        cr_assert(memcmp(r.out + 64, our_ready, sizeof our_ready - 1) == 0);
+        zmtp_handshake_free(h);
+        /* the wrong type: our READY is still said, then the handshake fails */
+        memcpy(peer + 64, ready_pub, sizeof ready_pub - 1);
+        r = drive(&cfg, peer, 64 + sizeof ready_pub - 1, bytes, NULL);
+        cr_assert_eq(r.status, ZMTP_E_SOCKET_TYPE_MISMATCH);
+        cr_assert(r.out_len == 64 + sizeof our_ready - 1 &&
+                  memcmp(r.out + 64, our_ready, sizeof our_ready - 1) == 0);
+    }
+    /* two that hold: nothing moves until one is released */
+    zmtp_handshake_config a = {.socket_type = ZMTP_DEALER, .hold_ready = 1},
+                          b = {.socket_type = ZMTP_ROUTER, .hold_ready = 1};
+    zmtp_handshake *x = hs(&a), *y = hs(&b);
+    run_pair(x, y, 64);
+    cr_assert(zmtp_handshake_ready_held(x) && zmtp_handshake_ready_held(y));
+    cr_assert_eq(zmtp_handshake_status(x), ZMTP_HS_RUNNING);
+    zmtp_handshake_release_ready(x);
+    cr_assert_not(zmtp_handshake_ready_held(x));
+    run_pair(x, y, 64);
+    cr_assert_eq(zmtp_handshake_status(x), ZMTP_HS_DONE);
+    cr_assert_eq(zmtp_handshake_status(y), ZMTP_HS_DONE);
+    zmtp_handshake_free(x);
+    zmtp_handshake_free(y);
+    /* with a ZAP domain the verdict holds READY; hold_ready has nothing to add */
+    zmtp_handshake_config z = {.socket_type = ZMTP_REQ, .auth = 1, .hold_ready = 1};
+    zmtp_handshake *w = hs(&z);
+    guard g;
+    guard_open(&g, 64);
+    zmtp_handshake_feed(w, guard_put(&g, peer, 64), 64);
+    cr_assert_eq(zmtp_handshake_status(w), ZMTP_HS_AUTH);
+    cr_assert_not(zmtp_handshake_ready_held(w));
+    guard_close(&g);
+    zmtp_handshake_free(w);
+}
