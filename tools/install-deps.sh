@@ -10,6 +10,9 @@ set -euo pipefail
 want=(cmake make gcc pkg-config liburing-dev libzmq3-dev libcriterion-dev libsodium-dev
       clang libclang-rt-14-dev gnuplot-nox python3-zmq python3-pytest python3-pytest-timeout
       libczmq-dev iproute2)
+# JeroMQ 0.3.6 (pure Java, greets as ZMTP 2.0) and a JDK to compile the interop peer
+# against it: the older-peers interop tests (interop/jeromq)
+want+=(libjeromq-java default-jdk-headless)
 case "${1:-all}" in
   linux) ;;
   # dpkg-dev and the autotools: libsodium for Windows from Debian's source package

@@ -7,7 +7,12 @@
  * gives one FRAME/COMMAND event (pointing into the input when the body is contiguous
  * there, into scratch when it arrived split), a larger message gives HEADER then BODY
  * chunks. Sizes are checked when the header is complete, before a body byte is
- * accepted, so a hostile size costs nothing. */
+ * accepted, so a hostile size costs nothing.
+ *
+ * Older peers. ZMTP 2.0 framing is 3.x framing without commands. ZMTP 1.0 puts the
+ * length first and the flags byte inside it (ZMTP_DEC_FLAGS then reads a length byte,
+ * ZMTP_DEC_SIZE its 8-byte form, ZMTP_DEC_V1_FLAGS the flags); the size is checked as
+ * soon as the length is complete, so the same bounds hold. */
 #include "zmtp.h"
 #include "internal.h"
 
@@ -29,6 +34,15 @@ int zmtp_decoder_init(zmtp_decoder *d, uint8_t *scratch, size_t scratch_cap, uin
     d->scratch = scratch;
     d->scratch_cap = scratch_cap;
     d->max_size = max_size == 0 || max_size > ZMTP_SIZE_LIMIT ? ZMTP_SIZE_LIMIT : max_size;
+    d->framing = ZMTP_FRAMING_V3;
+    return ZMTP_OK;
+}
+
+int zmtp_decoder_set_framing(zmtp_decoder *d, int framing)
+{
+    if (framing != ZMTP_FRAMING_V1 && framing != ZMTP_FRAMING_V2 && framing != ZMTP_FRAMING_V3)
+        return ZMTP_E_INVAL;
+    d->framing = (uint8_t)framing;
     return ZMTP_OK;
 }
 
@@ -93,6 +107,23 @@ ptrdiff_t zmtp_decoder_feed(zmtp_decoder *d, const uint8_t *in, size_t len, zmtp
         switch (d->state) {
         case ZMTP_DEC_FLAGS: {
             uint8_t f = in[i++];
+            if (d->framing == ZMTP_FRAMING_V1) {
+                /* the length: it counts the flags byte, so 0 is no frame at all */
+                if (f == 0)
+                    return fail(d, ZMTP_E_EMPTY_FRAME);
+                d->quirk_4367 = 0;
+                d->size_have = 0;
+                if (f == 0xff) {
+                    d->size_len = 8;
+                    d->state = ZMTP_DEC_SIZE;
+                } else {
+                    d->size = (uint64_t)f - 1;
+                    d->state = ZMTP_DEC_V1_FLAGS;
+                }
+                break;
+            }
+            if (d->framing == ZMTP_FRAMING_V2 && (f & ~(ZMTP_FLAG_MORE | ZMTP_FLAG_LONG)))
+                return fail(d, ZMTP_E_RESERVED_FLAGS); /* COMMAND too: 2.0 has none */
             /* Stricter than libzmq, which ignores bits 3-7: RFC 23 reserves them as
              * zero, and a frame with them set is far likelier a desynchronised stream
              * than a future extension. */
@@ -116,6 +147,16 @@ ptrdiff_t zmtp_decoder_feed(zmtp_decoder *d, const uint8_t *in, size_t len, zmtp
             i += take;
             if (d->size_have < d->size_len)
                 break;
+            if (d->framing == ZMTP_FRAMING_V1) {
+                uint64_t len1 = zmtp__get64(d->size_buf);
+                if (len1 == 0)
+                    return fail(d, ZMTP_E_EMPTY_FRAME);
+                if (len1 - 1 > ZMTP_SIZE_LIMIT)
+                    return fail(d, ZMTP_E_SIZE_OVERFLOW);
+                d->size = len1 - 1;
+                d->state = ZMTP_DEC_V1_FLAGS;
+                break;
+            }
             if (d->size_len == 1) {
                 d->size = d->size_buf[0];
                 /* A short command of size 0 is never legal (a command has at least a
@@ -134,6 +175,21 @@ ptrdiff_t zmtp_decoder_feed(zmtp_decoder *d, const uint8_t *in, size_t len, zmtp
                 if (d->quirk_4367 && (d->size < 256 || d->size > 1 + 9 + 255))
                     return fail(d, ZMTP_E_MALFORMED_COMMAND);
             }
+            if ((rc = header_done(d)) < 0)
+                return fail(d, rc);
+            if (d->state == ZMTP_DEC_STREAM) {
+                ev->type = ZMTP_EV_HEADER;
+                ev->flags = d->flags;
+                ev->size = d->size;
+                return (ptrdiff_t)i;
+            }
+            break;
+        }
+        case ZMTP_DEC_V1_FLAGS: {
+            /* libzmq 2.1 sent reserved bits set (its issue 293) and libzmq 4.3.4's own
+             * signature, read as a 1.0 identity frame, carries flags 0x7F: only MORE
+             * counts, as in libzmq's v1 decoder */
+            d->flags = in[i++] & ZMTP_FLAG_MORE;
             if ((rc = header_done(d)) < 0)
                 return fail(d, rc);
             if (d->state == ZMTP_DEC_STREAM) {

@@ -25,6 +25,31 @@ int zmtp_frame_header(uint8_t out[ZMTP_MAX_HEADER], unsigned flags, uint64_t siz
     return 2;
 }
 
+int zmtp_frame_header_v1(uint8_t out[ZMTP_MAX_HEADER_V1], unsigned flags, uint64_t size)
+{
+    if (size >= ZMTP_SIZE_LIMIT || (flags & ~ZMTP_FLAG_MORE))
+        return ZMTP_E_INVAL;
+    /* the length counts the flags byte; 255 and up take the 8-byte form */
+    if (size + 1 >= 255) {
+        out[0] = 0xff;
+        zmtp__put64(out + 1, size + 1);
+        out[9] = (uint8_t)flags;
+        return 10;
+    }
+    out[0] = (uint8_t)(size + 1);
+    out[1] = (uint8_t)flags;
+    return 2;
+}
+
+/* A message frame's header in the encoder's framing (2.0's is 3.x's, minus commands). */
+static int frame_header(const zmtp_encoder *e, uint8_t out[ZMTP_MAX_HEADER_V1], unsigned flags,
+                        uint64_t size)
+{
+    if (e->framing == ZMTP_FRAMING_V1)
+        return zmtp_frame_header_v1(out, flags, size);
+    return zmtp_frame_header(out, flags, size);
+}
+
 void zmtp_encoder_init(zmtp_encoder *e, uint8_t *buf, size_t cap, size_t copy_max)
 {
     e->buf = buf;
@@ -32,6 +57,15 @@ void zmtp_encoder_init(zmtp_encoder *e, uint8_t *buf, size_t cap, size_t copy_ma
     e->len = 0;
     e->copy_max = copy_max;
     e->crypto = NULL;
+    e->framing = ZMTP_FRAMING_V3;
+}
+
+int zmtp_encoder_set_framing(zmtp_encoder *e, int framing)
+{
+    if (framing != ZMTP_FRAMING_V1 && framing != ZMTP_FRAMING_V2 && framing != ZMTP_FRAMING_V3)
+        return ZMTP_E_INVAL;
+    e->framing = framing;
+    return ZMTP_OK;
 }
 
 void zmtp_encoder_set_crypto(zmtp_encoder *e, zmtp_crypto *c)
@@ -46,7 +80,7 @@ void zmtp_encoder_reset(zmtp_encoder *e)
 
 int zmtp_encoder_frame(zmtp_encoder *e, const void *body, size_t len, unsigned flags)
 {
-    uint8_t hdr[ZMTP_MAX_HEADER];
+    uint8_t hdr[ZMTP_MAX_HEADER_V1];
     if (flags & ~ZMTP_FLAG_MORE)
         return ZMTP_E_INVAL;
     if (e->crypto) {
@@ -57,7 +91,7 @@ int zmtp_encoder_frame(zmtp_encoder *e, const void *body, size_t len, unsigned f
         int rc = zmtp__encoder_sealed(e, flags, &pc, 1);
         return rc < 0 ? rc : ZMTP_ENC_PACKED;
     }
-    int hlen = zmtp_frame_header(hdr, flags, len);
+    int hlen = frame_header(e, hdr, flags, len);
     if (hlen < 0)
         return hlen;
     int separate = len > e->copy_max;
@@ -78,7 +112,7 @@ uint8_t *zmtp__encoder_command_space(zmtp_encoder *e, const char *name, size_t d
 {
     size_t nlen = strlen(name);
     uint8_t hdr[ZMTP_MAX_HEADER];
-    if (nlen == 0 || nlen > 255 || data_len > SIZE_MAX / 2)
+    if (nlen == 0 || nlen > 255 || data_len > SIZE_MAX / 2 || e->framing != ZMTP_FRAMING_V3)
         return NULL;
     size_t body = 1 + nlen + data_len;
     int hlen = zmtp_frame_header(hdr, ZMTP_FLAG_COMMAND, body);
@@ -98,7 +132,8 @@ static int command2(zmtp_encoder *e, const char *name, const void *a, size_t ale
                     const void *b, size_t blen)
 {
     size_t nlen = strlen(name);
-    if (nlen == 0 || nlen > 255 || alen > SIZE_MAX / 2 || blen > SIZE_MAX / 2 - alen - 256)
+    if (nlen == 0 || nlen > 255 || alen > SIZE_MAX / 2 || blen > SIZE_MAX / 2 - alen - 256 ||
+        e->framing != ZMTP_FRAMING_V3) /* ZMTP 1.0 and 2.0 have no commands */
         return ZMTP_E_INVAL;
     if (e->crypto) {
         uint8_t n8 = (uint8_t)nlen;
@@ -138,10 +173,11 @@ int zmtp_encoder_pong(zmtp_encoder *e, const void *context, size_t context_len)
 int zmtp_encoder_subscription(zmtp_encoder *e, int peer_minor, int subscribe,
                               const void *topic, size_t topic_len)
 {
-    if (peer_minor >= 1)
+    if (peer_minor >= 1 && e->framing == ZMTP_FRAMING_V3)
         return command2(e, subscribe ? "SUBSCRIBE" : "CANCEL", topic, topic_len, NULL, 0);
-    /* A 3.0 peer knows no SUBSCRIBE command: the subscription is a one-frame message. */
-    uint8_t hdr[ZMTP_MAX_HEADER];
+    /* A 3.0, 2.0 or 1.0 peer knows no SUBSCRIBE command: the subscription is a one-frame
+     * message. */
+    uint8_t hdr[ZMTP_MAX_HEADER_V1];
     if (topic_len > SIZE_MAX - 1)
         return ZMTP_E_INVAL;
     if (e->crypto) {
@@ -149,7 +185,7 @@ int zmtp_encoder_subscription(zmtp_encoder *e, int peer_minor, int subscribe,
         zmtp__piece pc[] = {{&op, 1}, {topic, topic_len}};
         return zmtp__encoder_sealed(e, 0, pc, 2);
     }
-    int hlen = zmtp_frame_header(hdr, 0, topic_len + 1);
+    int hlen = frame_header(e, hdr, 0, topic_len + 1);
     if (hlen < 0)
         return hlen;
     if ((size_t)hlen + 1 + topic_len > e->cap - e->len)
@@ -170,8 +206,8 @@ int zmtp__encoder_metadata_command(zmtp_encoder *e, const char *name,
     int64_t mlen = zmtp_metadata_size(props, n);
     if (mlen < 0)
         return (int)mlen;
-    if (nlen == 0 || nlen > 255 || e->crypto) /* READY and INITIATE: handshake only */
-        return ZMTP_E_INVAL;
+    if (nlen == 0 || nlen > 255 || e->crypto || e->framing != ZMTP_FRAMING_V3)
+        return ZMTP_E_INVAL; /* READY and INITIATE: a 3.x handshake only */
     uint8_t *p = zmtp__encoder_command_space(e, name, (size_t)mlen);
     if (!p)
         return ZMTP_E_NOSPACE;

@@ -12,7 +12,8 @@ const char *zmtp_strerror(int err)
     case ZMTP_E_NOT_ZMTP: return "peer is not speaking ZMTP (no signature)";
     case ZMTP_E_HTTP: return "peer sent an HTTP request, not ZMTP";
     case ZMTP_E_TLS: return "peer started a TLS handshake, not ZMTP";
-    case ZMTP_E_OLD_VERSION: return "peer speaks ZMTP 1.0 or 2.0; 3.x required";
+    case ZMTP_E_OLD_VERSION:
+        return "peer speaks ZMTP 1.0 or 2.0, which has no security: refused (mechanism or ZAP set)";
     case ZMTP_E_MECHANISM: return "security mechanism mismatch";
     case ZMTP_E_ROLE: return "both peers claim the PLAIN server role";
     case ZMTP_E_RESERVED_FLAGS: return "frame has reserved flag bits set";
@@ -20,6 +21,7 @@ const char *zmtp_strerror(int err)
     case ZMTP_E_SIZE_OVERFLOW: return "frame size above 2^63-1";
     case ZMTP_E_TOO_LARGE: return "frame above the maximum message size";
     case ZMTP_E_COMMAND_TOO_LARGE: return "command frame larger than the decoder's buffer";
+    case ZMTP_E_EMPTY_FRAME: return "ZMTP 1.0 frame of length 0";
     case ZMTP_E_MALFORMED_COMMAND: return "malformed command";
     case ZMTP_E_MALFORMED_METADATA: return "malformed metadata";
     case ZMTP_E_MALFORMED_PING: return "malformed PING";

@@ -78,6 +78,22 @@ static int check_prefix(const uint8_t *b, size_t have)
     return 0;
 }
 
+int zmtp__signature_check(const uint8_t *b, size_t have)
+{
+    if (have == 0)
+        return ZMTP__SIG_MORE;
+    if (b[0] != 0xff) {
+        /* libzmq takes any first byte but 0xFF for ZMTP 1.0; zaio still names HTTP, TLS
+         * and noise, and takes only what can open a 1.0 identity frame */
+        int rc = classify_foreign(b, have);
+        return rc == ZMTP_E_OLD_VERSION ? ZMTP__SIG_V1 : rc < 0 ? rc : ZMTP__SIG_MORE;
+    }
+    if (have < 10)
+        return ZMTP__SIG_MORE;
+    /* bit 0 of byte 9 clear: the flags byte of a 1.0 identity frame with a long length */
+    return (b[9] & 1) ? ZMTP__SIG_VERSIONED : ZMTP__SIG_V1;
+}
+
 ptrdiff_t zmtp_greeting_decode(zmtp_greeting_decoder *g, const uint8_t *in, size_t len,
                                zmtp_greeting *out, int *done)
 {

@@ -9,12 +9,21 @@
  * CURVE server stops there after INITIATE, once every box opened, so the handler hears
  * of a client key only when its holder has proved it holds the secret one.
  *
- * Our greeting is queued at creation, before a byte of the peer's arrives: libzmq sends
- * its greeting in three steps, each after reading part of ours, so waiting for it
- * first deadlocks. Everything after the greeting (READY, HELLO) waits for the peer's
- * greeting, so credentials never go to a peer that turned out to speak another
- * mechanism. The output buffer is sized at creation for everything the handshake can
- * ever send, so queueing never fails halfway. */
+ * The greeting goes out in stages, as libzmq 4.3.4 sends it, so that an older peer can
+ * be answered in its own revision: the 10-byte signature at creation, before a byte of
+ * the peer's arrives (waiting for the peer first deadlocks against libzmq); our major
+ * version once the peer's signature shows it is versioned; then, from the peer's
+ * revision byte, the rest of a 3.x greeting, or for ZMTP 2.0 (revision 1) and 1.0
+ * (revision 0) our socket type and identity frame. A peer whose first bytes are a 1.0
+ * identity frame (no signature) has read our signature as the header of ours (its
+ * padding is our identity's length + 1), so its body follows. An old peer's handshake
+ * ends with its identity frame; it has no mechanism, so a socket with one (or with a
+ * ZAP domain) refuses it, as libzmq does.
+ *
+ * Everything after the greeting (READY, HELLO) waits for the peer's greeting, so
+ * credentials never go to a peer that turned out to speak another mechanism. The
+ * output buffer is sized at creation for everything the handshake can ever send, so
+ * queueing never fails halfway. */
 #include "zmtp.h"
 #include "internal.h"
 
@@ -24,7 +33,10 @@
 #include <strings.h>
 
 typedef enum hs_state {
-    HS_GREETING,
+    HS_SIGNATURE,     /* the peer's first 11 bytes: signature and revision */
+    HS_OLD_TYPE,      /* ZMTP 1.0/2.0: the socket type byte */
+    HS_IDENTITY,      /* ZMTP 1.0/2.0: the identity frame */
+    HS_GREETING,      /* 3.x: the rest of the 64 bytes */
     HS_WAIT_READY,    /* NULL, or a PLAIN/CURVE client after INITIATE */
     HS_WAIT_WELCOME,  /* PLAIN/CURVE client after HELLO */
     HS_WAIT_HELLO,    /* PLAIN/CURVE server */
@@ -42,8 +54,17 @@ struct zmtp_handshake {
     int as_server;
     bool auth_wanted;       /* NULL: our READY waits for the verdict */
     bool auth_pending;      /* the verdict is awaited now (ZMTP_HS_AUTH) */
+    bool hold_ready;        /* NULL: our READY waits for the peer's (or a release) */
+    bool ready_held;        /* it is waiting now */
     uint8_t user[255], pass[255]; /* ours (client) or the peer's HELLO (server) */
     size_t user_len, pass_len;
+
+    uint8_t sig[11];        /* the peer's signature and revision */
+    size_t sig_have;
+    int framing;            /* ZMTP_FRAMING_*, from the peer's revision; 0 before */
+    bool unversioned;       /* a ZMTP 1.0 peer without signature */
+    uint8_t our_id[255];    /* our identity frame's body, for an old peer */
+    size_t our_id_len;
 
     zmtp_greeting_decoder greeting;
     zmtp_decoder dec;
@@ -123,8 +144,15 @@ zmtp_handshake *zmtp_handshake_new(const zmtp_handshake_config *cfg, int *err)
     h->mechanism = cfg->mechanism;
     h->as_server = cfg->mechanism != ZMTP_MECH_NULL && cfg->as_server;
     h->auth_wanted = cfg->mechanism == ZMTP_MECH_NULL && cfg->auth;
+    h->hold_ready = cfg->mechanism == ZMTP_MECH_NULL && !cfg->auth && cfg->hold_ready;
     h->minor = -1;
     h->peer_type = -1;
+    rc = ZMTP_E_INVAL;
+    if (cfg->routing_id_len > sizeof h->our_id || (cfg->routing_id_len && !cfg->routing_id))
+        goto out;
+    if (cfg->routing_id_len)
+        memcpy(h->our_id, cfg->routing_id, cfg->routing_id_len);
+    h->our_id_len = cfg->routing_id_len;
     if ((rc = build_metadata(h, cfg)) < 0)
         goto out;
     if (h->mechanism == ZMTP_MECH_PLAIN && !h->as_server &&
@@ -145,16 +173,21 @@ zmtp_handshake *zmtp_handshake_new(const zmtp_handshake_config *cfg, int *err)
         zmtp_decoder_set_options(&h->dec, ZMTP_DEC_OPAQUE_HANDSHAKE);
 
     /* greeting + READY/INITIATE (one of them) + HELLO + WELCOME + ERROR, headers long;
-     * CURVE's boxed commands on top. */
+     * CURVE's boxed commands on top; or for an old peer, type byte and identity frame. */
     size_t out_cap = ZMTP_GREETING_SIZE + (9 + 9 + h->md_len) + (9 + 6 + 2 + 510) +
-                     (9 + 8) + (9 + 7 + 255) + (h->curve ? zmtp__curve_output_max(h->md_len) : 0);
+                     (9 + 8) + (9 + 7 + 255) + (h->curve ? zmtp__curve_output_max(h->md_len) : 0) +
+                     (1 + ZMTP_MAX_HEADER_V1 + sizeof h->our_id);
     if (!(h->out = malloc(out_cap)))
         goto out;
     zmtp_encoder_init(&h->enc, h->out, out_cap, out_cap);
-    zmtp_greeting_encode(h->out, mechanism_name(h->mechanism), h->as_server);
-    h->enc.len = ZMTP_GREETING_SIZE;
+    /* the signature alone; its padding is what a ZMTP 1.0 peer reads as the length of
+     * our identity frame (flags 0x7F: libzmq's, MORE included, which 1.0 peers ignore) */
+    h->out[0] = 0xff;
+    zmtp__put64(h->out + 1, (uint64_t)h->our_id_len + 1);
+    h->out[9] = 0x7f;
+    h->enc.len = 10;
     zmtp_greeting_decoder_init(&h->greeting);
-    h->state = HS_GREETING;
+    h->state = HS_SIGNATURE;
     h->status = ZMTP_HS_RUNNING;
     return h;
 out:
@@ -211,6 +244,10 @@ static int on_greeting(zmtp_handshake *h, const zmtp_greeting *g)
             h->auth_pending = true; /* READY goes out with the verdict */
             return ZMTP_OK;
         }
+        if (h->hold_ready) {
+            h->ready_held = true; /* until the peer's READY, or the caller's release */
+            return ZMTP_OK;
+        }
         return zmtp_encoder_command(&h->enc, "READY", h->md, h->md_len);
     }
     /* Only two servers can be named: libzmq 4.3.4's PLAIN server sends as-server 0,
@@ -230,6 +267,136 @@ static int on_greeting(zmtp_handshake *h, const zmtp_greeting *g)
     hello[1 + h->user_len] = (uint8_t)h->pass_len;
     memcpy(hello + 2 + h->user_len, h->pass, h->pass_len);
     return zmtp_encoder_command(&h->enc, "HELLO", hello, 2 + h->user_len + h->pass_len);
+}
+
+/* ---- older peers --------------------------------------------------------------- */
+
+/* No mechanism below 3.0: where ours would authenticate, an old peer is refused. */
+static bool refuse_old(const zmtp_handshake *h)
+{
+    return h->mechanism != ZMTP_MECH_NULL || h->auth_wanted;
+}
+
+/* The old peer's identity frame ends its handshake. Its metadata is made up of what it
+ * said: the socket type of its greeting (2.0 and versioned 1.0) and its identity. */
+static int on_identity(zmtp_handshake *h, const uint8_t *id, size_t len)
+{
+    const char *type = h->peer_type >= 0 ? zmtp_socket_type_name(h->peer_type) : NULL;
+    zmtp_property p[2];
+    size_t n = 0;
+    if (type)
+        p[n++] = (zmtp_property){"Socket-Type", 11, type, strlen(type)};
+    p[n++] = (zmtp_property){"Identity", 8, id, len};
+    int64_t mlen = zmtp_metadata_size(p, n);
+    if (mlen < 0)
+        return (int)mlen;
+    if (!(h->peer_md = malloc((size_t)mlen)))
+        return ZMTP_E_NOMEM;
+    h->peer_md_len = (size_t)zmtp_metadata_encode(h->peer_md, (size_t)mlen, p, n);
+    h->state = HS_END;
+    h->status = ZMTP_HS_DONE;
+    return ZMTP_OK;
+}
+
+/* Bytes of the old peer's identity frame; the decoder speaks its framing already. */
+static ptrdiff_t identity_feed(zmtp_handshake *h, const uint8_t *in, size_t len)
+{
+    zmtp_event ev;
+    ptrdiff_t r = zmtp_decoder_feed(&h->dec, in, len, &ev);
+    if (r < 0)
+        return r;
+    /* the decoder's limit is its scratch, so an identity never streams (HEADER) */
+    if (ev.type == ZMTP_EV_FRAME) {
+        int rc = on_identity(h, ev.data, ev.len);
+        if (rc < 0)
+            return rc;
+    }
+    return r;
+}
+
+/* A ZMTP 1.0 peer without signature: what we read of it so far is its identity
+ * frame's header, and what we sent (our signature) is ours. */
+static int start_unversioned(zmtp_handshake *h)
+{
+    if (refuse_old(h))
+        return ZMTP_E_OLD_VERSION;
+    h->unversioned = true;
+    h->framing = ZMTP_FRAMING_V1;
+    h->minor = 0;
+    memcpy(h->out + h->enc.len, h->our_id, h->our_id_len);
+    h->enc.len += h->our_id_len;
+    zmtp_decoder_set_framing(&h->dec, ZMTP_FRAMING_V1);
+    h->state = HS_IDENTITY;
+    ptrdiff_t r = identity_feed(h, h->sig, h->sig_have);
+    return r < 0 ? (int)r : ZMTP_OK;
+}
+
+/* The peer's revision byte decides what the rest of our greeting is. */
+static int on_revision(zmtp_handshake *h, uint8_t rev)
+{
+    if (rev >= 3) {
+        uint8_t g[ZMTP_GREETING_SIZE];
+        zmtp_greeting gr;
+        int d;
+        zmtp_greeting_encode(g, mechanism_name(h->mechanism), h->as_server);
+        memcpy(h->out + h->enc.len, g + 11, ZMTP_GREETING_SIZE - 11);
+        h->enc.len += ZMTP_GREETING_SIZE - 11;
+        h->framing = ZMTP_FRAMING_V3;
+        h->state = HS_GREETING;
+        /* a valid 3.x prefix, so the 3.x greeting decoder takes it whole */
+        ptrdiff_t r = zmtp_greeting_decode(&h->greeting, h->sig, sizeof h->sig, &gr, &d);
+        return r < 0 ? (int)r : ZMTP_OK;
+    }
+    /* revision 2 was never a ZMTP (libzmq reads it as 3.1; zaio refuses it) */
+    if (rev == 2)
+        return ZMTP_E_NOT_ZMTP;
+    if (refuse_old(h))
+        return ZMTP_E_OLD_VERSION;
+    h->framing = rev == 0 ? ZMTP_FRAMING_V1 : ZMTP_FRAMING_V2;
+    h->minor = 0;
+    h->out[h->enc.len++] = (uint8_t)h->socket_type;
+    zmtp_encoder_set_framing(&h->enc, h->framing);
+    int rc = zmtp_encoder_frame(&h->enc, h->our_id, h->our_id_len, 0);
+    if (rc < 0)
+        return rc;
+    zmtp_decoder_set_framing(&h->dec, h->framing);
+    h->state = HS_OLD_TYPE;
+    return ZMTP_OK;
+}
+
+/* A 2.0 (or versioned 1.0) peer's socket type, a zmq.h number. */
+static int on_old_type(zmtp_handshake *h, uint8_t type)
+{
+    if (!zmtp_socket_type_name(type))
+        return ZMTP_E_UNKNOWN_SOCKET_TYPE;
+    if (!zmtp_socket_types_compatible(h->socket_type, type))
+        return ZMTP_E_SOCKET_TYPE_MISMATCH;
+    h->peer_type = type;
+    h->state = HS_IDENTITY;
+    return ZMTP_OK;
+}
+
+/* The peer's first bytes, one at a time, so each verdict comes at the earliest byte
+ * and nothing past the signature and revision is taken. */
+static ptrdiff_t feed_signature(zmtp_handshake *h, const uint8_t *in, size_t len)
+{
+    size_t i = 0;
+    int rc = ZMTP_OK;
+    while (i < len && h->state == HS_SIGNATURE) {
+        h->sig[h->sig_have++] = in[i++];
+        if (h->sig_have == sizeof h->sig) {
+            rc = on_revision(h, h->sig[10]);
+        } else {
+            rc = zmtp__signature_check(h->sig, h->sig_have);
+            if (rc == ZMTP__SIG_V1)
+                rc = start_unversioned(h);
+            else if (rc == ZMTP__SIG_VERSIONED)
+                h->out[h->enc.len++] = 3; /* our major: the peer reads a revision byte */
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return (ptrdiff_t)i;
 }
 
 /* The peer's READY or INITIATE: its socket type must suit ours. */
@@ -368,6 +535,13 @@ static int on_command(zmtp_handshake *h, const zmtp_command *c)
         return on_curve_command(h, c);
     switch (h->state) {
     case HS_WAIT_READY:
+        /* a held READY goes first, so that a peer of the wrong type still reads it, as
+         * it would have without the hold */
+        if (h->ready_held) {
+            h->ready_held = false;
+            if ((rc = zmtp_encoder_command(&h->enc, "READY", h->md, h->md_len)) < 0)
+                return rc;
+        }
         return peer_ready(h, c->data, c->data_len);
     case HS_WAIT_WELCOME:
         h->state = HS_WAIT_READY;
@@ -391,6 +565,23 @@ ptrdiff_t zmtp_handshake_feed(zmtp_handshake *h, const uint8_t *in, size_t len)
     /* Nothing is read while the verdict is awaited: what the peer sends meanwhile is
      * judged after it, so any split of the input gives the same outcome. */
     while (used < len && h->status == ZMTP_HS_RUNNING && !h->auth_pending) {
+        if (h->state == HS_SIGNATURE) {
+            if ((r = feed_signature(h, in + used, len - used)) < 0)
+                return fail(h, (int)r);
+            used += (size_t)r;
+            continue;
+        }
+        if (h->state == HS_OLD_TYPE) {
+            if ((rc = on_old_type(h, in[used++])) < 0)
+                return fail(h, rc);
+            continue;
+        }
+        if (h->state == HS_IDENTITY) {
+            if ((r = identity_feed(h, in + used, len - used)) < 0)
+                return fail(h, (int)r);
+            used += (size_t)r;
+            continue;
+        }
         if (h->state == HS_GREETING) {
             zmtp_greeting g;
             int done;
@@ -423,6 +614,31 @@ int zmtp_handshake_status(const zmtp_handshake *h)
 int zmtp_handshake_minor(const zmtp_handshake *h)
 {
     return h->minor;
+}
+
+int zmtp_handshake_ready_held(const zmtp_handshake *h)
+{
+    return h->ready_held && h->status == ZMTP_HS_RUNNING;
+}
+
+void zmtp_handshake_release_ready(zmtp_handshake *h)
+{
+    if (!h->ready_held || h->status != ZMTP_HS_RUNNING)
+        return;
+    h->ready_held = false;
+    int rc = zmtp_encoder_command(&h->enc, "READY", h->md, h->md_len);
+    if (rc < 0)
+        fail(h, rc);
+}
+
+int zmtp_handshake_framing(const zmtp_handshake *h)
+{
+    return h->framing;
+}
+
+int zmtp_handshake_peer_unversioned(const zmtp_handshake *h)
+{
+    return h->unversioned;
 }
 
 int zmtp_handshake_peer_socket_type(const zmtp_handshake *h)

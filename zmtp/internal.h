@@ -29,6 +29,13 @@ static inline void zmtp__put64(uint8_t *p, uint64_t v)
     zmtp__put32(p + 4, (uint32_t)v);
 }
 
+/* What the first bytes of a peer's stream (up to the 10 of a signature) say, as libzmq
+ * 4.3.4 reads them: MORE (cannot tell yet), V1 (a ZMTP 1.0 peer without signature: the
+ * bytes so far are its identity frame's header), VERSIONED (a whole signature, have ==
+ * 10), or a ZMTP_E_* error naming HTTP, TLS or noise. */
+enum { ZMTP__SIG_MORE = 0, ZMTP__SIG_V1 = 1, ZMTP__SIG_VERSIONED = 2 };
+int zmtp__signature_check(const uint8_t *b, size_t have);
+
 /* 1 if name[0..len) equals the NUL-terminated lit exactly. */
 int zmtp__name_is(const uint8_t *name, size_t len, const char *lit);
 

@@ -15,6 +15,9 @@
  *    for a large body it writes only the header, and the body goes from its own buffer.
  *  - zmtp_greeting_*: the 64-byte greeting, decoded incrementally, with non-ZMTP
  *    peers (ZMTP 1.0/2.0, HTTP, TLS, noise) named within the first bytes.
+ *  - older peers: the handshake sends its greeting in stages, as libzmq 4.3.4 does, and
+ *    downgrades to ZMTP 2.0 or 1.0 when the peer's first bytes say so; the decoder and
+ *    encoder then speak that revision's framing (zmtp_*_set_framing). See README.md.
  *  - zmtp_handshake: one per connection. Consumes the peer's greeting and handshake
  *    commands, says what to send, checks the socket type and (PLAIN) credentials, and
  *    keeps the peer's metadata.
@@ -46,7 +49,7 @@ enum {
     ZMTP_E_NOT_ZMTP = -10,         /* no ZMTP signature: noise */
     ZMTP_E_HTTP = -11,             /* the peer sent an HTTP request */
     ZMTP_E_TLS = -12,              /* the peer started a TLS handshake */
-    ZMTP_E_OLD_VERSION = -13,      /* ZMTP 1.0 or 2.0: zaio does not downgrade */
+    ZMTP_E_OLD_VERSION = -13,      /* ZMTP 1.0 or 2.0 where a mechanism or ZAP is set */
     ZMTP_E_MECHANISM = -14,        /* the peer's mechanism differs from ours */
     ZMTP_E_ROLE = -15,             /* PLAIN: both sides claim to be the server */
     /* frames */
@@ -55,6 +58,7 @@ enum {
     ZMTP_E_SIZE_OVERFLOW = -22,    /* a long size above 2^63-1 */
     ZMTP_E_TOO_LARGE = -23,        /* a frame above the maximum message size */
     ZMTP_E_COMMAND_TOO_LARGE = -24,/* a command frame larger than the scratch buffer */
+    ZMTP_E_EMPTY_FRAME = -25,      /* ZMTP 1.0: a frame of length 0 (the flags are in it) */
     /* commands */
     ZMTP_E_MALFORMED_COMMAND = -30,/* name size past the body, empty name, bad name */
     ZMTP_E_MALFORMED_METADATA = -31,
@@ -103,6 +107,14 @@ int zmtp_socket_types_compatible(int ours, int peer);
 #define ZMTP_FLAG_LONG 0x02u
 #define ZMTP_FLAG_COMMAND 0x04u
 #define ZMTP_MAX_HEADER 9
+/* ZMTP 1.0: 0xFF, an 8-byte length, the flags byte. */
+#define ZMTP_MAX_HEADER_V1 10
+
+/* The framing a decoder reads and an encoder writes. 3: ZMTP 3.x (the default). 2:
+ * ZMTP 2.0 (RFC 15), flags MORE and LONG, no commands. 1: ZMTP 1.0 (RFC 13), a length
+ * (1 byte, or 0xFF and 8 bytes) counting the flags byte that follows it, then the body;
+ * of the flags only MORE means anything. */
+enum { ZMTP_FRAMING_V1 = 1, ZMTP_FRAMING_V2 = 2, ZMTP_FRAMING_V3 = 3 };
 /* The largest size a long frame may announce. */
 #define ZMTP_SIZE_LIMIT UINT64_C(0x7fffffffffffffff)
 /* A decoder's scratch must hold at least this much: every handshake command zaio
@@ -180,6 +192,7 @@ typedef enum zmtp_decoder_state {
     ZMTP_DEC_SIZE,        /* reading a 1- or 8-byte size */
     ZMTP_DEC_GATHER,      /* collecting a split small body into scratch */
     ZMTP_DEC_STREAM,      /* passing a large body through in chunks */
+    ZMTP_DEC_V1_FLAGS,    /* ZMTP 1.0: the flags byte after the length */
     ZMTP_DEC_FAILED
 } zmtp_decoder_state;
 
@@ -214,6 +227,7 @@ typedef struct zmtp_decoder {
     uint8_t *scratch;
     size_t scratch_cap;
     unsigned opts;        /* ZMTP_DEC_* below */
+    uint8_t framing;      /* ZMTP_FRAMING_* */
     int err;
 } zmtp_decoder;
 
@@ -233,6 +247,11 @@ typedef struct zmtp_decoder {
  * ZMTP_OK or ZMTP_E_INVAL. */
 int zmtp_decoder_init(zmtp_decoder *d, uint8_t *scratch, size_t scratch_cap, uint64_t max_size);
 void zmtp_decoder_set_options(zmtp_decoder *d, unsigned opts);
+/* ZMTP_FRAMING_V3 after init; V2 and V1 for older peers, which send no commands: a
+ * ZMTP 2.0 frame with a flag other than MORE and LONG is ZMTP_E_RESERVED_FLAGS, a
+ * ZMTP 1.0 frame's other flag bits are ignored (libzmq 2.1 set them). Set it between
+ * frames. ZMTP_OK or ZMTP_E_INVAL. */
+int zmtp_decoder_set_framing(zmtp_decoder *d, int framing);
 /* Consumes bytes from in[0..len) up to and including the first event, which it stores
  * in *ev (ZMTP_EV_NONE when it consumed everything without completing one). Returns
  * the number of bytes consumed, or a negative ZMTP_E_* error. */
@@ -253,25 +272,33 @@ typedef struct zmtp_encoder {
     size_t len;           /* bytes ready to send in buf */
     size_t copy_max;      /* bodies above this go out from their own buffer */
     zmtp_crypto *crypto;  /* CURVE: every frame is sealed in a MESSAGE (see below) */
+    int framing;          /* ZMTP_FRAMING_*: V3 after init */
 } zmtp_encoder;
 
 /* Writes a frame header for a body of size bytes; LONG is set from size.
  * Returns the header length (2 or 9), or ZMTP_E_INVAL (size over 2^63-1, bad flags). */
 int zmtp_frame_header(uint8_t out[ZMTP_MAX_HEADER], unsigned flags, uint64_t size);
+/* The same in ZMTP 1.0 framing (flags: MORE or 0): the length counts the flags byte, and
+ * from 255 on it is 0xFF and 8 bytes. Returns 2 or 10, or ZMTP_E_INVAL. */
+int zmtp_frame_header_v1(uint8_t out[ZMTP_MAX_HEADER_V1], unsigned flags, uint64_t size);
 
 void zmtp_encoder_init(zmtp_encoder *e, uint8_t *buf, size_t cap, size_t copy_max);
 /* From now on every frame and command the encoder writes goes out sealed by c (NULL:
  * in the clear again). Sealing copies: a frame above copy_max gets ZMTP_E_INVAL, and
  * the caller seals it into a buffer of its own with zmtp_crypto_seal. */
 void zmtp_encoder_set_crypto(zmtp_encoder *e, zmtp_crypto *c);
+/* The framing of every frame from now on (ZMTP_FRAMING_*). Below V3 there are no
+ * commands: command, PING, PONG, READY and ERROR give ZMTP_E_INVAL, and a subscription
+ * goes as a message whatever peer_minor says. ZMTP_OK or ZMTP_E_INVAL. */
+int zmtp_encoder_set_framing(zmtp_encoder *e, int framing);
 /* Forget what buf holds (after the caller sent it). */
 void zmtp_encoder_reset(zmtp_encoder *e);
 
 #define ZMTP_ENC_PACKED 0   /* header and body are in buf */
 #define ZMTP_ENC_SEPARATE 1 /* only the header is in buf: send buf, then the body */
 /* Appends a message frame (flags: ZMTP_FLAG_MORE or 0). Bodies up to copy_max are
- * copied; larger ones get only their header. ZMTP_E_NOSPACE leaves buf unchanged:
- * send what it holds, reset, and retry. */
+ * copied; larger ones get only their header (up to ZMTP_MAX_HEADER_V1 bytes).
+ * ZMTP_E_NOSPACE leaves buf unchanged: send what it holds, reset, and retry. */
 int zmtp_encoder_frame(zmtp_encoder *e, const void *body, size_t len, unsigned flags);
 /* Appends a command frame: name (1..255 bytes) then data. Always copied. */
 int zmtp_encoder_command(zmtp_encoder *e, const char *name, const void *data, size_t len);
@@ -337,6 +364,18 @@ typedef struct zmtp_handshake_config {
     const zmtp_property *props;      /* sent in READY/INITIATE after Socket-Type, e.g. */
     size_t nprops;                   /* {"Identity", 8, id, id_len}; not Socket-Type */
     size_t max_command;              /* largest handshake command accepted; 0: 8192 */
+    /* Our identity frame for a ZMTP 1.0/2.0 peer (up to 255 bytes; empty: NULL, 0). libzmq
+     * sends one whatever the socket type, and announces its length in the signature's
+     * padding (length + 1), which a ZMTP 1.0 peer reads as the frame's header. */
+    const uint8_t *routing_id;
+    size_t routing_id_len;
+    /* NULL without auth: after the greetings, hold our READY until the peer's READY
+     * arrives or zmtp_handshake_release_ready(). libzmq 4.3.4 reads a READY that lands
+     * with the end of our greeting before its own READY leaves, and on a socket-type
+     * mismatch closes without it; the staged greeting makes that likely. Holding lets
+     * libzmq's READY out first; the caller releases ours after a short wait, for a peer
+     * that holds too (another zaio). */
+    int hold_ready;
     /* CURVE (RFC 26), keys of ZMTP_CURVE_KEY_SIZE bytes, copied at creation: a server
      * needs its secret key only (its public key follows from it); a client its own key
      * pair and the server's public key. */
@@ -371,9 +410,19 @@ ptrdiff_t zmtp_handshake_feed(zmtp_handshake *h, const uint8_t *in, size_t len);
 /* ZMTP_HS_RUNNING, ZMTP_HS_AUTH (see above), ZMTP_HS_DONE (the peer is ready; send the
  * output that remains before any message), or the negative error that ended it. */
 int zmtp_handshake_status(const zmtp_handshake *h);
-/* After the peer's greeting: the minor version spoken (0 or 1), else -1. */
+/* After the peer's greeting: the minor version spoken (0 or 1; 0 with a ZMTP 1.0/2.0
+ * peer), else -1. */
 int zmtp_handshake_minor(const zmtp_handshake *h);
-/* After DONE: the peer's socket type and its metadata (READY or INITIATE). */
+/* After DONE: the framing the message phase speaks (ZMTP_FRAMING_V1, _V2 or _V3); the
+ * caller sets its decoder and encoder to it. 0 before the peer's revision is known. */
+int zmtp_handshake_framing(const zmtp_handshake *h);
+/* 1 if the peer is a ZMTP 1.0 peer that sent no signature (libzmq 2.x): it sends no
+ * subscriptions, so a publisher treats it as subscribed to everything, as libzmq does. */
+int zmtp_handshake_peer_unversioned(const zmtp_handshake *h);
+/* After DONE: the peer's socket type and its metadata (READY or INITIATE). A ZMTP 2.0
+ * peer's metadata is made up from its greeting's socket type and its identity frame
+ * (Socket-Type, Identity); an unversioned ZMTP 1.0 peer's holds the Identity only
+ * (type -1). */
 int zmtp_handshake_peer_socket_type(const zmtp_handshake *h);
 void zmtp_handshake_peer_metadata(const zmtp_handshake *h, const uint8_t **md, size_t *len);
 /* The peer's routing id ("Identity", or "Routing-Id"); 1 if present, else 0. */
@@ -389,6 +438,10 @@ void zmtp_handshake_credentials(const zmtp_handshake *h, const uint8_t **user, s
  * that carries the code: ZMTP_E_AUTH_DENIED, and the output holds what goes out before
  * the close. ZMTP_E_INVAL when no verdict is awaited or the code is none of these. */
 int zmtp_handshake_auth(zmtp_handshake *h, int status);
+/* 1 while our READY is held (hold_ready), waiting for the peer's. */
+int zmtp_handshake_ready_held(const zmtp_handshake *h);
+/* Queues the held READY now (nothing if none is held). */
+void zmtp_handshake_release_ready(zmtp_handshake *h);
 /* After ZMTP_E_PEER_ERROR: the reason the peer gave. */
 void zmtp_handshake_error_reason(const zmtp_handshake *h, const uint8_t **reason, size_t *len);
 /* After ZMTP_HS_DONE: a CURVE handshake's message-phase state, which the caller owns

@@ -1,6 +1,7 @@
 /* fuzz_zmtp.c - one libFuzzer target for the whole codec. Input: a selector byte, a
  * split byte, a config byte, then the peer's stream.
- *   selector % 6: 0 greeting, 1 frame decoder, 2 handshake (NULL, PLAIN), 3 command and
+ *   selector % 6: 0 greeting, 1 frame decoder (config bits 5-6: 1 ZMTP 1.0 framing, 2
+ *   ZMTP 2.0, else 3.x), 2 handshake (NULL, PLAIN; ZMTP 1.0/2.0 peers too), 3 command and
  *   metadata parsers, 4 CURVE handshake fed the stream as it is, 5 CURVE behind boxes
  *   that open: a scripted peer (tests/zmtp/curve_peer.h) seals the input's metadata and
  *   frames so the fuzzer gets past the crypto to what is inside.
@@ -149,6 +150,9 @@ static frame_result run_frames(const uint8_t *s, size_t len, uint8_t split, uint
     CHECK(scratch);
     zmtp_decoder d;
     CHECK(zmtp_decoder_init(&d, scratch, scratch_cap, max) == ZMTP_OK);
+    int framing = (cfg >> 5) & 3;
+    if (framing == ZMTP_FRAMING_V1 || framing == ZMTP_FRAMING_V2)
+        CHECK(zmtp_decoder_set_framing(&d, framing) == ZMTP_OK);
     for (size_t i = 0; r.used < len; i++) {
         size_t n = chunk_len(split, i, len - r.used);
         uint8_t *c = dup_exact(s + r.used, n);
@@ -168,6 +172,11 @@ static frame_result run_frames(const uint8_t *s, size_t len, uint8_t split, uint
                 CHECK(ev.len == ev.size && ev.len <= scratch_cap);
             if (ev.type == ZMTP_EV_HEADER)
                 CHECK(ev.size > scratch_cap && !(ev.flags & ZMTP_FLAG_COMMAND));
+            /* older framings have no commands; 1.0's flags come out as MORE alone */
+            if (framing == ZMTP_FRAMING_V1 || framing == ZMTP_FRAMING_V2)
+                CHECK(ev.type != ZMTP_EV_COMMAND && !(ev.flags & ZMTP_FLAG_COMMAND));
+            if (framing == ZMTP_FRAMING_V1)
+                CHECK(!(ev.flags & ~ZMTP_FLAG_MORE));
             if (max)
                 CHECK(ev.size <= max);
             off += (size_t)k;
@@ -329,6 +338,11 @@ static hs_result run_handshake(const uint8_t *s, size_t len, uint8_t split, uint
     }
     r.status = zmtp_handshake_status(h);
     r.minor = zmtp_handshake_minor(h);
+    /* an old peer's handshake is NULL's alone, and says its framing */
+    if (r.status == ZMTP_HS_DONE && zmtp_handshake_framing(h) != ZMTP_FRAMING_V3)
+        CHECK(cfg.mechanism == ZMTP_MECH_NULL && !cfg.auth && r.minor == 0);
+    mix_u64(&r.h, (uint64_t)zmtp_handshake_framing(h));
+    mix_u64(&r.h, (uint64_t)zmtp_handshake_peer_unversioned(h));
     r.peer_type = zmtp_handshake_peer_socket_type(h);
     const uint8_t *p;
     size_t pl;

@@ -20,6 +20,16 @@ def frame(body, flags=0):
     return bytes([flags, len(body)]) + body
 
 
+def frame_v1(body, flags=0):
+    """ZMTP 1.0: the length counts the flags byte; 255 and up take 0xff + 8 bytes."""
+    if len(body) + 1 >= 255:
+        return b"\xff" + struct.pack(">Q", len(body) + 1) + bytes([flags]) + body
+    return bytes([len(body) + 1, flags]) + body
+
+
+SIGNATURE = b"\xff" + b"\0" * 7 + b"\x01\x7f"
+
+
 def command(name, data=b""):
     return frame(bytes([len(name)]) + name + data, 4)
 
@@ -70,6 +80,20 @@ seeds = {
                            + b"k" * 250 + frame(b"after")),
     "frames-large-body": (SEL_FRAMES, 200, 0x01, frame(bytes(range(256)) * 6, 1) + frame(b"tail")),
     "frames-max-size": (SEL_FRAMES, 0, 0x10, frame(b"y" * 700) + frame(b"z" * 701)),
+    # ZMTP 2.0 and 1.0 framings (frame decoder config bits 5-6: 1 = 1.0, 2 = 2.0)
+    "frames-v2": (SEL_FRAMES, 3, 2 << 5, frame(b"", 1) + frame(b"ok") + frame(b"x" * 300, 1)),
+    "frames-v1": (SEL_FRAMES, 2, 1 << 5, frame_v1(b"", 1) + frame_v1(b"ok") + frame_v1(b"y" * 300)
+                  + SIGNATURE),
+    # older peers: JeroMQ 0.3.6's 2.0 greeting, libzmq 3.x-style versioned 1.0, libzmq 2.x's
+    # unversioned 1.0 (short and long identity), each with its first message
+    "hs-v2-rep": (SEL_HANDSHAKE, 1, REQ, SIGNATURE + b"\x01\x04" + frame(b"") + frame(b"", 1)
+                  + frame(b"ok")),
+    "hs-v1-versioned": (SEL_HANDSHAKE, 0, REQ, SIGNATURE + b"\x00\x04" + frame_v1(b"")
+                        + frame_v1(b"", 1) + frame_v1(b"ok")),
+    "hs-v1-unversioned": (SEL_HANDSHAKE, 1, PUB, frame_v1(b"") + frame_v1(b"msg")),
+    "hs-v1-unversioned-long-id": (SEL_HANDSHAKE, 0, ROUTER, b"\xff" + struct.pack(">Q", 4)
+                                  + b"\x00abc" + frame_v1(b"x")),
+    "hs-v2-plain-refused": (SEL_HANDSHAKE, 0, ROUTER | 0x30, SIGNATURE + b"\x01\x05" + frame(b"")),
     "hs-null-router": (SEL_HANDSHAKE, 0, ROUTER, greeting() + ready(b"DEALER", b"abc") + frame(b"msg")),
     "hs-null-sub-3.0": (SEL_HANDSHAKE, 7, SUB | 0x80, greeting(minor=0) + ready(b"PUB")),
     "hs-null-mismatch": (SEL_HANDSHAKE, 1, REQ, greeting() + ready(b"PUB")),

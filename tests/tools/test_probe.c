@@ -641,3 +641,26 @@ Test(probe_parse, mixes_and_modes)
     for (int k = 0; k < ZPROBE_CORRUPT_COUNT; k++)
         cr_expect_eq(zprobe_parse_corrupt(zprobe_corrupt_name((zprobe_corrupt)k)), k);
 }
+
+/* zmtp1 and zmtp2 against libzmq 4.3.4: each probe is dropped (at once, at the handshake
+ * timeout, or by libzmq's issue 4106 timer), none waits for the cap. */
+Test(probe_libzmq, old_greetings_are_dropped)
+{
+    zmq_router z;
+    router_start(&z, 1000);
+    zprobe_mode modes[] = {ZPROBE_ZMTP1, ZPROBE_ZMTP2};
+    for (int k = 0; k < 2; k++) {
+        zprobe_config cfg;
+        cfg_for(&cfg, z.port, modes[k], 8);
+        cfg.silent_max_ms = 10000;
+        zprobe_stats st = run(&cfg);
+        const char *name = zprobe_mode_name(modes[k]);
+        cr_expect_eq(st.total.connected, 8, "%s", name);
+        cr_expect_eq(st.total.server_rst + st.total.server_fin, 8, "%s: libzmq drops each", name);
+        cr_expect_eq(st.total.capped, 0, "%s", name);
+        cr_expect_gt(st.total.bytes_sent, 0, "%s", name);
+        /* (libzmq's signature reaches the probe only when it closes without a reset:
+         * a junk probe's unread bytes make it an RST, which discards it) */
+    }
+    router_stop(&z);
+}

@@ -99,7 +99,7 @@ Test(probe_cli, help_explains_every_option)
                            "--duration", "--concurrency", "--source", "--timeout",
                            "--silent-max", "--partial-bytes", "--drip-ms", "--corrupt",
                            "--http-host", "--interval", "--quiet", "--json", "--csv", "--help",
-                           "rst", "fin", "silent", "http", "partial", "corrupt", "drip",
+                           "rst", "fin", "silent", "http", "partial", "corrupt", "drip", "zmtp1", "zmtp2",
                            "2/5s", "Examples", "Exit status" };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         cr_expect_not_null(strstr(res.out, want[i]), "--help mentions %s", want[i]);

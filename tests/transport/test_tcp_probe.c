@@ -46,7 +46,8 @@ ZT_TEST(tcp_probe, silent_client_dropped_after_handshake_ivl, 30)
     zt_assert(th_raw_wait_closed(fd, 5000, &got), "the server never dropped the probe");
     int64_t waited = th_now_ms() - t0;
     zt_assert(waited >= 250 && waited < 3000, "dropped after %lld ms", (long long)waited);
-    zt_assert(got == ZMTP_GREETING_SIZE, "the server said %zu bytes (its greeting)", got);
+    /* the signature alone: the rest of a greeting waits for the peer's, as libzmq's */
+    zt_assert(got == 10, "the server said %zu bytes (its signature)", got);
     close(fd);
     uint32_t v;
     zt_assert(th_wait_event(mon, ZAIO_EVENT_HANDSHAKE_FAILED_NO_DETAIL, 2000, &v), "event");

@@ -35,6 +35,8 @@ static const char zp_usage[] =
 "                   --curve-server-key) at the start, then send its greeting, HELLO and\n"
 "                   INITIATE again on every connection: a server that answers READY\n"
 "                   took a replay\n"
+"  zmtp1            greet as ZMTP 1.0 (libzmq 2.x), then stay silent or send junk\n"
+"  zmtp2            greet as ZMTP 2.0 (JeroMQ 0.3, libzmq 3.x), then stay silent or send junk\n"
 "\n"
 "Options:\n"
 "  -t, --target EP        tcp://host:port, host:port, [v6]:port or ipc://path (ipc://@name:\n"
@@ -176,7 +178,8 @@ int main(int argc, char **argv)
         case 'm':
             if (zprobe_parse_mode(optarg) < 0)
                 return zp_bad("--mode", optarg, "one of rst fin silent http partial corrupt drip "
-                                                "curve-garbage curve-truncated curve-replay");
+                                                "curve-garbage curve-truncated curve-replay "
+                                                "zmtp1 zmtp2");
             mode = optarg;
             break;
         case 'x':

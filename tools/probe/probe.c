@@ -349,6 +349,41 @@ static void zp_mark_connected(zp_run *r, zp_slot *s, uint64_t now)
     zp_c(r, s)->connected++;
 }
 
+/* An old ZeroMQ's opening, then one of two things, half and half by the seed:
+ *  zmtp1 silent: a 1.0 identity frame announced 4 bytes long and cut after 2: the
+ *    server waits in its handshake, which its HANDSHAKE_IVL ends.
+ *  zmtp1 junk: a whole empty identity frame (the handshake is over: an old peer), then
+ *    a frame of length 0, which 1.0 cannot have, then noise.
+ *  zmtp2 silent: the signature and revision 1, and no socket type.
+ *  zmtp2 junk: the same with a socket type that does not exist, then noise.
+ * Neither junk gets a message into the server's socket: each is refused at its first
+ * wrong byte, so the probe mix cannot disturb the traffic it runs beside. */
+static void zp_old(zp_run *r, zp_slot *s)
+{
+    static const uint8_t sig[10] = {0xFF, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x7F};
+    bool junk = (zp_rand(r) >> 40) & 1;
+    uint8_t *o = s->own_out;
+    uint32_t n = 0;
+    if (s->mode == ZPROBE_ZMTP1) {
+        o[n++] = junk ? 1 : 5;
+        o[n++] = 0;
+        if (junk)
+            o[n++] = 0;
+        else
+            o[n++] = 'p', o[n++] = 'r';
+    } else {
+        memcpy(o, sig, sizeof sig);
+        n = sizeof sig;
+        o[n++] = 1;
+        if (junk)
+            o[n++] = 0xEE;
+    }
+    while (junk && n < 48)
+        o[n++] = (uint8_t)(zp_rand(r) >> 56);
+    s->out = o;
+    s->out_len = n;
+}
+
 static void zp_connected(zp_run *r, zp_slot *s, uint64_t now)
 {
     const zprobe_config *cfg = r->cfg;
@@ -393,6 +428,10 @@ static void zp_connected(zp_run *r, zp_slot *s, uint64_t now)
     case ZPROBE_CURVE_TRUNCATED:
     case ZPROBE_CURVE_REPLAY:
         s->out = zp_curve_bytes(r->curve, s->mode, r->curve_k++, &s->out_len);
+        break;
+    case ZPROBE_ZMTP1:
+    case ZPROBE_ZMTP2:
+        zp_old(r, s);
         break;
     default:
         break;

@@ -42,6 +42,9 @@ typedef enum zprobe_mode {
     ZPROBE_CURVE_GARBAGE,   /* a CURVE greeting, then a HELLO whose box is random bytes */
     ZPROBE_CURVE_TRUNCATED, /* a CURVE greeting, then a HELLO cut short on the wire or in its frame */
     ZPROBE_CURVE_REPLAY,    /* greeting, HELLO and INITIATE of a captured real handshake, again */
+    /* older peers (probe.c, zp_old) */
+    ZPROBE_ZMTP1,   /* greet as ZMTP 1.0 (libzmq 2.x), then silent or junk (see zp_old) */
+    ZPROBE_ZMTP2,   /* greet as ZMTP 2.0 (JeroMQ 0.3, libzmq 3.x), then silent or junk */
     ZPROBE_MODE_COUNT
 } zprobe_mode;
 

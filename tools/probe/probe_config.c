@@ -10,7 +10,7 @@
 
 static const char *const zprobe_mode_names[ZPROBE_MODE_COUNT] = {
     "rst", "fin", "silent", "http", "partial", "corrupt", "drip",
-    "curve-garbage", "curve-truncated", "curve-replay",
+    "curve-garbage", "curve-truncated", "curve-replay", "zmtp1", "zmtp2",
 };
 
 static const char *const zprobe_corrupt_names[ZPROBE_CORRUPT_COUNT] = {

@@ -34,8 +34,8 @@ static const char soak_usage[] =
 "    samples or more (a run too short for --interval to take them is FAIL);\n"
 "  - with --probes 100000 or more, the RSS slope (least squares, from 10% of the probes\n"
 "    on) under --rss-slope-bound; shorter runs still show the warm-up in it;\n"
-"  - the probes the server should drop (silent, partial, drip) dropped by the server's\n"
-"    handshake timeout, not closed by the probe at --silent-max;\n"
+"  - the probes the server should drop (silent, partial, drip, zmtp1, zmtp2) dropped by\n"
+"    the server's handshake timeout or at once, not closed by the probe at --silent-max;\n"
 "  - the whole run: an interrupted one (Ctrl-C, SIGTERM) is FAIL.\n"
 "--type STREAM: raw bytes, so the soak frames records itself (\"ZSK1\", a length, the\n"
 "numbered body); the peer is a libzmq STREAM socket whose records the server echoes.\n"
@@ -58,7 +58,8 @@ static const char soak_usage[] =
 "      --bind EP          the server's endpoint (default tcp://127.0.0.1:*)\n"
 "Probes (see zaio-probe --help for the modes):\n"
 "  -x, --mix LIST         weighted modes (default\n"
-"                         rst:4,fin:2,http:1,silent:1,partial:1,corrupt:1,drip:1)\n"
+"                         rst:4,fin:2,http:1,silent:1,partial:1,corrupt:1,drip:1,\n"
+"                         zmtp1:1,zmtp2:1)\n"
 "  -r, --probe-rate R     probe starts per second, or COUNT/PERIOD as 2/5s (default: as\n"
 "                         fast as --concurrency allows)\n"
 "  -c, --concurrency C    probes in flight at most (default 256)\n"
@@ -159,7 +160,7 @@ void soak_config_init(soak_config *cfg)
     cfg->server_type = ZAIO_ROUTER;
     cfg->bind = "tcp://127.0.0.1:*";
     zprobe_config_init(&cfg->probe);
-    zprobe_parse_mix("rst:4,fin:2,http:1,silent:1,partial:1,corrupt:1,drip:1", cfg->probe.weights);
+    zprobe_parse_mix("rst:4,fin:2,http:1,silent:1,partial:1,corrupt:1,drip:1,zmtp1:1,zmtp2:1", cfg->probe.weights);
     cfg->probe.silent_max_ms = 10000;
     cfg->msg_size = 64;
     cfg->msg_rate = 2000;

@@ -66,6 +66,14 @@
  * and a domain). The reply's User-Id and metadata join the connection's metadata,
  * ahead of anything the peer says of itself.
  *
+ * Older peers. A ZMTP 2.0 or 1.0 peer (JeroMQ 0.3, libzmq 3.x and 2.x) is spoken to in
+ * its own framing, which the handshake reports; its handshake ends with its identity
+ * frame, and so does the handshake timer, where libzmq 4.3.4 leaves it running and
+ * drops such peers every HANDSHAKE_IVL (its issue 4106). No commands reach it: no
+ * PING, subscriptions as messages. A publisher treats a 1.0 peer without signature as
+ * subscribed to everything (it never sends subscriptions), as libzmq does. A socket
+ * with a mechanism or a ZAP domain refuses old peers with DISCONNECTED alone, as libzmq.
+ *
  * CURVE. The handshake hands over a zmtp_crypto when it is done. The encoder seals
  * what it packs (a frame, a PING, a SUBSCRIBE) in place in the send buffer; a large
  * body, which NULL and PLAIN send from its own buffer without a copy, is sealed into a
@@ -116,7 +124,8 @@ enum {
     TX_COPY_MAX = 8 * 1024,  /* bodies above go out from their own buffer */
     DEC_SCRATCH = 8 * 1024,  /* larger frames stream; also the largest command accepted */
     TX_MAX_LARGE = 3,        /* large bodies per send: 3 bodies + 4 segments <= AIO_MAX_IOV */
-    ERRSEND_MS = 1000        /* how long a failed handshake waits for its ERROR to leave */
+    ERRSEND_MS = 1000,       /* how long a failed handshake waits for its ERROR to leave */
+    READY_HOLD_MS = 20       /* NULL: our READY waits this long for the peer's (see conn_begin) */
 };
 #define RX_DIRECT_MAX ((size_t)1 << 30) /* one recv straight into a body, at most */
 
@@ -161,10 +170,11 @@ struct zsession {
     uint32_t rng;
 
     zcmd start_cmd, close_cmd;
-    ztimer t_reconnect, t_connect, t_handshake, t_hb, t_hb_timeout, t_ttl, t_linger;
+    ztimer t_reconnect, t_connect, t_handshake, t_hb, t_hb_timeout, t_ttl, t_linger, t_ready;
 
     zmtp_handshake *hs;
     int minor;
+    int framing;       /* ZMTP_FRAMING_*: an older peer's is below V3 */
     zmeta *meta;
     zpipe_end *zap;      /* the ZAP request awaiting its reply */
     char zap_user[256];  /* what the handler let in: its User-Id and metadata */
@@ -1028,14 +1038,18 @@ static void hs_fail(zsession *s, int err)
                (uint32_t)((r[0] - '0') * 100 + (r[1] - '0') * 10 + (r[2] - '0')));
         else
             ev(s, ZAIO_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZAIO_PROTOCOL_ERROR_ZMTP_UNSPECIFIED);
+    } else if (err == ZMTP_E_OLD_VERSION) {
+        /* an old peer where a mechanism is set: libzmq 4.3.4 reports DISCONNECTED alone */
     } else {
         ev(s, ZAIO_EVENT_HANDSHAKE_FAILED_PROTOCOL, protocol_code(err));
     }
     /* What goes out before the close: what the handshake holds (an ERROR after a
-     * refused HELLO) and, for a socket-type mismatch, an ERROR of ours saying why. */
+     * refused HELLO) and, for a socket-type mismatch, an ERROR of ours saying why
+     * (ZMTP 3.x only: older peers know no commands). */
     const uint8_t *out;
     size_t n = zmtp_handshake_output(s->hs, &out);
-    bool mismatch = err == ZMTP_E_SOCKET_TYPE_MISMATCH;
+    bool mismatch = err == ZMTP_E_SOCKET_TYPE_MISMATCH &&
+                    zmtp_handshake_framing(s->hs) == ZMTP_FRAMING_V3;
     if (n == 0 && !mismatch) {
         conn_lost(s, LOSS_PROTOCOL, EPROTO);
         return;
@@ -1065,11 +1079,14 @@ static void hs_fail(zsession *s, int err)
 static void hs_done(zsession *s)
 {
     zio_timer_cancel(s->io, &s->t_handshake);
+    zio_timer_cancel(s->io, &s->t_ready);
     if (s->counted_hs) {
         atomic_fetch_sub(&s->ctx->handshakes, 1);
         s->counted_hs = false;
     }
     s->minor = zmtp_handshake_minor(s->hs);
+    s->framing = zmtp_handshake_framing(s->hs);
+    bool subscribe_all = zmtp_handshake_peer_unversioned(s->hs) && is_pub(s);
 
     /* the peer's metadata, our view of it, and its routing id */
     const uint8_t *md, *id = NULL;
@@ -1120,6 +1137,8 @@ static void hs_done(zsession *s)
     if (max && crypto)
         max += ZMTP_CRYPTO_OVERHEAD;
     zmtp_decoder_init(&s->dec, s->scratch, DEC_SCRATCH, max);
+    zmtp_decoder_set_framing(&s->dec, s->framing);
+    zmtp_encoder_set_framing(&s->enc, s->framing);
     s->crypto = crypto;
     zmtp_encoder_set_crypto(&s->enc, crypto);
     if (crypto)
@@ -1153,8 +1172,19 @@ static void hs_done(zsession *s)
     notify_router(s, ZAIO_NOTIFY_CONNECT);
     if (sock_end)
         zsock_post_attach(s->smb, sock_end);
-    if (s->o.heartbeat_ivl > 0)
+    if (s->o.heartbeat_ivl > 0 && s->framing == ZMTP_FRAMING_V3) /* no PING before 3.0 */
         zio_timer_start(s->io, &s->t_hb, s->o.heartbeat_ivl);
+    if (subscribe_all) {
+        /* a ZMTP 1.0 subscriber filtered for itself and never says what it wants: it
+         * gets everything, as libzmq injects for it */
+        zmsg m;
+        if (zmsg_init_copy(&m, "\x01", 1) < 0) {
+            conn_lost(s, LOSS_CONN, ENOMEM);
+            return;
+        }
+        m.flags |= ZMSG_SUBSCRIPTION;
+        rx_deliver(s, &m);
+    }
     tx_fill(s);
 }
 
@@ -1180,6 +1210,8 @@ static void hs_run(zsession *s)
     hs_send(s);
     if (s->state != SS_HANDSHAKE)
         return;
+    if (zmtp_handshake_ready_held(s->hs) && !armed(&s->t_ready))
+        zio_timer_start(s->io, &s->t_ready, READY_HOLD_MS);
     if (st == ZMTP_HS_AUTH) {
         /* no recv until the verdict: rbuf keeps what the handshake did not take */
         if (!s->zap)
@@ -1351,6 +1383,15 @@ static void conn_begin(zsession *s)
         .auth = s->o.zap_domain[0] != 0,
         .props = nprops ? props : NULL,
         .nprops = nprops,
+        .routing_id = s->o.routing_id_len ? (const uint8_t *)s->o.routing_id : NULL,
+        .routing_id_len = s->o.routing_id_len,
+        /* The greeting goes out in libzmq's stages, so the end of ours and our READY
+         * reach a libzmq peer close together; it may read both at once and, on a
+         * socket-type mismatch, close before its READY leaves: the refusal would look
+         * like a lost connection (retried) instead of a protocol error (not retried).
+         * Our READY waits for libzmq's, which it sends at once, or READY_HOLD_MS for a
+         * peer that waits too (zaio). */
+        .hold_ready = 1,
     };
     int err = 0;
     s->hs = zmtp_handshake_new(&cfg, &err); /* it keeps a copy of the properties */
@@ -1374,6 +1415,7 @@ static void conn_teardown(zsession *s)
 {
     zio_timer_cancel(s->io, &s->t_connect);
     zio_timer_cancel(s->io, &s->t_handshake);
+    zio_timer_cancel(s->io, &s->t_ready);
     zio_timer_cancel(s->io, &s->t_hb);
     zio_timer_cancel(s->io, &s->t_hb_timeout);
     zio_timer_cancel(s->io, &s->t_ttl);
@@ -1504,7 +1546,7 @@ static void session_free(zsession *s)
     zmailbox_cancel(mb, &s->start_cmd);
     zmailbox_cancel(mb, &s->close_cmd);
     ztimer *timers[] = {&s->t_reconnect, &s->t_connect, &s->t_handshake, &s->t_hb,
-                        &s->t_hb_timeout, &s->t_ttl, &s->t_linger};
+                        &s->t_hb_timeout, &s->t_ttl, &s->t_linger, &s->t_ready};
     for (size_t i = 0; i < sizeof timers / sizeof *timers; i++)
         zio_timer_cancel(s->io, timers[i]);
     if (s->parent)
@@ -1831,6 +1873,17 @@ static void on_t_dead(ztimer *t)
     reap(s);
 }
 
+/* A peer that holds its READY as we do ours (another zaio): ours goes first now. */
+static void on_t_ready(ztimer *t)
+{
+    zsession *s = t->arg;
+    if (s->state == SS_HANDSHAKE && s->hs) {
+        zmtp_handshake_release_ready(s->hs);
+        hs_send(s);
+    }
+    reap(s);
+}
+
 static void on_t_linger(ztimer *t)
 {
     zsession *s = t->arg;
@@ -1895,6 +1948,7 @@ static zsession *session_new(zio *io, const zopts *o, bool client)
     ztimer_init(&s->t_hb_timeout, on_t_dead, s);
     ztimer_init(&s->t_ttl, on_t_dead, s);
     ztimer_init(&s->t_linger, on_t_linger, s);
+    ztimer_init(&s->t_ready, on_t_ready, s);
     s->start_cmd.run = cmd_start;
     s->start_cmd.target = s;
     s->close_cmd.run = cmd_close;
