@@ -352,12 +352,11 @@ static void zp_mark_connected(zp_run *r, zp_slot *s, uint64_t now)
 /* An old ZeroMQ's opening, then one of two things, half and half by the seed:
  *  zmtp1 silent: a 1.0 identity frame announced 4 bytes long and cut after 2: the
  *    server waits in its handshake, which its HANDSHAKE_IVL ends.
- *  zmtp1 junk: a whole empty identity frame (the handshake is over: an old peer), then
- *    a frame of length 0, which 1.0 cannot have, then noise.
+ *  zmtp1 junk: an identity frame header that 1.0 refuses (see below), then noise.
  *  zmtp2 silent: the signature and revision 1, and no socket type.
  *  zmtp2 junk: the same with a socket type that does not exist, then noise.
- * Neither junk gets a message into the server's socket: each is refused at its first
- * wrong byte, so the probe mix cannot disturb the traffic it runs beside. */
+ * Neither junk becomes a peer of the server's socket: each is refused inside its
+ * handshake, so the probe mix cannot take messages from the traffic it runs beside. */
 static void zp_old(zp_run *r, zp_slot *s)
 {
     static const uint8_t sig[10] = {0xFF, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x7F};
@@ -365,12 +364,22 @@ static void zp_old(zp_run *r, zp_slot *s)
     uint8_t *o = s->own_out;
     uint32_t n = 0;
     if (s->mode == ZPROBE_ZMTP1) {
-        o[n++] = junk ? 1 : 5;
-        o[n++] = 0;
-        if (junk)
+        /* The junk must be refused inside the identity frame: a probe whose identity
+         * frame is whole has finished its handshake and is a peer, which a PUSH or
+         * DEALER server then deals messages to (lost with it, as they would be with any
+         * peer that dies). So: a length no 1.0 frame has, 0 (the length counts the
+         * flags byte), or a long length past any limit, its flags byte (the 10th,
+         * where a signature has bit 0 set) even so that it reads as 1.0. */
+        if (!junk) {
+            o[n++] = 5, o[n++] = 0, o[n++] = 'p', o[n++] = 'r';
+        } else if ((zp_rand(r) >> 41) & 1) {
             o[n++] = 0;
-        else
-            o[n++] = 'p', o[n++] = 'r';
+        } else {
+            o[n++] = 0xFF;
+            o[n++] = 0x40; /* 2^62 */
+            while (n < 10)
+                o[n++] = 0;
+        }
     } else {
         memcpy(o, sig, sizeof sig);
         n = sizeof sig;
