@@ -1,0 +1,506 @@
+/* allocfail_sweep.c - running out of memory, one allocation at a time (issue 15, part 3).
+ *
+ * The program is linked with -Wl,--wrap for malloc, calloc, realloc and strdup, so every
+ * allocation zaio's objects make (they are linked statically here) goes through the
+ * counter below; nothing in the library pays for it. A scenario - context, ROUTER bound
+ * on tcp://127.0.0.1:*, DEALER connected, the handshake, messages both ways (small and
+ * large), close, zaio_ctx_term - is run once with nothing failing to count its
+ * allocations, then once for each N = 1, 2, ... with the Nth allocation failing, until a
+ * run ends before reaching its Nth. Whichever thread makes the Nth allocation (the
+ * application's or an I/O thread's), the failure must end as one of:
+ *   - the call that needed the memory fails with ENOMEM (the scenario then closes what it
+ *     has and terminates);
+ *   - one connection is dropped: a message may be lost with it, the DEALER reconnects
+ *     and the next try gets through;
+ *   - nothing visible (a path that copes, e.g. a cache that is not refilled).
+ * After each run: zaio_ctx_term returned (a watchdog ends the program if it does not in
+ * 20 s), every asyncio counter is zero, the process has the descriptors it had before,
+ * and under ASan LeakSanitizer finds nothing unreachable. Any other outcome - a crash, a
+ * wrong errno, a connection that never recovers, a leak - fails the program and names N
+ * and the failed allocation's call site (addr2line -e <program> <address>).
+ *
+ * Usage: allocfail_sweep [--from N] [--to N] [--verbose]; ZAIO_BACKEND picks the backend. */
+#include "zaio.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define AF_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AF_LSAN 1
+#endif
+#endif
+#ifdef AF_LSAN
+int __lsan_do_recoverable_leak_check(void);
+#endif
+
+/* ---- the failing allocator ---------------------------------------------------------- */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+char *__wrap_strdup(const char *s);
+
+#define AF_MAX_SITES 512
+static atomic_bool af_armed;
+static atomic_long af_count;      /* allocations made while armed */
+static long af_fail_at;           /* fail the allocation with this number (0: none) */
+static atomic_uintptr_t af_failed_site; /* the caller of the one that failed */
+static atomic_uintptr_t af_sites[AF_MAX_SITES]; /* every call site seen while armed */
+
+static void af_note_site(uintptr_t pc)
+{
+    for (int i = 0; i < AF_MAX_SITES; i++) {
+        uintptr_t cur = atomic_load(&af_sites[i]);
+        if (cur == pc)
+            return;
+        if (cur == 0) {
+            uintptr_t zero = 0;
+            if (atomic_compare_exchange_strong(&af_sites[i], &zero, pc) || zero == pc)
+                return;
+        }
+    }
+}
+
+/* true when this allocation is the one to fail */
+static bool af_fail(void *caller)
+{
+    if (!atomic_load_explicit(&af_armed, memory_order_acquire))
+        return false;
+    af_note_site((uintptr_t)caller);
+    long k = atomic_fetch_add(&af_count, 1) + 1;
+    if (k != af_fail_at)
+        return false;
+    atomic_store(&af_failed_site, (uintptr_t)caller);
+    errno = ENOMEM;
+    return true;
+}
+
+void *__wrap_malloc(size_t n)
+{
+    return af_fail(__builtin_return_address(0)) ? NULL : __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+    return af_fail(__builtin_return_address(0)) ? NULL : __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    return af_fail(__builtin_return_address(0)) ? NULL : __real_realloc(p, n);
+}
+
+char *__wrap_strdup(const char *s)
+{
+    return af_fail(__builtin_return_address(0)) ? NULL : __real_strdup(s);
+}
+
+/* "function file:line" of a call site in this program, for the report */
+static const char *site_name(uintptr_t pc, char *buf, size_t len)
+{
+    Dl_info info;
+    snprintf(buf, len, "%p", (void *)pc);
+    if (!pc || !dladdr((void *)pc, &info) || !info.dli_fbase)
+        return buf;
+    /* the return address is the instruction after the call: look one byte back */
+    uintptr_t off = pc - (uintptr_t)info.dli_fbase - 1;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "addr2line -f -s -e /proc/%d/exe 0x%lx 2>/dev/null", (int)getpid(),
+             (unsigned long)off);
+    FILE *f = popen(cmd, "r");
+    char fn[160] = "", where[160] = "";
+    if (f) {
+        if (fgets(fn, sizeof fn, f) && fgets(where, sizeof where, f)) {
+            fn[strcspn(fn, "\n")] = where[strcspn(where, "\n")] = 0;
+            snprintf(buf, len, "%s %s", fn, where);
+        } else {
+            snprintf(buf, len, "exe+0x%lx", (unsigned long)off);
+        }
+        pclose(f);
+    }
+    return buf;
+}
+
+static int af_nsites(void)
+{
+    int n = 0;
+    while (n < AF_MAX_SITES && atomic_load(&af_sites[n]))
+        n++;
+    return n;
+}
+
+/* ---- the watchdog: zaio_ctx_term (or anything else) must not hang ------------------- */
+static pthread_mutex_t wd_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wd_cond = PTHREAD_COND_INITIALIZER;
+static long wd_gen;       /* bumped at the end of each run */
+static const char *wd_at; /* what the run is doing */
+static long wd_n;
+
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&wd_lock);
+    for (;;) {
+        long gen = wd_gen;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 20;
+        int rc = 0;
+        while (wd_gen == gen && rc == 0)
+            rc = pthread_cond_timedwait(&wd_cond, &wd_lock, &until);
+        if (wd_gen == gen) {
+            fprintf(stderr, "FAIL N=%ld: stuck for 20 s in %s (failed allocation at %p)\n", wd_n,
+                    wd_at ? wd_at : "?", (void *)atomic_load(&af_failed_site));
+            fflush(stderr);
+            _exit(1);
+        }
+    }
+    return NULL;
+}
+
+static void wd_step(const char *what)
+{
+    pthread_mutex_lock(&wd_lock);
+    wd_at = what;
+    pthread_mutex_unlock(&wd_lock);
+}
+
+static void wd_done(void)
+{
+    pthread_mutex_lock(&wd_lock);
+    wd_gen++;
+    pthread_cond_signal(&wd_cond);
+    pthread_mutex_unlock(&wd_lock);
+}
+
+/* ---- the scenario ------------------------------------------------------------------- */
+enum outcome { OUT_OK, OUT_ENOMEM, OUT_DROPPED, OUT_BAD };
+static const char *const outcome_name[] = {"ok", "ENOMEM to the caller", "connection dropped",
+                                           "FAILED"};
+
+typedef struct run {
+    long n;
+    bool verbose;
+    enum outcome out;
+    char why[256];
+    int lost; /* round trips that had to be tried again */
+} run;
+
+__attribute__((format(printf, 2, 3))) static void bad(run *r, const char *fmt, ...)
+{
+    if (r->out == OUT_BAD)
+        return;
+    r->out = OUT_BAD;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->why, sizeof r->why, fmt, ap);
+    va_end(ap);
+}
+
+/* A zaio call failed: ENOMEM ends the scenario as a right outcome, anything else is a
+ * finding. Returns false (to stop) in both cases. */
+static bool api_failed(run *r, const char *call)
+{
+    int e = zaio_errno();
+    if (e == ENOMEM) {
+        if (r->out == OUT_OK || r->out == OUT_DROPPED)
+            r->out = OUT_ENOMEM;
+        snprintf(r->why, sizeof r->why, "%s: ENOMEM", call);
+        return false;
+    }
+    bad(r, "%s failed with %s (%d), not ENOMEM", call, zaio_strerror(e), e);
+    return false;
+}
+
+static bool setopt_int(run *r, void *s, int opt, int v, const char *what)
+{
+    if (zaio_setsockopt(s, opt, &v, sizeof v) == 0)
+        return true;
+    return api_failed(r, what);
+}
+
+#define BIG (96 * 1024) /* over any inline or single-read size: the large-message path */
+static unsigned char big_out[BIG], big_in[BIG + 1];
+
+/* One round trip: the DEALER sends [tag][body], the ROUTER echoes it back with the
+ * routing id, the DEALER gets it. A message lost with a dropped connection shows as a
+ * timeout: 1 = done, 0 = lost (try again), -1 = stop (r->out says why). */
+static int round_trip(run *r, void *router, void *dealer, int k, size_t len)
+{
+    unsigned char tag[8];
+    memcpy(tag, &k, sizeof k);
+    memset(tag + sizeof k, 0xA5, sizeof tag - sizeof k);
+    for (size_t i = 0; i < len; i++)
+        big_out[i] = (unsigned char)(i * 31u + (unsigned)k);
+
+    wd_step("dealer send");
+    if (zaio_send(dealer, tag, sizeof tag, ZAIO_SNDMORE) < 0)
+        return api_failed(r, "zaio_send (dealer, tag)") ? 1 : -1;
+    if (zaio_send(dealer, big_out, len, 0) < 0)
+        return api_failed(r, "zaio_send (dealer, body)") ? 1 : -1;
+
+    /* the ROUTER: skip what an earlier, lost try left behind */
+    unsigned char id[256], t[8];
+    int idn, n;
+    for (;;) {
+        wd_step("router recv");
+        idn = zaio_recv(router, id, sizeof id, 0);
+        if (idn < 0) {
+            if (zaio_errno() == EAGAIN)
+                return 0;
+            return api_failed(r, "zaio_recv (router, id)") ? 1 : -1;
+        }
+        n = zaio_recv(router, t, sizeof t, 0);
+        if (n < 0)
+            return api_failed(r, "zaio_recv (router, tag)") ? 1 : -1;
+        int more = 0;
+        size_t ml = sizeof more;
+        zaio_getsockopt(router, ZAIO_RCVMORE, &more, &ml);
+        if (!more) {
+            bad(r, "router: a message of two frames, not three");
+            return -1;
+        }
+        n = zaio_recv(router, big_in, sizeof big_in, 0);
+        if (n < 0)
+            return api_failed(r, "zaio_recv (router, body)") ? 1 : -1;
+        if (memcmp(t, tag, sizeof tag) == 0)
+            break;
+    }
+    if ((size_t)n != len || memcmp(big_in, big_out, len) != 0) {
+        bad(r, "router: round %d body corrupt (%d bytes, %zu sent)", k, n, len);
+        return -1;
+    }
+    wd_step("router send");
+    if (zaio_send(router, id, (size_t)idn, ZAIO_SNDMORE) < 0 ||
+        zaio_send(router, tag, sizeof tag, ZAIO_SNDMORE) < 0 ||
+        zaio_send(router, big_out, len, 0) < 0) {
+        /* the DEALER's connection went away between the two: the ROUTER drops the
+         * message to an unknown id (no ROUTER_MANDATORY), so a send error is a finding */
+        return api_failed(r, "zaio_send (router)") ? 1 : -1;
+    }
+    for (;;) {
+        wd_step("dealer recv");
+        n = zaio_recv(dealer, t, sizeof t, 0);
+        if (n < 0) {
+            if (zaio_errno() == EAGAIN)
+                return 0;
+            return api_failed(r, "zaio_recv (dealer, tag)") ? 1 : -1;
+        }
+        n = zaio_recv(dealer, big_in, sizeof big_in, 0);
+        if (n < 0)
+            return api_failed(r, "zaio_recv (dealer, body)") ? 1 : -1;
+        if (memcmp(t, tag, sizeof tag) == 0)
+            break;
+    }
+    if ((size_t)n != len || memcmp(big_in, big_out, len) != 0) {
+        bad(r, "dealer: round %d body corrupt", k);
+        return -1;
+    }
+    return 1;
+}
+
+static void scenario(run *r)
+{
+    void *ctx = NULL, *router = NULL, *dealer = NULL;
+    wd_step("zaio_ctx_new");
+    ctx = zaio_ctx_new();
+    if (!ctx) {
+        api_failed(r, "zaio_ctx_new");
+        return;
+    }
+    wd_step("zaio_socket");
+    if (!(router = zaio_socket(ctx, ZAIO_ROUTER))) {
+        api_failed(r, "zaio_socket (ROUTER)");
+        goto term;
+    }
+    if (!(dealer = zaio_socket(ctx, ZAIO_DEALER))) {
+        api_failed(r, "zaio_socket (DEALER)");
+        goto term;
+    }
+    /* a lost message is found in a second; the DEALER comes back at once */
+    if (!setopt_int(r, router, ZAIO_RCVTIMEO, 1000, "RCVTIMEO") ||
+        !setopt_int(r, dealer, ZAIO_RCVTIMEO, 1000, "RCVTIMEO") ||
+        !setopt_int(r, router, ZAIO_SNDTIMEO, 1000, "SNDTIMEO") ||
+        !setopt_int(r, dealer, ZAIO_SNDTIMEO, 1000, "SNDTIMEO") ||
+        !setopt_int(r, router, ZAIO_LINGER, 0, "LINGER") ||
+        !setopt_int(r, dealer, ZAIO_LINGER, 0, "LINGER") ||
+        !setopt_int(r, dealer, ZAIO_RECONNECT_IVL, 10, "RECONNECT_IVL") ||
+        !setopt_int(r, dealer, ZAIO_HEARTBEAT_IVL, 200, "HEARTBEAT_IVL") ||
+        !setopt_int(r, router, ZAIO_HEARTBEAT_IVL, 200, "HEARTBEAT_IVL"))
+        goto term;
+    wd_step("zaio_bind");
+    if (zaio_bind(router, "tcp://127.0.0.1:*") != 0) {
+        api_failed(r, "zaio_bind");
+        goto term;
+    }
+    char ep[256];
+    size_t epl = sizeof ep;
+    if (zaio_getsockopt(router, ZAIO_LAST_ENDPOINT, ep, &epl) != 0) {
+        api_failed(r, "LAST_ENDPOINT");
+        goto term;
+    }
+    wd_step("zaio_connect");
+    if (zaio_connect(dealer, ep) != 0) {
+        api_failed(r, "zaio_connect");
+        goto term;
+    }
+    /* small and large messages, both ways; a lost one is tried again, up to 4 times */
+    static const size_t sizes[] = {5, BIG, 0, 300, BIG / 2, 17};
+    for (int k = 0; k < (int)(sizeof sizes / sizeof sizes[0]); k++) {
+        int tries = 0, rc;
+        while ((rc = round_trip(r, router, dealer, k, sizes[k])) == 0) {
+            r->lost++;
+            if (r->out == OUT_OK)
+                r->out = OUT_DROPPED;
+            if (++tries == 4) {
+                bad(r, "round %d: no answer in 4 tries: the connection never came back", k);
+                goto term;
+            }
+        }
+        if (rc < 0 || r->out == OUT_ENOMEM || r->out == OUT_BAD)
+            goto term;
+    }
+term:
+    wd_step("zaio_close");
+    if (dealer && zaio_close(dealer) != 0)
+        bad(r, "zaio_close (DEALER): %s", zaio_strerror(zaio_errno()));
+    if (router && zaio_close(router) != 0)
+        bad(r, "zaio_close (ROUTER): %s", zaio_strerror(zaio_errno()));
+    wd_step("zaio_ctx_term");
+    if (zaio_ctx_term(ctx) != 0)
+        bad(r, "zaio_ctx_term: %s", zaio_strerror(zaio_errno()));
+}
+
+static int open_fds(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* One run, failing allocation n (0: none). Returns the allocations it made. */
+static long run_one(run *r)
+{
+    int fds = open_fds();
+    atomic_store(&af_count, 0);
+    atomic_store(&af_failed_site, 0);
+    af_fail_at = r->n;
+    wd_n = r->n;
+    atomic_store_explicit(&af_armed, true, memory_order_release);
+    scenario(r);
+    atomic_store_explicit(&af_armed, false, memory_order_release);
+    wd_done();
+    long count = atomic_load(&af_count);
+
+    zaio_stats_t st;
+    if (zaio_stats(NULL, &st) != 0)
+        bad(r, "zaio_stats failed");
+    else if (st.sockets || st.accept_sockets || st.ops_in_flight || st.bufs || st.buf_bytes)
+        bad(r,
+            "asyncio counters not zero after term: sockets %lld, accept sockets %lld, ops %lld, "
+            "bufs %lld (%lld bytes)",
+            (long long)st.sockets, (long long)st.accept_sockets, (long long)st.ops_in_flight,
+            (long long)st.bufs, (long long)st.buf_bytes);
+    int fds_after = open_fds();
+    if (fds_after != fds)
+        bad(r, "%d descriptors open before the run, %d after", fds, fds_after);
+#ifdef AF_LSAN
+    if (__lsan_do_recoverable_leak_check() != 0)
+        bad(r, "LeakSanitizer found memory left unreachable (report above)");
+#endif
+    return count;
+}
+
+int main(int argc, char **argv)
+{
+    long from = 1, to = -1;
+    bool verbose = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--from") && i + 1 < argc)
+            from = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--to") && i + 1 < argc)
+            to = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v"))
+            verbose = true;
+        else {
+            fprintf(stderr, "usage: %s [--from N] [--to N] [--verbose]\n", argv[0]);
+            return 2;
+        }
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    pthread_t wd;
+    if (pthread_create(&wd, NULL, watchdog, NULL) != 0) {
+        perror("pthread_create");
+        return 2;
+    }
+
+    run base = {.n = 0};
+    long total = run_one(&base);
+    if (base.out != OUT_OK || base.lost) {
+        printf("FAIL: the scenario without a failure: %s (%d lost)\n",
+               base.out == OUT_BAD ? base.why : outcome_name[base.out], base.lost);
+        return 1;
+    }
+    int base_sites = af_nsites();
+    printf("scenario: %ld allocations from %d call sites with nothing failing (backend %s)\n",
+           total, base_sites, getenv("ZAIO_BACKEND") ? getenv("ZAIO_BACKEND") : "auto");
+
+    long counts[4] = {0}, swept = 0, failures = 0;
+    uintptr_t failed_sites[AF_MAX_SITES];
+    int nfailed_sites = 0;
+    long n;
+    for (n = from; to < 0 || n <= to; n++) {
+        run r = {.n = n, .verbose = verbose};
+        long made = run_one(&r);
+        uintptr_t site = atomic_load(&af_failed_site);
+        char nm[320];
+        if (made < n) /* the run ended before its Nth allocation: the sweep is complete */
+            break;
+        swept++;
+        counts[r.out]++;
+        int j = 0;
+        while (j < nfailed_sites && failed_sites[j] != site)
+            j++;
+        if (j == nfailed_sites && nfailed_sites < AF_MAX_SITES)
+            failed_sites[nfailed_sites++] = site;
+        if (r.out == OUT_BAD) {
+            failures++;
+            printf("FAIL N=%ld (allocation in %s): %s\n", n, site_name(site, nm, sizeof nm), r.why);
+        } else if (verbose || r.out == OUT_DROPPED) {
+            printf("N=%ld (allocation in %s): %s%s%s\n", n, site_name(site, nm, sizeof nm), outcome_name[r.out],
+                   r.out == OUT_ENOMEM ? ": " : "", r.out == OUT_ENOMEM ? r.why : "");
+        }
+    }
+    printf("swept N=%ld..%ld: %ld runs, %d distinct call sites failed (%d seen in all); "
+           "ENOMEM to the caller %ld, a connection dropped %ld, no visible effect %ld, FAILED %ld\n",
+           from, n - 1, swept, nfailed_sites, af_nsites(), counts[OUT_ENOMEM], counts[OUT_DROPPED],
+           counts[OUT_OK], failures);
+    if (swept == 0) {
+        printf("FAIL: nothing swept\n");
+        return 1;
+    }
+    printf("%s\n", failures ? "allocfail sweep: FAIL" : "allocfail sweep: PASS");
+    return failures ? 1 : 0;
+}
