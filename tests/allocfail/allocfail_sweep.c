@@ -316,77 +316,266 @@ static int round_trip(run *r, void *router, void *dealer, int k, size_t len)
     return 1;
 }
 
-static void scenario(run *r)
+/* Closes what a scenario opened and terminates the context, which must return. */
+static void finish(run *r, void *ctx, void **socks, int n)
 {
-    void *ctx = NULL, *router = NULL, *dealer = NULL;
+    wd_step("zaio_close");
+    for (int i = n - 1; i >= 0; i--)
+        if (socks[i] && zaio_close(socks[i]) != 0)
+            bad(r, "zaio_close: %s", zaio_strerror(zaio_errno()));
+    wd_step("zaio_ctx_term");
+    if (ctx && zaio_ctx_term(ctx) != 0)
+        bad(r, "zaio_ctx_term: %s", zaio_strerror(zaio_errno()));
+}
+
+static void *new_socket(run *r, void *ctx, int type, const char *what)
+{
+    wd_step("zaio_socket");
+    void *s = zaio_socket(ctx, type);
+    if (!s) {
+        api_failed(r, what);
+        return NULL;
+    }
+    /* a lost message is found in a second; a dropped connection comes back at once */
+    if (!setopt_int(r, s, ZAIO_RCVTIMEO, 1000, "RCVTIMEO") ||
+        !setopt_int(r, s, ZAIO_SNDTIMEO, 1000, "SNDTIMEO") ||
+        !setopt_int(r, s, ZAIO_LINGER, 0, "LINGER") ||
+        !setopt_int(r, s, ZAIO_RECONNECT_IVL, 10, "RECONNECT_IVL") ||
+        !setopt_int(r, s, ZAIO_HEARTBEAT_IVL, 200, "HEARTBEAT_IVL")) {
+        zaio_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* bind to a wildcard endpoint and connect the other socket to what it got */
+static bool bind_connect(run *r, void *server, void *client, const char *wild)
+{
+    wd_step("zaio_bind");
+    if (zaio_bind(server, wild) != 0)
+        return api_failed(r, "zaio_bind");
+    char ep[256];
+    size_t epl = sizeof ep;
+    if (zaio_getsockopt(server, ZAIO_LAST_ENDPOINT, ep, &epl) != 0)
+        return api_failed(r, "LAST_ENDPOINT");
+    wd_step("zaio_connect");
+    if (zaio_connect(client, ep) != 0)
+        return api_failed(r, "zaio_connect");
+    return true;
+}
+
+/* Runs step k until it is done (1) or stops the scenario (-1), trying again while it
+ * reports a lost message (0), at most 4 times. Between tries the application looks at
+ * each of its sockets (socks: NULL-terminated), as one waiting on them would: a socket
+ * takes in what its connections told it (a pipe dropped, a new one) only when used. */
+static bool retry(run *r, int (*step)(run *, void **, int), void **socks, int k)
+{
+    int rc;
+    for (int tries = 0; (rc = step(r, socks, k)) == 0;) {
+        r->lost++;
+        if (r->out == OUT_OK)
+            r->out = OUT_DROPPED;
+        if (++tries == 4) {
+            bad(r, "step %d: nothing in 4 tries: the connection never came back", k);
+            return false;
+        }
+        for (void **sp = socks; *sp; sp++) {
+            int ev;
+            size_t evl = sizeof ev;
+            (void)zaio_getsockopt(*sp, ZAIO_EVENTS, &ev, &evl);
+        }
+    }
+    return rc > 0 && r->out != OUT_ENOMEM && r->out != OUT_BAD;
+}
+
+/* ---- 1: DEALER/ROUTER over tcp, small and large messages both ways -------------------- */
+static int dr_step(run *r, void **socks, int k)
+{
+    static const size_t sizes[] = {5, BIG, 0, 300, BIG / 2, 17};
+    return round_trip(r, socks[0], socks[1], k, sizes[k]);
+}
+
+static void scenario_dealer_router(run *r)
+{
+    void *socks[3] = {0};
     wd_step("zaio_ctx_new");
-    ctx = zaio_ctx_new();
+    void *ctx = zaio_ctx_new();
     if (!ctx) {
         api_failed(r, "zaio_ctx_new");
         return;
     }
-    wd_step("zaio_socket");
-    if (!(router = zaio_socket(ctx, ZAIO_ROUTER))) {
-        api_failed(r, "zaio_socket (ROUTER)");
-        goto term;
+    if ((socks[0] = new_socket(r, ctx, ZAIO_ROUTER, "zaio_socket (ROUTER)")) &&
+        (socks[1] = new_socket(r, ctx, ZAIO_DEALER, "zaio_socket (DEALER)")) &&
+        bind_connect(r, socks[0], socks[1], "tcp://127.0.0.1:*"))
+        for (int k = 0; k < 6 && retry(r, dr_step, socks, k); k++)
+            ;
+    finish(r, ctx, socks, 2);
+}
+
+/* ---- 2: XPUB/SUB over tcp with subscriptions, and a monitor over inproc --------------- */
+/* 1 when the XPUB has the (un)subscription, 0 when lost with a connection, -1 to stop */
+static int xpub_wait(run *r, void *xpub, const char *want, size_t len)
+{
+    char b[64];
+    for (;;) {
+        wd_step("xpub recv");
+        int n = zaio_recv(xpub, b, sizeof b, 0);
+        if (n < 0)
+            return zaio_errno() == EAGAIN ? 0 : (api_failed(r, "zaio_recv (xpub)") ? 1 : -1);
+        if (getenv("AF_DEBUG"))
+            fprintf(stderr, "xpub got %d bytes: %02x %.*s\n", n, (unsigned char)b[0], n - 1, b + 1);
+        if ((size_t)n == len && memcmp(b, want, len) == 0)
+            return 1;
     }
-    if (!(dealer = zaio_socket(ctx, ZAIO_DEALER))) {
-        api_failed(r, "zaio_socket (DEALER)");
-        goto term;
+}
+
+static int ps_step(run *r, void **socks, int k)
+{
+    void *xpub = socks[0], *sub = socks[1];
+    switch (k) {
+    case 1: {
+        int rc = xpub_wait(r, xpub, "\001a", 2);
+        return rc > 0 ? xpub_wait(r, xpub, "\001bb", 3) : rc;
     }
-    /* a lost message is found in a second; the DEALER comes back at once */
-    if (!setopt_int(r, router, ZAIO_RCVTIMEO, 1000, "RCVTIMEO") ||
-        !setopt_int(r, dealer, ZAIO_RCVTIMEO, 1000, "RCVTIMEO") ||
-        !setopt_int(r, router, ZAIO_SNDTIMEO, 1000, "SNDTIMEO") ||
-        !setopt_int(r, dealer, ZAIO_SNDTIMEO, 1000, "SNDTIMEO") ||
-        !setopt_int(r, router, ZAIO_LINGER, 0, "LINGER") ||
-        !setopt_int(r, dealer, ZAIO_LINGER, 0, "LINGER") ||
-        !setopt_int(r, dealer, ZAIO_RECONNECT_IVL, 10, "RECONNECT_IVL") ||
-        !setopt_int(r, dealer, ZAIO_HEARTBEAT_IVL, 200, "HEARTBEAT_IVL") ||
-        !setopt_int(r, router, ZAIO_HEARTBEAT_IVL, 200, "HEARTBEAT_IVL"))
-        goto term;
-    wd_step("zaio_bind");
-    if (zaio_bind(router, "tcp://127.0.0.1:*") != 0) {
-        api_failed(r, "zaio_bind");
-        goto term;
-    }
-    char ep[256];
-    size_t epl = sizeof ep;
-    if (zaio_getsockopt(router, ZAIO_LAST_ENDPOINT, ep, &epl) != 0) {
-        api_failed(r, "LAST_ENDPOINT");
-        goto term;
-    }
-    wd_step("zaio_connect");
-    if (zaio_connect(dealer, ep) != 0) {
-        api_failed(r, "zaio_connect");
-        goto term;
-    }
-    /* small and large messages, both ways; a lost one is tried again, up to 4 times */
-    static const size_t sizes[] = {5, BIG, 0, 300, BIG / 2, 17};
-    for (int k = 0; k < (int)(sizeof sizes / sizeof sizes[0]); k++) {
-        int tries = 0, rc;
-        while ((rc = round_trip(r, router, dealer, k, sizes[k])) == 0) {
-            r->lost++;
-            if (r->out == OUT_OK)
-                r->out = OUT_DROPPED;
-            if (++tries == 4) {
-                bad(r, "round %d: no answer in 4 tries: the connection never came back", k);
-                goto term;
+    case 2:
+    case 3: { /* publish; the SUB gets what it subscribed to and nothing else */
+        char m[3][16];
+        snprintf(m[0], sizeof m[0], "c-%d", k);
+        snprintf(m[1], sizeof m[1], "a-%d", k);
+        snprintf(m[2], sizeof m[2], "bb-%d", k);
+        wd_step("xpub send");
+        for (int i = 0; i < 3; i++)
+            if (zaio_send(xpub, m[i], strlen(m[i]), 0) < 0)
+                return api_failed(r, "zaio_send (xpub)") ? 1 : -1;
+        for (int i = 1; i < 3; i++) {
+            char b[64];
+            wd_step("sub recv");
+            int n = zaio_recv(sub, b, sizeof b, 0);
+            if (n < 0)
+                return zaio_errno() == EAGAIN ? 0 : (api_failed(r, "zaio_recv (sub)") ? 1 : -1);
+            if ((size_t)n != strlen(m[i]) || memcmp(b, m[i], (size_t)n) != 0) {
+                bad(r, "sub: got %.*s, not %s", n < 64 ? n : 64, b, m[i]);
+                return -1;
             }
         }
-        if (rc < 0 || r->out == OUT_ENOMEM || r->out == OUT_BAD)
-            goto term;
+        return 1;
     }
-term:
-    wd_step("zaio_close");
-    if (dealer && zaio_close(dealer) != 0)
-        bad(r, "zaio_close (DEALER): %s", zaio_strerror(zaio_errno()));
-    if (router && zaio_close(router) != 0)
-        bad(r, "zaio_close (ROUTER): %s", zaio_strerror(zaio_errno()));
-    wd_step("zaio_ctx_term");
-    if (zaio_ctx_term(ctx) != 0)
-        bad(r, "zaio_ctx_term: %s", zaio_strerror(zaio_errno()));
+    case 4: /* an unsubscription reaches the XPUB */
+        wd_step("unsubscribe");
+        if (zaio_setsockopt(sub, ZAIO_UNSUBSCRIBE, "a", 1) != 0)
+            return api_failed(r, "UNSUBSCRIBE") ? 1 : -1;
+        /* lost with a connection, it is not sent again (nothing to ask again): done */
+        if (xpub_wait(r, xpub, "\000a", 2) == 0 && r->out == OUT_OK)
+            r->out = OUT_DROPPED;
+        return 1;
+    }
+    return 1;
 }
+
+static void scenario_pubsub(run *r)
+{
+    void *socks[4] = {0};
+    wd_step("zaio_ctx_new");
+    void *ctx = zaio_ctx_new();
+    if (!ctx) {
+        api_failed(r, "zaio_ctx_new");
+        return;
+    }
+    if (!(socks[0] = new_socket(r, ctx, ZAIO_XPUB, "zaio_socket (XPUB)")) ||
+        !setopt_int(r, socks[0], ZAIO_XPUB_VERBOSE, 1, "XPUB_VERBOSE"))
+        goto done;
+    wd_step("zaio_socket_monitor");
+    if (zaio_socket_monitor(socks[0], "inproc://allocfail-mon", ZAIO_EVENT_ALL) != 0) {
+        api_failed(r, "zaio_socket_monitor");
+        goto done;
+    }
+    if (!(socks[2] = new_socket(r, ctx, ZAIO_PAIR, "zaio_socket (PAIR)")))
+        goto done;
+    wd_step("monitor connect");
+    if (zaio_connect(socks[2], "inproc://allocfail-mon") != 0) {
+        api_failed(r, "zaio_connect (inproc monitor)");
+        goto done;
+    }
+    if (!(socks[1] = new_socket(r, ctx, ZAIO_SUB, "zaio_socket (SUB)")))
+        goto done;
+    wd_step("subscribe");
+    if (zaio_setsockopt(socks[1], ZAIO_SUBSCRIBE, "a", 1) != 0 ||
+        zaio_setsockopt(socks[1], ZAIO_SUBSCRIBE, "bb", 2) != 0) {
+        api_failed(r, "SUBSCRIBE");
+        goto done;
+    }
+    if (!bind_connect(r, socks[0], socks[1], "tcp://127.0.0.1:*"))
+        goto done;
+    for (int k = 1; k < 5 && retry(r, ps_step, socks, k); k++)
+        ;
+    /* the monitor's events: each is two frames; one it could not allocate is dropped */
+    wd_step("monitor events");
+    char ev[512];
+    while (zaio_recv(socks[2], ev, sizeof ev, ZAIO_DONTWAIT) >= 0)
+        ;
+done:
+    finish(r, ctx, socks, 3);
+}
+
+/* ---- 3: REQ/REP over ipc, REQ_RELAXED and REQ_CORRELATE so that a lost request or reply
+ * is asked again ----------------------------------------------------------------------- */
+static int rr_step(run *r, void **socks, int k)
+{
+    void *rep = socks[0], *req = socks[1];
+    char q[32], b[64];
+    snprintf(q, sizeof q, "request %d", k);
+    wd_step("req send");
+    if (zaio_send(req, q, strlen(q), 0) < 0)
+        return api_failed(r, "zaio_send (req)") ? 1 : -1;
+    for (;;) {
+        wd_step("rep recv");
+        int n = zaio_recv(rep, b, sizeof b, 0);
+        if (n < 0)
+            return zaio_errno() == EAGAIN ? 0 : (api_failed(r, "zaio_recv (rep)") ? 1 : -1);
+        wd_step("rep send");
+        if (zaio_send(rep, b, (size_t)n, 0) < 0)
+            return api_failed(r, "zaio_send (rep)") ? 1 : -1;
+        if ((size_t)n == strlen(q) && memcmp(b, q, (size_t)n) == 0)
+            break; /* an older, lost request is answered and skipped */
+    }
+    wd_step("req recv");
+    int n = zaio_recv(req, b, sizeof b, 0);
+    if (n < 0)
+        return zaio_errno() == EAGAIN ? 0 : (api_failed(r, "zaio_recv (req)") ? 1 : -1);
+    if ((size_t)n != strlen(q) || memcmp(b, q, (size_t)n) != 0) {
+        bad(r, "req: got %.*s, not %s", n < 64 ? n : 64, b, q);
+        return -1;
+    }
+    return 1;
+}
+
+static void scenario_reqrep_ipc(run *r)
+{
+    void *socks[3] = {0};
+    wd_step("zaio_ctx_new");
+    void *ctx = zaio_ctx_new();
+    if (!ctx) {
+        api_failed(r, "zaio_ctx_new");
+        return;
+    }
+    if ((socks[0] = new_socket(r, ctx, ZAIO_REP, "zaio_socket (REP)")) &&
+        (socks[1] = new_socket(r, ctx, ZAIO_REQ, "zaio_socket (REQ)")) &&
+        setopt_int(r, socks[1], ZAIO_REQ_RELAXED, 1, "REQ_RELAXED") &&
+        setopt_int(r, socks[1], ZAIO_REQ_CORRELATE, 1, "REQ_CORRELATE") &&
+        bind_connect(r, socks[0], socks[1], "ipc://*"))
+        for (int k = 0; k < 4 && retry(r, rr_step, socks, k); k++)
+            ;
+    finish(r, ctx, socks, 2);
+}
+
+static const struct {
+    const char *name;
+    void (*fn)(run *);
+} scenarios[] = {
+    {"dealer_router_tcp", scenario_dealer_router},
+    {"pubsub_tcp_monitor", scenario_pubsub},
+    {"reqrep_ipc", scenario_reqrep_ipc},
+};
 
 static int open_fds(void)
 {
@@ -401,7 +590,7 @@ static int open_fds(void)
 }
 
 /* One run, failing allocation n (0: none). Returns the allocations it made. */
-static long run_one(run *r)
+static long run_one(run *r, void (*scenario)(run *))
 {
     int fds = open_fds();
     atomic_store(&af_count, 0);
@@ -433,39 +622,21 @@ static long run_one(run *r)
     return count;
 }
 
-int main(int argc, char **argv)
+/* Sweeps one scenario; returns the number of runs that failed (-1: could not start). */
+static long sweep(const char *name, void (*fn)(run *), long from, long to, bool verbose,
+                  long *runs)
 {
-    long from = 1, to = -1;
-    bool verbose = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--from") && i + 1 < argc)
-            from = atol(argv[++i]);
-        else if (!strcmp(argv[i], "--to") && i + 1 < argc)
-            to = atol(argv[++i]);
-        else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v"))
-            verbose = true;
-        else {
-            fprintf(stderr, "usage: %s [--from N] [--to N] [--verbose]\n", argv[0]);
-            return 2;
-        }
-    }
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    pthread_t wd;
-    if (pthread_create(&wd, NULL, watchdog, NULL) != 0) {
-        perror("pthread_create");
-        return 2;
-    }
-
     run base = {.n = 0};
-    long total = run_one(&base);
-    if (base.out != OUT_OK || base.lost) {
-        printf("FAIL: the scenario without a failure: %s (%d lost)\n",
-               base.out == OUT_BAD ? base.why : outcome_name[base.out], base.lost);
-        return 1;
-    }
+    memset(af_sites, 0, sizeof af_sites);
+    long total = run_one(&base, fn);
     int base_sites = af_nsites();
-    printf("scenario: %ld allocations from %d call sites with nothing failing (backend %s)\n",
-           total, base_sites, getenv("ZAIO_BACKEND") ? getenv("ZAIO_BACKEND") : "auto");
+    if (base.out != OUT_OK || base.lost) {
+        printf("FAIL %s: the scenario without a failure: %s (%d lost)\n", name,
+               base.out == OUT_BAD ? base.why : outcome_name[base.out], base.lost);
+        return -1;
+    }
+    printf("%s: %ld allocations from %d call sites with nothing failing\n", name, total,
+           base_sites);
 
     long counts[4] = {0}, swept = 0, failures = 0;
     uintptr_t failed_sites[AF_MAX_SITES];
@@ -473,7 +644,7 @@ int main(int argc, char **argv)
     long n;
     for (n = from; to < 0 || n <= to; n++) {
         run r = {.n = n, .verbose = verbose};
-        long made = run_one(&r);
+        long made = run_one(&r, fn);
         uintptr_t site = atomic_load(&af_failed_site);
         char nm[320];
         if (made < n) /* the run ended before its Nth allocation: the sweep is complete */
@@ -487,20 +658,67 @@ int main(int argc, char **argv)
             failed_sites[nfailed_sites++] = site;
         if (r.out == OUT_BAD) {
             failures++;
-            printf("FAIL N=%ld (allocation in %s): %s\n", n, site_name(site, nm, sizeof nm), r.why);
-        } else if (verbose || r.out == OUT_DROPPED) {
-            printf("N=%ld (allocation in %s): %s%s%s\n", n, site_name(site, nm, sizeof nm), outcome_name[r.out],
+            printf("FAIL %s N=%ld (allocation in %s): %s\n", name, n,
+                   site_name(site, nm, sizeof nm), r.why);
+        } else if (verbose) {
+            printf("%s N=%ld (allocation in %s): %s%s%s\n", name, n,
+                   site_name(site, nm, sizeof nm), outcome_name[r.out],
                    r.out == OUT_ENOMEM ? ": " : "", r.out == OUT_ENOMEM ? r.why : "");
         }
     }
-    printf("swept N=%ld..%ld: %ld runs, %d distinct call sites failed (%d seen in all); "
-           "ENOMEM to the caller %ld, a connection dropped %ld, no visible effect %ld, FAILED %ld\n",
-           from, n - 1, swept, nfailed_sites, af_nsites(), counts[OUT_ENOMEM], counts[OUT_DROPPED],
-           counts[OUT_OK], failures);
+    printf("%s: swept N=%ld..%ld, %ld runs, %d distinct call sites failed (%d seen); ENOMEM to "
+           "the caller %ld, a message lost with a dropped connection %ld, no loss %ld, FAILED %ld\n",
+           name, from, n - 1, swept, nfailed_sites, af_nsites(), counts[OUT_ENOMEM],
+           counts[OUT_DROPPED], counts[OUT_OK], failures);
+    *runs += swept;
     if (swept == 0) {
-        printf("FAIL: nothing swept\n");
-        return 1;
+        printf("FAIL %s: nothing swept\n", name);
+        return -1;
     }
-    printf("%s\n", failures ? "allocfail sweep: FAIL" : "allocfail sweep: PASS");
-    return failures ? 1 : 0;
+    return failures;
+}
+
+int main(int argc, char **argv)
+{
+    long from = 1, to = -1;
+    bool verbose = false;
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--from") && i + 1 < argc)
+            from = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--to") && i + 1 < argc)
+            to = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--scenario") && i + 1 < argc)
+            only = argv[++i];
+        else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v"))
+            verbose = true;
+        else {
+            fprintf(stderr, "usage: %s [--scenario NAME] [--from N] [--to N] [--verbose]\n",
+                    argv[0]);
+            return 2;
+        }
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    pthread_t wd;
+    if (pthread_create(&wd, NULL, watchdog, NULL) != 0) {
+        perror("pthread_create");
+        return 2;
+    }
+    printf("backend %s\n", getenv("ZAIO_BACKEND") ? getenv("ZAIO_BACKEND") : "auto");
+    long failed = 0, runs = 0;
+    int ran = 0;
+    for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
+        if (only && strcmp(only, scenarios[i].name) != 0)
+            continue;
+        ran++;
+        long f = sweep(scenarios[i].name, scenarios[i].fn, from, to, verbose, &runs);
+        failed += f < 0 ? 1 : f;
+    }
+    if (!ran) {
+        fprintf(stderr, "no scenario %s\n", only);
+        return 2;
+    }
+    printf("allocfail sweep: %ld runs in %d scenarios, %ld failed: %s\n", runs, ran, failed,
+           failed ? "FAIL" : "PASS");
+    return failed ? 1 : 0;
 }
