@@ -444,12 +444,14 @@ static void xsub_fini(zsock *s)
 typedef struct resend_arg {
     xsub *x;
     zpipe_end *p;
+    int rc;
 } resend_arg;
 
 static void xsub_resend_one(const uint8_t *topic, size_t len, void *arg)
 {
     resend_arg *a = arg;
-    xsub_send_sub(a->x, 1, topic, len, a->p);
+    if (a->rc == 0)
+        a->rc = xsub_send_sub(a->x, 1, topic, len, a->p);
 }
 
 static void xsub_attach(zsock *s, zpipe_end *p)
@@ -462,9 +464,15 @@ static void xsub_attach(zsock *s, zpipe_end *p)
         zpat_refuse(s, p);
         return;
     }
-    /* a new publisher (or one back after a reconnect) learns every subscription */
-    resend_arg a = {x, p};
-    ztrie_apply(&x->subs, xsub_resend_one, &a);
+    /* a new publisher (or one back after a reconnect) learns every subscription; out of
+     * memory half way, it would never hear of the rest: the connection goes instead, and
+     * the next one tries again */
+    resend_arg a = {x, p, 0};
+    if (ztrie_apply(&x->subs, xsub_resend_one, &a) < 0 || a.rc < 0) {
+        zfq_detach(&x->fq, p);
+        zdist_detach(&x->dist, p);
+        zpat_refuse(s, p);
+    }
 }
 
 static void xsub_detach(zsock *s, zpipe_end *p)
