@@ -78,6 +78,8 @@ static const char soak_usage[] =
 "                         the RSS slope PASS allows with --probes 100000 or more, in KiB\n"
 "                         per 10,000 probes (default 256: 26 bytes a probe)\n"
 "  -q, --quiet            the summary and verdict only\n"
+"      --compare          today's zaio, the legacy 0.1.26 build and libzmq under the same\n"
+"                         probes, in one plot (zaio-soak --compare --help)\n"
 "  -h, --help             this text\n"
 "\n"
 "Examples:\n"
@@ -180,8 +182,13 @@ static void soak_on_signal(int sig)
     soak_interrupt();
 }
 
+int soak_compare_main(int argc, char **argv); /* compare.c */
+
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) /* --compare: three servers, one schedule (compare.c) */
+        if (!strcmp(argv[i], "--compare"))
+            return soak_compare_main(argc, argv);
     soak_config cfg;
     soak_config_init(&cfg);
     const char *out = "soak";
