@@ -184,6 +184,15 @@ static void cmp_read_verdict(cmp_run *r, bool show)
             summary = true;
         if (summary && show && strncmp(line, "plot:", 5) != 0)
             printf("    %s", line);
+        /* the soak's own figures, from samples finer than its CSV's rows */
+        int64_t idle, peak, after;
+        if (sscanf(line, "records: live %" SCNd64 " before the first probe, peak %" SCNd64
+                         ", %" SCNd64 " after the probes",
+                   &idle, &peak, &after) == 3) {
+            r->live_idle = idle;
+            r->live_peak = peak;
+            r->live_end = after;
+        }
         if (!strncmp(line, "verdict:", 8)) {
             line[strcspn(line, "\n")] = '\0';
             const char *v = line + 8;
@@ -243,8 +252,8 @@ static int cmp_run_soak(const cmp_opts *o, cmp_run *r, const char *exe, const ch
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
     r->rc = WIFEXITED(st) ? WEXITSTATUS(st) : 2;
-    cmp_read_verdict(r, !o->quiet);
     cmp_read_soak_csv(r);
+    cmp_read_verdict(r, !o->quiet);
     if (!r->verdict[0])
         cmp_fmt(r->verdict, sizeof r->verdict, "none (exit %d; see %s)", r->rc, r->log);
     return r->rc;
