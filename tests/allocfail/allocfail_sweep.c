@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -572,6 +573,394 @@ static void scenario_reqrep_ipc(run *r)
     finish(r, ctx, socks, 2);
 }
 
+/* ---- 4: PLAIN over tcp, with a ZAP handler (a thread of its own) that adds metadata -- */
+typedef struct zapd {
+    void *sock;
+    pthread_t th;
+    atomic_bool stop;
+    atomic_int failed; /* a call of the handler's failed with ENOMEM: it has gone away */
+    atomic_int other;  /* ... or with something else (a finding) */
+} zapd;
+
+static void *zapd_main(void *arg)
+{
+    zapd *z = arg;
+    while (!atomic_load(&z->stop)) {
+        char f[8][64];
+        int len[8], k = 0, more = 1;
+        while (more && k < 8) {
+            len[k] = zaio_recv(z->sock, f[k], sizeof f[k], 0);
+            if (len[k] < 0)
+                break;
+            size_t ml = sizeof more;
+            zaio_getsockopt(z->sock, ZAIO_RCVMORE, &more, &ml);
+            k++;
+        }
+        if (k == 0) {
+            int e = zaio_errno();
+            if (e == EAGAIN)
+                continue; /* RCVTIMEO: look at stop again */
+            atomic_fetch_add(e == ENOMEM ? &z->failed : &z->other, 1);
+            return NULL;
+        }
+        if (more || k < 2) {
+            atomic_fetch_add(&z->other, 1);
+            return NULL;
+        }
+        /* 1.0, the request id, 200, text, user id, metadata (Color=red) */
+        static const char md[] = "\005Color\000\000\000\003red";
+        if (zaio_send(z->sock, "1.0", 3, ZAIO_SNDMORE) < 0 ||
+            zaio_send(z->sock, f[1], (size_t)len[1], ZAIO_SNDMORE) < 0 ||
+            zaio_send(z->sock, "200", 3, ZAIO_SNDMORE) < 0 ||
+            zaio_send(z->sock, "OK", 2, ZAIO_SNDMORE) < 0 ||
+            zaio_send(z->sock, "alice", 5, ZAIO_SNDMORE) < 0 ||
+            zaio_send(z->sock, md, sizeof md - 1, 0) < 0) {
+            /* a reply half sent cannot be taken back: the handler is done */
+            atomic_fetch_add(zaio_errno() == ENOMEM ? &z->failed : &z->other, 1);
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+static zapd zap;
+
+/* a message through PLAIN, ZAP's User-Id and metadata on it */
+static int plain_step(run *r, void **socks, int k)
+{
+    void *router = socks[0], *dealer = socks[1];
+    if (atomic_load(&zap.other)) {
+        bad(r, "the ZAP handler failed with something other than ENOMEM");
+        return -1;
+    }
+    char body[32];
+    snprintf(body, sizeof body, "plain %d.%d", k, attempt);
+    wd_step("dealer send");
+    if (zaio_send(dealer, body, strlen(body), 0) < 0)
+        return api_failed(r, "zaio_send (dealer)") ? 1 : -1;
+    for (;;) {
+        zaio_msg_t id, m;
+        zaio_msg_init(&id);
+        zaio_msg_init(&m);
+        wd_step("router recv");
+        if (zaio_msg_recv(&id, router, 0) < 0) {
+            zaio_msg_close(&id);
+            if (zaio_errno() != EAGAIN)
+                return api_failed(r, "zaio_msg_recv (router)") ? 1 : -1;
+            if (atomic_load(&zap.failed)) { /* its caller had ENOMEM: nobody lets us in */
+                if (r->out == OUT_OK || r->out == OUT_DROPPED)
+                    r->out = OUT_ENOMEM;
+                snprintf(r->why, sizeof r->why, "the ZAP handler: ENOMEM");
+                return -1;
+            }
+            return 0;
+        }
+        if (zaio_msg_recv(&m, router, 0) < 0) {
+            zaio_msg_close(&id);
+            return api_failed(r, "zaio_msg_recv (router, body)") ? 1 : -1;
+        }
+        bool mine = zaio_msg_size(&m) == strlen(body) &&
+                    memcmp(zaio_msg_data(&m), body, strlen(body)) == 0;
+        const char *user = zaio_msg_gets(&m, "User-Id"), *color = zaio_msg_gets(&m, "Color");
+        bool md_ok = user && !strcmp(user, "alice") && color && !strcmp(color, "red");
+        zaio_msg_close(&id);
+        zaio_msg_close(&m);
+        if (!md_ok) {
+            bad(r, "router: User-Id %s, Color %s (alice, red from ZAP)", user ? user : "none",
+                color ? color : "none");
+            return -1;
+        }
+        if (mine)
+            return 1;
+    }
+}
+
+static void scenario_plain_zap(run *r)
+{
+    void *socks[3] = {0};
+    bool zap_running = false;
+    wd_step("zaio_ctx_new");
+    void *ctx = zaio_ctx_new();
+    if (!ctx) {
+        api_failed(r, "zaio_ctx_new");
+        return;
+    }
+    memset(&zap, 0, sizeof zap);
+    wd_step("zap handler");
+    if (!(zap.sock = new_socket(r, ctx, ZAIO_REP, "zaio_socket (ZAP REP)")))
+        goto done;
+    if (!setopt_int(r, zap.sock, ZAIO_RCVTIMEO, 50, "RCVTIMEO"))
+        goto done;
+    if (zaio_bind(zap.sock, "inproc://zeromq.zap.01") != 0) {
+        api_failed(r, "zaio_bind (ZAP handler)");
+        goto done;
+    }
+    if (pthread_create(&zap.th, NULL, zapd_main, &zap) != 0) {
+        bad(r, "pthread_create");
+        goto done;
+    }
+    zap_running = true;
+    if (!(socks[0] = new_socket(r, ctx, ZAIO_ROUTER, "zaio_socket (ROUTER)")) ||
+        !setopt_int(r, socks[0], ZAIO_PLAIN_SERVER, 1, "PLAIN_SERVER") ||
+        !setopt_int(r, socks[0], ZAIO_HANDSHAKE_IVL, 500, "HANDSHAKE_IVL"))
+        goto done;
+    wd_step("setsockopt");
+    if (zaio_setsockopt(socks[0], ZAIO_ZAP_DOMAIN, "global", 6) != 0) {
+        api_failed(r, "ZAP_DOMAIN");
+        goto done;
+    }
+    if (!(socks[1] = new_socket(r, ctx, ZAIO_DEALER, "zaio_socket (DEALER)")))
+        goto done;
+    if (zaio_setsockopt(socks[1], ZAIO_PLAIN_USERNAME, "alice", 5) != 0 ||
+        zaio_setsockopt(socks[1], ZAIO_PLAIN_PASSWORD, "secret", 6) != 0) {
+        api_failed(r, "PLAIN_USERNAME/PASSWORD");
+        goto done;
+    }
+    if (bind_connect(r, socks[0], socks[1], "tcp://127.0.0.1:*"))
+        for (int k = 0; k < 3 && retry(r, plain_step, socks, k); k++)
+            ;
+done:
+    if (zap_running) {
+        atomic_store(&zap.stop, true);
+        pthread_join(zap.th, NULL);
+    }
+    if (zap.sock && zaio_close(zap.sock) != 0)
+        bad(r, "zaio_close (ZAP handler)");
+    if (atomic_load(&zap.other))
+        bad(r, "the ZAP handler failed with something other than ENOMEM");
+    finish(r, ctx, socks, 2);
+}
+
+/* ---- 5: the rest of the API over inproc: routing ids, a connect before its bind,
+ * messages built every way, iovecs, poll and the poller, timers, unbind/disconnect ----- */
+static void ffn_count(void *data, void *hint)
+{
+    (void)data;
+    atomic_fetch_add((atomic_int *)hint, 1);
+}
+
+static void timer_fn(int id, void *arg)
+{
+    (void)id;
+    (*(int *)arg)++;
+}
+
+/* An inproc connection whose pipe could not be attached at one end (out of memory) is
+ * dropped, and inproc does not reconnect (nor does libzmq's): what was sent through it
+ * is gone, and a send waits for a peer that will not come (EAGAIN after SNDTIMEO). The
+ * scenario ends there; leaks, counters and termination are checked as for any run. */
+static void inproc_dropped(run *r, const char *what)
+{
+    if (r->out == OUT_OK)
+        r->out = OUT_DROPPED;
+    snprintf(r->why, sizeof r->why, "%s: the inproc connection was dropped", what);
+}
+
+static void scenario_api_inproc(run *r)
+{
+    void *socks[5] = {0}; /* router, dealer, push, pull */
+    void *poller = NULL, *timers = NULL;
+    static char data[4096];
+    static atomic_int freed;
+    atomic_store(&freed, 0);
+    int msgs_given = 0; /* messages handed to init_data whose ffn must run */
+    wd_step("zaio_ctx_new");
+    void *ctx = zaio_ctx_new();
+    if (!ctx) {
+        api_failed(r, "zaio_ctx_new");
+        return;
+    }
+    /* the DEALER connects before the ROUTER binds (inproc's pending connect), with an id */
+    if (!(socks[1] = new_socket(r, ctx, ZAIO_DEALER, "zaio_socket (DEALER)")))
+        goto done;
+    if (zaio_setsockopt(socks[1], ZAIO_ROUTING_ID, "dealer-1", 8) != 0) {
+        api_failed(r, "ROUTING_ID");
+        goto done;
+    }
+    wd_step("inproc connect");
+    if (zaio_connect(socks[1], "inproc://allocfail-r") != 0) {
+        api_failed(r, "zaio_connect (inproc, before the bind)");
+        goto done;
+    }
+    if (!(socks[0] = new_socket(r, ctx, ZAIO_ROUTER, "zaio_socket (ROUTER)")))
+        goto done;
+    wd_step("inproc bind");
+    if (zaio_bind(socks[0], "inproc://allocfail-r") != 0) {
+        api_failed(r, "zaio_bind (inproc)");
+        goto done;
+    }
+    if (!(socks[2] = new_socket(r, ctx, ZAIO_PUSH, "zaio_socket (PUSH)")) ||
+        !(socks[3] = new_socket(r, ctx, ZAIO_PULL, "zaio_socket (PULL)")) ||
+        !bind_connect(r, socks[3], socks[2], "inproc://allocfail-p"))
+        goto done;
+
+    /* messages every way: init_size, init_data (its ffn must run once), init_buffer, a
+     * copy and a move, as one multipart message */
+    wd_step("messages");
+    zaio_msg_t m[4];
+    for (int i = 0; i < 4; i++)
+        zaio_msg_init(&m[i]);
+    bool ok = zaio_msg_init_size(&m[0], 1000) == 0;
+    if (ok)
+        memset(zaio_msg_data(&m[0]), 7, 1000);
+    if (ok && zaio_msg_init_data(&m[1], data, sizeof data, ffn_count, &freed) == 0)
+        msgs_given++;
+    else
+        ok = false;
+    ok = ok && zaio_msg_init_buffer(&m[2], "buffer", 6) == 0;
+    ok = ok && zaio_msg_copy(&m[3], &m[1]) == 0;
+    ok = ok && zaio_msg_send(&m[0], socks[2], ZAIO_SNDMORE) >= 0;
+    ok = ok && zaio_msg_send(&m[1], socks[2], ZAIO_SNDMORE) >= 0;
+    ok = ok && zaio_msg_send(&m[2], socks[2], ZAIO_SNDMORE) >= 0;
+    ok = ok && zaio_msg_send(&m[3], socks[2], 0) >= 0;
+    int e = zaio_errno();
+    for (int i = 0; i < 4; i++)
+        zaio_msg_close(&m[i]); /* what was sent is empty now; the rest is freed */
+    if (!ok) {
+        errno = e;
+        if (e == EAGAIN)
+            inproc_dropped(r, "zaio_msg_send");
+        else if (e != ENOMEM)
+            bad(r, "building or sending messages: %s", zaio_strerror(e));
+        else
+            api_failed(r, "zaio_msg_* / zaio_msg_send");
+        goto done;
+    }
+    /* the PULL takes them as iovecs: 4 frames, each in a malloc'd buffer */
+    wd_step("recviov");
+    struct iovec iov[4];
+    size_t cnt = 4;
+    int rc = zaio_recviov(socks[3], iov, &cnt, 0);
+    int re = zaio_errno();
+    for (size_t i = 0; i < cnt; i++)
+        free(iov[i].iov_base);
+    if (rc < 0) {
+        if (re == EAGAIN) {
+            inproc_dropped(r, "zaio_recviov");
+            goto done;
+        }
+        errno = re;
+        api_failed(r, "zaio_recviov");
+        goto done;
+    }
+    if (cnt != 4 || iov[0].iov_len != 1000 || iov[1].iov_len != sizeof data ||
+        iov[2].iov_len != 6 || iov[3].iov_len != sizeof data) {
+        bad(r, "recviov: %zu frames", cnt);
+        goto done;
+    }
+    /* the DEALER sends by iovecs; the ROUTER sees its routing id */
+    wd_step("sendiov");
+    struct iovec out[2] = {{(void *)"hello", 5}, {(void *)"world", 5}};
+    if (zaio_sendiov(socks[1], out, 2, ZAIO_SNDMORE) < 0) { /* one message, as libzmq */
+        if (zaio_errno() == EAGAIN)
+            inproc_dropped(r, "zaio_sendiov");
+        else
+            api_failed(r, "zaio_sendiov");
+        goto done;
+    }
+    /* poll: more items than fit on its stack, then the poller */
+    wd_step("zaio_poll");
+    zaio_pollitem_t items[ZAIO_POLLITEMS_DFLT + 4];
+    for (int i = 0; i < ZAIO_POLLITEMS_DFLT + 4; i++)
+        items[i] = (zaio_pollitem_t){i % 2 ? socks[3] : socks[0], 0, ZAIO_POLLIN, 0};
+    rc = zaio_poll(items, ZAIO_POLLITEMS_DFLT + 4, 1000);
+    if (rc < 0) {
+        api_failed(r, "zaio_poll");
+        goto done;
+    }
+    if (rc == 0) {
+        inproc_dropped(r, "zaio_poll (nothing came)");
+        goto done;
+    }
+    if (!(items[0].revents & ZAIO_POLLIN)) {
+        bad(r, "zaio_poll: the ROUTER has a message and poll does not say so");
+        goto done;
+    }
+    wd_step("poller");
+    if (!(poller = zaio_poller_new())) {
+        api_failed(r, "zaio_poller_new");
+        goto done;
+    }
+    for (int i = 0; i < 4; i++) {
+        if (zaio_poller_add(poller, socks[i], NULL, ZAIO_POLLIN) != 0) {
+            api_failed(r, "zaio_poller_add");
+            goto done;
+        }
+    }
+    zaio_poller_event_t ev[4];
+    rc = zaio_poller_wait_all(poller, ev, 4, 1000);
+    if (rc < 0) {
+        api_failed(r, "zaio_poller_wait_all");
+        goto done;
+    }
+    if (rc != 1 || ev[0].socket != socks[0]) {
+        bad(r, "poller: %d events, not the ROUTER's one", rc);
+        goto done;
+    }
+    wd_step("router recv");
+    char id[16], b[16];
+    int idn = zaio_recv(socks[0], id, sizeof id, 0);
+    if (idn < 0) {
+        api_failed(r, "zaio_recv (router)");
+        goto done;
+    }
+    if (idn != 8 || memcmp(id, "dealer-1", 8) != 0) {
+        bad(r, "router: routing id %.*s", idn < 16 ? idn : 16, id);
+        goto done;
+    }
+    for (int i = 0; i < 2; i++) {
+        int n = zaio_recv(socks[0], b, sizeof b, 0);
+        if (n < 0) {
+            api_failed(r, "zaio_recv (router)");
+            goto done;
+        }
+        if (n != 5 || memcmp(b, i ? "world" : "hello", 5) != 0) {
+            bad(r, "router: frame %d is %d bytes %.*s", i, n, n < 16 ? n : 16, b);
+            goto done;
+        }
+    }
+    /* timers */
+    wd_step("timers");
+    int fired = 0;
+    if (!(timers = zaio_timers_new())) {
+        api_failed(r, "zaio_timers_new");
+        goto done;
+    }
+    for (int i = 0; i < 20; i++) {
+        if (zaio_timers_add(timers, 0, timer_fn, &fired) < 0) {
+            api_failed(r, "zaio_timers_add");
+            goto done;
+        }
+    }
+    if (zaio_timers_execute(timers) < 0) {
+        api_failed(r, "zaio_timers_execute");
+        goto done;
+    }
+    if (fired != 20) {
+        bad(r, "timers: %d of 20 ran", fired);
+        goto done;
+    }
+    /* unbind and disconnect */
+    wd_step("unbind");
+    if (zaio_disconnect(socks[1], "inproc://allocfail-r") != 0) {
+        api_failed(r, "zaio_disconnect");
+        goto done;
+    }
+    if (zaio_unbind(socks[3], "inproc://allocfail-p") != 0) {
+        api_failed(r, "zaio_unbind");
+        goto done;
+    }
+done:
+    if (timers)
+        zaio_timers_destroy(&timers);
+    if (poller)
+        zaio_poller_destroy(&poller);
+    finish(r, ctx, socks, 4);
+    if (atomic_load(&freed) != msgs_given)
+        bad(r, "init_data's free function ran %d times for %d messages", atomic_load(&freed),
+            msgs_given);
+}
+
 static const struct {
     const char *name;
     void (*fn)(run *);
@@ -579,6 +968,8 @@ static const struct {
     {"dealer_router_tcp", scenario_dealer_router},
     {"pubsub_tcp_monitor", scenario_pubsub},
     {"reqrep_ipc", scenario_reqrep_ipc},
+    {"plain_zap_tcp", scenario_plain_zap},
+    {"api_inproc", scenario_api_inproc},
 };
 
 static int open_fds(void)
