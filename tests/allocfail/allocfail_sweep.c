@@ -2,24 +2,33 @@
  *
  * The program is linked with -Wl,--wrap for malloc, calloc, realloc and strdup, so every
  * allocation zaio's objects make (they are linked statically here) goes through the
- * counter below; nothing in the library pays for it. A scenario - context, ROUTER bound
- * on tcp://127.0.0.1:*, DEALER connected, the handshake, messages both ways (small and
- * large), close, zaio_ctx_term - is run once with nothing failing to count its
- * allocations, then once for each N = 1, 2, ... with the Nth allocation failing, until a
- * run ends before reaching its Nth. Whichever thread makes the Nth allocation (the
- * application's or an I/O thread's), the failure must end as one of:
+ * counter below; nothing in the library pays for it. Each scenario is run once with
+ * nothing failing to count its allocations, then once for each N = 1, 2, ... with the
+ * Nth allocation failing, until a run ends before reaching its Nth:
+ *   dealer_router_tcp   context, ROUTER bound on tcp://127.0.0.1:*, DEALER connected,
+ *                       the handshake, small and large messages both ways, close, term;
+ *   pubsub_tcp_monitor  XPUB (verbose) and SUB over tcp, subscriptions, publishing, an
+ *                       unsubscription, a monitor read over inproc;
+ *   reqrep_ipc          REQ (RELAXED, CORRELATE) and REP over ipc://;
+ *   plain_zap_tcp       PLAIN with a ZAP handler (its own thread) adding metadata;
+ *   api_inproc          routing ids, a connect before its bind, messages built every way,
+ *                       iovecs, zaio_poll, the poller, timers, unbind and disconnect.
+ * Whichever thread makes the Nth allocation (the application's or an I/O thread's), the
+ * failure must end as one of:
  *   - the call that needed the memory fails with ENOMEM (the scenario then closes what it
  *     has and terminates);
- *   - one connection is dropped: a message may be lost with it, the DEALER reconnects
- *     and the next try gets through;
- *   - nothing visible (a path that copes, e.g. a cache that is not refilled).
- * After each run: zaio_ctx_term returned (a watchdog ends the program if it does not in
- * 20 s), every asyncio counter is zero, the process has the descriptors it had before,
- * and under ASan LeakSanitizer finds nothing unreachable. Any other outcome - a crash, a
- * wrong errno, a connection that never recovers, a leak - fails the program and names N
- * and the failed allocation's call site (addr2line -e <program> <address>).
+ *   - one connection is dropped: a message may be lost with it; over tcp and ipc the
+ *     connecting side comes back and a later try gets through (over inproc nothing comes
+ *     back, as in libzmq);
+ *   - nothing visible (a path that copes, e.g. a timer spilled out of its heap).
+ * After each run: zaio_ctx_term returned (a watchdog ends the program if a run takes 20 s),
+ * every asyncio counter is zero, the process has the descriptors it had before, and
+ * under ASan LeakSanitizer finds nothing unreachable. Any other outcome - a crash, a
+ * wrong errno, a connection that never recovers, a leak - fails the program and names
+ * the scenario, N and the failed allocation's call site.
  *
- * Usage: allocfail_sweep [--from N] [--to N] [--verbose]; ZAIO_BACKEND picks the backend. */
+ * Usage: allocfail_sweep [--scenario NAME] [--from N] [--to N] [--verbose];
+ * ZAIO_BACKEND picks the backend. */
 #include "zaio.h"
 
 #include <dirent.h>
@@ -370,9 +379,10 @@ static bool bind_connect(run *r, void *server, void *client, const char *wild)
 }
 
 /* Runs step k until it is done (1) or stops the scenario (-1), trying again while it
- * reports a lost message (0), at most 4 times. Between tries the application looks at
- * each of its sockets (socks: NULL-terminated), as one waiting on them would: a socket
- * takes in what its connections told it (a pipe dropped, a new one) only when used. */
+ * reports a lost message (0), at most 6 times (a second each: room for a reconnect on a
+ * loaded machine). Between tries the application looks at each of its sockets (socks:
+ * NULL-terminated), as one waiting on them would: a socket takes in what its
+ * connections told it (a pipe dropped, a new one) only when used. */
 static bool retry(run *r, int (*step)(run *, void **, int), void **socks, int k)
 {
     int rc;
@@ -380,8 +390,8 @@ static bool retry(run *r, int (*step)(run *, void **, int), void **socks, int k)
         r->lost++;
         if (r->out == OUT_OK)
             r->out = OUT_DROPPED;
-        if (++tries == 4) {
-            bad(r, "step %d: nothing in 4 tries: the connection never came back", k);
+        if (++tries == 6) {
+            bad(r, "step %d: nothing in 6 tries: the connection never came back", k);
             return false;
         }
         for (void **sp = socks; *sp; sp++) {
