@@ -1033,6 +1033,19 @@ static long run_one(run *r, void (*scenario)(run *))
     return count;
 }
 
+/* every call site made to fail, over all scenarios */
+static uintptr_t all_failed[AF_MAX_SITES];
+static int nall_failed;
+
+static void note_failed_site(uintptr_t site)
+{
+    for (int i = 0; i < nall_failed; i++)
+        if (all_failed[i] == site)
+            return;
+    if (nall_failed < AF_MAX_SITES)
+        all_failed[nall_failed++] = site;
+}
+
 /* Sweeps one scenario; returns the number of runs that failed (-1: could not start). */
 static long sweep(const char *name, void (*fn)(run *), long from, long to, bool verbose,
                   long *runs)
@@ -1067,6 +1080,7 @@ static long sweep(const char *name, void (*fn)(run *), long from, long to, bool 
             j++;
         if (j == nfailed_sites && nfailed_sites < AF_MAX_SITES)
             failed_sites[nfailed_sites++] = site;
+        note_failed_site(site);
         if (r.out == OUT_BAD) {
             failures++;
             printf("FAIL %s N=%ld (allocation in %s): %s\n", name, n,
@@ -1129,7 +1143,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "no scenario %s\n", only);
         return 2;
     }
-    printf("allocfail sweep: %ld runs in %d scenarios, %ld failed: %s\n", runs, ran, failed,
-           failed ? "FAIL" : "PASS");
+    printf("allocfail sweep: %ld runs in %d scenarios, %d distinct call sites failed, %ld "
+           "failed: %s\n",
+           runs, ran, nall_failed, failed, failed ? "FAIL" : "PASS");
     return failed ? 1 : 0;
 }
