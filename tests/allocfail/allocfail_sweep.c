@@ -12,7 +12,9 @@
  *   reqrep_ipc          REQ (RELAXED, CORRELATE) and REP over ipc://;
  *   plain_zap_tcp       PLAIN with a ZAP handler (its own thread) adding metadata;
  *   api_inproc          routing ids, a connect before its bind, messages built every way,
- *                       iovecs, zaio_poll, the poller, timers, unbind and disconnect.
+ *                       iovecs, zaio_poll, the poller, timers, unbind and disconnect;
+ *   options_tcp         ROUTER_NOTIFY, ROUTER_MANDATORY, a routing id and METADATA over
+ *                       tcp, HEARTBEAT_TTL, XPUB_WELCOME_MSG and XPUB_MANUAL.
  * Whichever thread makes the Nth allocation (the application's or an I/O thread's), the
  * failure must end as one of:
  *   - the call that needed the memory fails with ENOMEM (the scenario then closes what it
@@ -388,6 +390,8 @@ static bool retry(run *r, int (*step)(run *, void **, int), void **socks, int k)
     int rc;
     for (int tries = 0; (++attempt, rc = step(r, socks, k)) == 0;) {
         r->lost++;
+        if (getenv("AF_DEBUG"))
+            fprintf(stderr, "N=%ld: step %d lost a message (try %d)\n", r->n, k, tries + 1);
         if (r->out == OUT_OK)
             r->out = OUT_DROPPED;
         if (++tries == 6) {
@@ -971,6 +975,189 @@ done:
             msgs_given);
 }
 
+/* ---- 6: options that allocate, over tcp: ROUTER_NOTIFY and ROUTER_MANDATORY, a routing
+ * id and METADATA, heartbeats with a TTL, XPUB_WELCOME_MSG and XPUB_MANUAL ------------- */
+static int opt_recv(run *r, void *s, zaio_msg_t *m, const char *what)
+{
+    wd_step(what);
+    if (zaio_msg_recv(m, s, 0) >= 0)
+        return 1;
+    if (zaio_errno() == EAGAIN)
+        return 0;
+    return api_failed(r, what) ? 1 : -1;
+}
+
+static bool msg_is(zaio_msg_t *m, const char *s)
+{
+    return zaio_msg_size(m) == strlen(s) && memcmp(zaio_msg_data(m), s, strlen(s)) == 0;
+}
+
+/* XPUB_MANUAL: each "\001t" the XPUB is handed is applied by hand (to the pipe it came
+ * from); a new connection hands it again. DONTWAIT: what has come so far. -1 to stop. */
+static int xpub_apply(run *r, void *xpub, int flags)
+{
+    for (;;) {
+        char b[16];
+        int n = zaio_recv(xpub, b, sizeof b, flags);
+        if (n < 0)
+            return zaio_errno() == EAGAIN ? 0 : (api_failed(r, "zaio_recv (xpub)") ? 0 : -1);
+        if (n == 2 && b[0] == 1 && b[1] == 't') {
+            if (zaio_setsockopt(xpub, ZAIO_SUBSCRIBE, "t", 1) != 0)
+                return api_failed(r, "SUBSCRIBE (xpub, manual)") ? 0 : -1;
+            return 1;
+        }
+    }
+}
+
+static int opts_step(run *r, void **socks, int k)
+{
+    void *router = socks[0], *dealer = socks[1], *xpub = socks[2], *sub = socks[3];
+    char body[32];
+    snprintf(body, sizeof body, "opt %d.%d", k, attempt);
+    switch (k) {
+    case 0: { /* DEALER -> ROUTER -> DEALER, past ROUTER_NOTIFY's empty messages */
+        wd_step("dealer send");
+        if (zaio_send(dealer, body, strlen(body), 0) < 0)
+            return api_failed(r, "zaio_send (dealer)") ? 1 : -1;
+        for (;;) {
+            zaio_msg_t id, m;
+            zaio_msg_init(&id);
+            zaio_msg_init(&m);
+            int rc = opt_recv(r, router, &id, "router recv");
+            if (rc <= 0) {
+                zaio_msg_close(&id);
+                return rc;
+            }
+            rc = opt_recv(r, router, &m, "router recv (body)");
+            if (rc <= 0) {
+                zaio_msg_close(&id);
+                zaio_msg_close(&m);
+                return rc < 0 ? -1 : (bad(r, "router: the rest of a message did not come"), -1);
+            }
+            bool notify = zaio_msg_size(&m) == 0;
+            bool mine = msg_is(&m, body);
+            const char *x = zaio_msg_gets(&m, "X-Test");
+            bool id_ok = msg_is(&id, "dlr-1");
+            if (!notify && (!id_ok || !x || strcmp(x, "yes") != 0)) {
+                bad(r, "router: routing id or X-Test metadata wrong (%s)", x ? x : "none");
+                zaio_msg_close(&id);
+                zaio_msg_close(&m);
+                return -1;
+            }
+            if (!mine) {
+                zaio_msg_close(&id);
+                zaio_msg_close(&m);
+                continue;
+            }
+            wd_step("router send");
+            rc = zaio_msg_send(&id, router, ZAIO_SNDMORE) >= 0 ? zaio_msg_send(&m, router, 0) : -1;
+            int e = zaio_errno();
+            zaio_msg_close(&id);
+            zaio_msg_close(&m);
+            if (rc < 0) {
+                if (e == EHOSTUNREACH) /* ROUTER_MANDATORY: the dealer's connection went */
+                    return 0;
+                errno = e;
+                return api_failed(r, "zaio_msg_send (router)") ? 1 : -1;
+            }
+            break;
+        }
+        for (;;) {
+            char b[32];
+            wd_step("dealer recv");
+            int n = zaio_recv(dealer, b, sizeof b, 0);
+            if (n < 0)
+                return zaio_errno() == EAGAIN ? 0 : (api_failed(r, "zaio_recv (dealer)") ? 1 : -1);
+            if ((size_t)n == strlen(body) && memcmp(b, body, (size_t)n) == 0)
+                return 1;
+        }
+    }
+    case 1: { /* the welcome message, first thing on the SUB's connection: the XPUB sends
+               * it as it takes the connection in, when the application uses it */
+        int ev;
+        size_t evl = sizeof ev;
+        wd_step("xpub events");
+        (void)zaio_getsockopt(xpub, ZAIO_EVENTS, &ev, &evl);
+        zaio_msg_t m;
+        zaio_msg_init(&m);
+        int rc = opt_recv(r, sub, &m, "sub recv (welcome)");
+        bool ok = rc <= 0 || msg_is(&m, "welcome");
+        zaio_msg_close(&m);
+        if (!ok) {
+            bad(r, "sub: the first message is not the welcome");
+            return -1;
+        }
+        return rc;
+    }
+    case 2: /* the XPUB applies the subscription it is handed */
+        wd_step("xpub manual");
+        return xpub_apply(r, xpub, 0);
+    case 3: { /* a publication through the manual subscription */
+        if (xpub_apply(r, xpub, ZAIO_DONTWAIT) < 0) /* a new connection asks again */
+            return -1;
+        char t[32];
+        snprintf(t, sizeof t, "t-%d", attempt);
+        wd_step("xpub send");
+        if (zaio_send(xpub, t, strlen(t), 0) < 0)
+            return api_failed(r, "zaio_send (xpub)") ? 1 : -1;
+        for (;;) {
+            char b[32];
+            wd_step("sub recv");
+            int n = zaio_recv(sub, b, sizeof b, 0);
+            if (n < 0)
+                return zaio_errno() == EAGAIN ? 0 : (api_failed(r, "zaio_recv (sub)") ? 1 : -1);
+            if ((size_t)n == strlen(t) && memcmp(b, t, (size_t)n) == 0)
+                return 1;
+        }
+    }
+    }
+    return 1;
+}
+
+static void scenario_options(run *r)
+{
+    void *socks[5] = {0};
+    int notify = ZAIO_NOTIFY_CONNECT | ZAIO_NOTIFY_DISCONNECT;
+    wd_step("zaio_ctx_new");
+    void *ctx = zaio_ctx_new();
+    if (!ctx) {
+        api_failed(r, "zaio_ctx_new");
+        return;
+    }
+    if (!(socks[0] = new_socket(r, ctx, ZAIO_ROUTER, "zaio_socket (ROUTER)")) ||
+        !setopt_int(r, socks[0], ZAIO_ROUTER_NOTIFY, notify, "ROUTER_NOTIFY") ||
+        !setopt_int(r, socks[0], ZAIO_ROUTER_MANDATORY, 1, "ROUTER_MANDATORY") ||
+        !(socks[1] = new_socket(r, ctx, ZAIO_DEALER, "zaio_socket (DEALER)")) ||
+        !setopt_int(r, socks[1], ZAIO_HEARTBEAT_TTL, 2000, "HEARTBEAT_TTL"))
+        goto done;
+    wd_step("setsockopt");
+    if (zaio_setsockopt(socks[1], ZAIO_ROUTING_ID, "dlr-1", 5) != 0 ||
+        zaio_setsockopt(socks[1], ZAIO_METADATA, "X-Test:yes", 10) != 0) {
+        api_failed(r, "ROUTING_ID / METADATA");
+        goto done;
+    }
+    if (!(socks[2] = new_socket(r, ctx, ZAIO_XPUB, "zaio_socket (XPUB)")) ||
+        !setopt_int(r, socks[2], ZAIO_XPUB_MANUAL, 1, "XPUB_MANUAL"))
+        goto done;
+    if (zaio_setsockopt(socks[2], ZAIO_XPUB_WELCOME_MSG, "welcome", 7) != 0) {
+        api_failed(r, "XPUB_WELCOME_MSG");
+        goto done;
+    }
+    if (!(socks[3] = new_socket(r, ctx, ZAIO_SUB, "zaio_socket (SUB)")))
+        goto done;
+    if (zaio_setsockopt(socks[3], ZAIO_SUBSCRIBE, "w", 1) != 0 ||
+        zaio_setsockopt(socks[3], ZAIO_SUBSCRIBE, "t", 1) != 0) {
+        api_failed(r, "SUBSCRIBE");
+        goto done;
+    }
+    if (bind_connect(r, socks[0], socks[1], "tcp://127.0.0.1:*") &&
+        bind_connect(r, socks[2], socks[3], "tcp://127.0.0.1:*"))
+        for (int k = 0; k < 4 && retry(r, opts_step, socks, k); k++)
+            ;
+done:
+    finish(r, ctx, socks, 4);
+}
+
 static const struct {
     const char *name;
     void (*fn)(run *);
@@ -980,6 +1167,7 @@ static const struct {
     {"reqrep_ipc", scenario_reqrep_ipc},
     {"plain_zap_tcp", scenario_plain_zap},
     {"api_inproc", scenario_api_inproc},
+    {"options_tcp", scenario_options},
 };
 
 static int open_fds(void)
