@@ -41,18 +41,25 @@ test-windows: deps
 # The main job: a zaio server under libzmq traffic and every probe mode, with progress,
 # a CSV, a PNG plot and a verdict (tools/soak/). About a minute; DURATION=2h for a long
 # soak, or PROBES=536534 for a probe count; BACKEND=uring|epoll; SOAK_ARGS for any other
-# zaio-soak option (zaio-soak --help).
+# zaio-soak option (zaio-soak --help). SOAK_ARGS=--compare: the same probes against
+# today's zaio, the legacy 0.1.26 build (built here in $(BUILD)-legacy) and libzmq, in one
+# plot, 20,000 probes each unless PROBES or DURATION says otherwise.
 DURATION  ?= 50s
 PROBES    ?=
 BACKEND   ?=
 SOAK_ARGS ?=
 SOAK_OUT  ?= $(BUILD)/soak/soak
+SOAK_COMPARE = $(filter --compare,$(SOAK_ARGS))
 soak:
 	@tools/install-deps.sh linux
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
 	cmake --build $(BUILD) -j$(JOBS) --target zaio-soak
+	$(if $(SOAK_COMPARE),cmake -S . -B $(BUILD)-legacy -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DZAIO_AIO_LEGACY_0_1_26=ON -DZAIO_BUILD_TESTS=OFF $(CMAKE_ARGS) >/dev/null)
+	$(if $(SOAK_COMPARE),cmake --build $(BUILD)-legacy -j$(JOBS) --target zaio-soak)
 	@mkdir -p $(dir $(SOAK_OUT))
-	$(BUILD)/tools/soak/zaio-soak $(if $(PROBES),--probes $(PROBES),--duration $(DURATION)) \
+	$(BUILD)/tools/soak/zaio-soak $(if $(PROBES),--probes $(PROBES),$(if $(SOAK_COMPARE),$(if \
+	  $(filter command line,$(origin DURATION)),--duration $(DURATION)),--duration $(DURATION))) \
 	  $(if $(BACKEND),--backend $(BACKEND)) -o $(SOAK_OUT) $(SOAK_ARGS)
 
 # The codec's libFuzzer target (clang, its own build dir) for FUZZ_SECONDS; crashes

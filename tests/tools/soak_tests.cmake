@@ -84,3 +84,17 @@ if(NOT ZAIO_AIO_LEGACY_0_1_26)
     LABELS "soak;no-sanitize" RESOURCE_LOCK legacy_build TIMEOUT 900)
   zaio_test_checks(soak_legacy_0_1_26_detected)
 endif()
+
+# zaio-soak --compare, short: today's zaio, the legacy build soak_legacy_0_1_26_detected
+# made (its fixture) and libzmq under the same 2,000 connect-and-reset probes; passes
+# when today's zaio and libzmq PASS and the legacy build FAILs, as compare.c judges.
+if(NOT ZAIO_AIO_LEGACY_0_1_26)
+  set_tests_properties(soak_legacy_0_1_26_detected PROPERTIES FIXTURES_SETUP legacy_soak)
+  add_test(NAME soak_compare
+    COMMAND zaio-soak --compare --probes 2000 --settle 2s
+            --legacy ${CMAKE_BINARY_DIR}/legacy/tools/soak/zaio-soak
+            -o ${CMAKE_CURRENT_BINARY_DIR}/soak_compare)
+  set_tests_properties(soak_compare PROPERTIES LABELS "soak;no-sanitize"
+    FIXTURES_REQUIRED legacy_soak RESOURCE_LOCK legacy_build TIMEOUT 300)
+  zaio_test_checks(soak_compare)
+endif()

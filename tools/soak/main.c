@@ -104,6 +104,8 @@ static const char soak_usage[] =
 "                         curve-garbage, curve-truncated and curve-replay, and PASS needs\n"
 "                         none of them let in (no READY)\n"
 "  -q, --quiet            the summary and verdict only\n"
+"      --compare          today's zaio, the legacy 0.1.26 build and libzmq under the same\n"
+"                         probes, in one plot (zaio-soak --compare --help)\n"
 "  -h, --help             this text\n"
 "\n"
 "Examples:\n"
@@ -211,8 +213,13 @@ static void soak_on_signal(int sig)
     soak_interrupt();
 }
 
+int soak_compare_main(int argc, char **argv); /* compare.c */
+
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) /* --compare: three servers, one schedule (compare.c) */
+        if (!strcmp(argv[i], "--compare"))
+            return soak_compare_main(argc, argv);
     soak_config cfg;
     soak_config_init(&cfg);
     const char *out = "soak";

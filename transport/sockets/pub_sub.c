@@ -70,21 +70,29 @@ typedef struct xpub {
 
 static bool is_xpub(const zsock *s) { return s->o.type == ZAIO_XPUB; }
 
+/* Room for one more message for the user: 0, or -ENOMEM. */
+static int xpub_reserve(xpub *x)
+{
+    if (x->qlen < x->qcap)
+        return 0;
+    int cap = x->qcap ? x->qcap * 2 : 16;
+    xpub_item *q = malloc((size_t)cap * sizeof *q);
+    if (!q)
+        return -ENOMEM;
+    for (int i = 0; i < x->qlen; i++)
+        q[i] = x->q[(x->qhead + i) % x->qcap];
+    free(x->q);
+    x->q = q;
+    x->qcap = cap;
+    x->qhead = 0;
+    return 0;
+}
+
 static void xpub_queue(xpub *x, zmsg *m, bool sub, zpipe_end *from)
 {
-    if (x->qlen == x->qcap) {
-        int cap = x->qcap ? x->qcap * 2 : 16;
-        xpub_item *q = malloc((size_t)cap * sizeof *q);
-        if (!q) {
-            zmsg_close(m); /* lost, as a message over the HWM is */
-            return;
-        }
-        for (int i = 0; i < x->qlen; i++)
-            q[i] = x->q[(x->qhead + i) % x->qcap];
-        free(x->q);
-        x->q = q;
-        x->qcap = cap;
-        x->qhead = 0;
+    if (xpub_reserve(x) < 0) {
+        zmsg_close(m); /* lost, as a message over the HWM is */
+        return;
     }
     x->q[(x->qhead + x->qlen++) % x->qcap] = (xpub_item){*m, sub, from};
     zmsg_init(m);
@@ -164,7 +172,17 @@ static void xpub_read_pipe(zsock *s, zpipe_end *p, bool from_attach)
         bool notify;
         ztrie *t = x->manual ? &x->asked : &x->subs;
         if (d[0] == 1) {
-            int rc = ztrie_add_pipe(t, d + 1, m.size - 1, p);
+            /* a subscription the trie cannot hold, or that the user should see and
+             * cannot, would be lost for good (the subscriber sends it once): the
+             * connection goes instead, and the next one brings it again */
+            int rc = is_xpub(s) ? xpub_reserve(x) : 0;
+            if (rc == 0)
+                rc = ztrie_add_pipe(t, d + 1, m.size - 1, p);
+            if (rc < 0) {
+                zmsg_close(&m);
+                zpat_refuse(s, p);
+                return;
+            }
             notify = x->manual || rc == 1 || (rc == 0 && s->o.xpub_verbose);
         } else {
             ztrie_rm_result rm = ztrie_rm_pipe(t, d + 1, m.size - 1, p);
@@ -444,12 +462,14 @@ static void xsub_fini(zsock *s)
 typedef struct resend_arg {
     xsub *x;
     zpipe_end *p;
+    int rc;
 } resend_arg;
 
 static void xsub_resend_one(const uint8_t *topic, size_t len, void *arg)
 {
     resend_arg *a = arg;
-    xsub_send_sub(a->x, 1, topic, len, a->p);
+    if (a->rc == 0)
+        a->rc = xsub_send_sub(a->x, 1, topic, len, a->p);
 }
 
 static void xsub_attach(zsock *s, zpipe_end *p)
@@ -462,9 +482,15 @@ static void xsub_attach(zsock *s, zpipe_end *p)
         zpat_refuse(s, p);
         return;
     }
-    /* a new publisher (or one back after a reconnect) learns every subscription */
-    resend_arg a = {x, p};
-    ztrie_apply(&x->subs, xsub_resend_one, &a);
+    /* a new publisher (or one back after a reconnect) learns every subscription; out of
+     * memory half way, it would never hear of the rest: the connection goes instead, and
+     * the next one tries again */
+    resend_arg a = {x, p, 0};
+    if (ztrie_apply(&x->subs, xsub_resend_one, &a) < 0 || a.rc < 0) {
+        zfq_detach(&x->fq, p);
+        zdist_detach(&x->dist, p);
+        zpat_refuse(s, p);
+    }
 }
 
 static void xsub_detach(zsock *s, zpipe_end *p)
