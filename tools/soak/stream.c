@@ -63,7 +63,7 @@ typedef struct stream_state {
     /* the peer's side */
     unsigned char sid[STREAM_ID_MAX]; /* the server's routing id at this end */
     size_t sid_len;
-    int have_id, hello_sent, tx_blocked;
+    int have_id, hello_sent, hello_back, tx_blocked;
     unsigned char *rx, *tx;
     size_t rx_len, rx_cap;
 } stream_state;
@@ -258,7 +258,10 @@ static int stream_srv_parse(soak_traffic *t, stream_state *s, stream_conn *c, ui
             return stream_srv_reject(t, s, c, now);
         if (n == 0)
             break;
-        if ((size_t)n > STREAM_HDR) {
+        {
+            /* the hello comes back too: the peer is ready when it has, so the idle
+             * baseline has the peer's connection with its send buffer (a raw session
+             * takes it with its first message to send) */
             int err = 0;
             int r = stream_send2(t->sock, c->id, c->id_len, c->buf + off, (size_t)n, &err);
             if (r == 0) {
@@ -274,7 +277,8 @@ static int stream_srv_parse(soak_traffic *t, stream_state *s, stream_conn *c, ui
                 c->len = 0; /* gone: its departure frees the entry */
                 return 0;
             }
-            t->echoed++;
+            if ((size_t)n > STREAM_HDR)
+                t->echoed++;
         }
         if (!c->peer) {
             /* a whole record (the hello first): the peer's connection, no idle limit */
@@ -420,7 +424,13 @@ static int stream_peer_parse(soak_traffic *t, stream_state *s)
         long n = stream_record(s->rx + off, s->rx_len - off, t->size);
         if (n == 0)
             break;
-        if (n < 0 || (size_t)n == STREAM_HDR) { /* the server echoes no hello */
+        if ((size_t)n == STREAM_HDR && !s->hello_back) { /* the hello's echo: ready */
+            s->hello_back = 1;
+            t->subscribed = 1; /* zaio-soak-peer says "ready" */
+            off += (size_t)n;
+            continue;
+        }
+        if (n < 0 || (size_t)n == STREAM_HDR) { /* one hello, one echo of it */
             t->corrupt++;
             t->last_errno = EPROTO;
             t->errors++;
@@ -509,7 +519,6 @@ static int stream_peer_io(soak_traffic *t, stream_state *s, uint64_t now)
                 return -1;
             if (r > 0) {
                 s->hello_sent = 1;
-                t->subscribed = 1; /* zaio-soak-peer says "ready" */
                 progress = 1;
             }
         }
@@ -544,7 +553,7 @@ int soak_stream_init(soak_traffic *t, int is_server)
     }
     t->stream = s;
     s->server = is_server;
-    t->subscribed = 0; /* the server: the peer's hello came; the peer: it went out */
+    t->subscribed = 0; /* the server: the peer's hello came; the peer: it came back */
     int one = 1;
     if (zmq_setsockopt(t->sock, ZMQ_STREAM_NOTIFY, &one, sizeof one) < 0)
         return -1;

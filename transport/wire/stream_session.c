@@ -87,8 +87,8 @@
  * Raw mode (STREAM). No greeting, no handshake, no framing: the connection is the peer
  * as soon as it is up. The session gets a pipe per connection (a connecting one too:
  * each connection is a peer with its own id), writes [""] into it first with
- * STREAM_NOTIFY, and then each recv's bytes as one message (64 KiB at most, copied
- * out of the recv buffer, which is reused). Sending, each message from the pipe is its
+ * STREAM_NOTIFY, and then each recv's bytes as one message (at most 512 bytes until a
+ * recv fills that, 64 KiB after; copied out of the recv buffer, which is reused). Sending, each message from the pipe is its
  * bytes: small ones packed into the send buffer, large ones sent from their own buffer
  * as ZMTP frames are. An empty message is the user's close (sockets/stream.c): what
  * came before it goes out, then the connection closes and the session ends, a
@@ -696,7 +696,10 @@ static void rx_submit(zsession *s)
             return;
         }
     }
-    if (s->state == SS_ACTIVE && s->rcap < RX_BIG) {
+    /* A raw connection grows only once a recv has filled the small buffer: a probe that
+     * sends a few bytes, or none, pins 512 bytes and not 64 KiB (a STREAM server under a
+     * probe storm). A ZMTP one grows as soon as its handshake is done. */
+    if (s->state == SS_ACTIVE && s->rcap < RX_BIG && (!s->raw || s->rlen == s->rcap)) {
         aio_buf *b;
         if (aio_buf_new(RX_BIG, &b) == 0) { /* else the small one still works */
             aio_buf_unref(s->rbuf);
@@ -1635,16 +1638,16 @@ static void raw_begin(zsession *s)
     s->counted_conn = true;
     s->state = SS_ACTIVE; /* from here a loss is a DISCONNECTED */
     conn_options(s);
-    if (!s->rbuf && aio_buf_new(RX_BIG, &s->rbuf) == 0)
-        s->rcap = RX_BIG;
-    if (!s->sbuf && aio_buf_new(TX_BUF, &s->sbuf) == 0)
-        zmtp_encoder_init(&s->enc, aio_buf_data(s->sbuf), TX_BUF, TX_COPY_MAX);
+    /* small until the peer sends much (rx_submit); the send buffer comes with the first
+     * message to send (raw_tx_fill) */
+    if (!s->rbuf && aio_buf_new(RX_SMALL, &s->rbuf) == 0)
+        s->rcap = RX_SMALL;
     char addr[64];
     peer_address(s, addr, sizeof addr);
     const char *extra[2] = {"Peer-Address", addr};
     zmeta *meta = zmeta_new(NULL, 0, extra, 1);
     zpipe_end *sock_end = NULL;
-    if (!meta || !s->rbuf || !s->sbuf || pipe_create(s, &sock_end) < 0) {
+    if (!meta || !s->rbuf || pipe_create(s, &sock_end) < 0) {
         zmeta_unref(meta);
         conn_lost(s, LOSS_CONN, ENOMEM);
         return;
@@ -1689,6 +1692,13 @@ static void raw_tx_fill(zsession *s)
             s->tx_has_msg = false;
             s->raw_eof = true; /* after this batch: nothing the user sends later goes */
             break;
+        }
+        if (!s->sbuf) {
+            if (aio_buf_new(TX_BUF, &s->sbuf) < 0) {
+                conn_lost(s, LOSS_CONN, ENOMEM);
+                return;
+            }
+            zmtp_encoder_init(e, aio_buf_data(s->sbuf), TX_BUF, TX_COPY_MAX);
         }
         if (m->size > TX_COPY_MAX) {
             if (s->tx_nlarge == TX_MAX_LARGE)
