@@ -277,20 +277,6 @@ static int cmp_count_fds(pid_t pid)
     return n;
 }
 
-static uint64_t cmp_rss_kib(pid_t pid)
-{
-    char path[64];
-    cmp_fmt(path, sizeof path, "/proc/%d/statm", (int)pid);
-    FILE *f = fopen(path, "r");
-    unsigned long long size = 0, resident = 0;
-    if (!f)
-        return 0;
-    if (fscanf(f, "%llu %llu", &size, &resident) != 2)
-        resident = 0;
-    fclose(f);
-    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE) / 1024u;
-}
-
 typedef struct zmq_sampler {
     pid_t pid;
     FILE *csv;
@@ -305,7 +291,7 @@ typedef struct zmq_sampler {
 static void zmq_sample(zmq_sampler *z, const char *phase, const zprobe_stats *st)
 {
     int fds = cmp_count_fds(z->pid);
-    uint64_t rss = cmp_rss_kib(z->pid);
+    uint64_t rss = soak_rss_kib_of(z->pid);
     uint64_t started = st ? st->total.started : 0, done = st ? st->total.done : 0,
              inflight = st ? st->total.in_flight : 0;
     fprintf(z->csv, "%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%d\n",

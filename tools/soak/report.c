@@ -21,9 +21,16 @@ struct soak_report {
     int have_last;
 };
 
-uint64_t soak_rss_kib(void)
+uint64_t soak_rss_kib(void) { return soak_rss_kib_of(0); }
+
+uint64_t soak_rss_kib_of(pid_t pid)
 {
-    FILE *f = fopen("/proc/self/statm", "r");
+    char path[64];
+    if (pid > 0)
+        snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+    else
+        snprintf(path, sizeof path, "/proc/self/statm");
+    FILE *f = fopen(path, "r");
     unsigned long long size = 0, resident = 0;
     if (!f)
         return 0;

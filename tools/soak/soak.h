@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 typedef struct soak_config {
     const char *backend;     /* ZAIO_BACKEND: uring, epoll, iocp; NULL: the best available */
@@ -120,6 +121,7 @@ void soak_report_finish(soak_report *r, soak_result *res);
 void soak_report_close(soak_report *r);
 
 uint64_t soak_rss_kib(void);
+uint64_t soak_rss_kib_of(pid_t pid); /* another process's; 0: this one */
 
 /* faults.c: zaio-soak --faults. The peer connects through a fault relay (tools/faults)
  * that injects faults at random for the whole probing phase; the verdict then allows
