@@ -12,7 +12,9 @@
  *
  * inproc_thr and inproc_lat are libzmq's programs of those names: both ends in one
  * process (one context), the remote side on a thread of its own, over inproc://.
- * The program name works as the sub-command too (a link named local_thr). --curve, anywhere
+ * The program name works as the sub-command too (a link named local_thr). --pair, anywhere
+ * among the arguments, has the latency programs bounce over PAIR sockets instead of
+ * REQ/REP. --curve, anywhere
  * among the arguments, makes both ends speak CURVE (RFC 26): the local side is the server,
  * with a key pair fixed here so that the remote side, a separate process of either
  * library, knows its public key; the remote side makes a client key pair of its own. The
@@ -40,6 +42,7 @@ static int fail(const char *what)
 }
 
 static int curve;
+static int pair; /* --pair: latency over PAIR, not REQ/REP */
 static const char curve_server_public[] = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
 static const char curve_server_secret[] = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
 
@@ -150,7 +153,7 @@ static int remote_thr(const char *ep, size_t size, int count)
 static int local_lat(const char *ep, size_t size, int count)
 {
     void *ctx = zmq_ctx_new();
-    void *s = zmq_socket(ctx, ZMQ_REP);
+    void *s = zmq_socket(ctx, pair ? ZMQ_PAIR : ZMQ_REP);
     if (bind_and_tell(s, ep) != 0)
         return 1;
     zmq_msg_t m;
@@ -172,7 +175,7 @@ static int local_lat(const char *ep, size_t size, int count)
 static int remote_lat(const char *ep, size_t size, int count)
 {
     void *ctx = zmq_ctx_new();
-    void *s = zmq_socket(ctx, ZMQ_REQ);
+    void *s = zmq_socket(ctx, pair ? ZMQ_PAIR : ZMQ_REQ);
     if (curve_setup(s, 0) != 0)
         return 1;
     if (zmq_connect(s, ep) != 0)
@@ -329,6 +332,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--curve") == 0)
             curve = 1;
+        else if (strcmp(argv[i], "--pair") == 0)
+            pair = 1;
         else
             argv[kept++] = argv[i];
     }
@@ -340,7 +345,7 @@ int main(int argc, char **argv)
     if (strstr(prog, "perf")) { /* zaio-perf <cmd> ... */
         if (argc < 2) {
             fprintf(stderr, "usage: %s local_thr|remote_thr|local_lat|remote_lat "
-                            "<endpoint> <message-size> <count> [--curve]\n"
+                            "<endpoint> <message-size> <count> [--curve] [--pair]\n"
                             "       %s inproc_thr|inproc_lat <message-size> <count>\n",
                     prog, prog);
             return 1;
