@@ -3,7 +3,7 @@ BUILD    ?= build
 JOBS     ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-linux test-sanitize test-tsan test-windows soak fuzz clean
+.PHONY: all deps build test test-linux test-sanitize test-tsan test-windows soak bench fuzz clean
 
 all: build
 
@@ -61,6 +61,16 @@ soak:
 	$(BUILD)/tools/soak/zaio-soak $(if $(PROBES),--probes $(PROBES),$(if $(SOAK_COMPARE),$(if \
 	  $(filter command line,$(origin DURATION)),--duration $(DURATION)),--duration $(DURATION))) \
 	  $(if $(BACKEND),--backend $(BACKEND)) -o $(SOAK_OUT) $(SOAK_ARGS)
+
+# zaio against libzmq 4.3.4 and raw loopback, throughput and latency, 8 B ... 1 MiB, over
+# tcp, ipc and inproc, on each Linux backend (tools/bench/bench.sh): a table with ratios
+# and the issue 14 goals, and $(BUILD)/bench/bench.png. A few minutes; QUICK=1 for a
+# short run (one run per case, a tenth of the counts). A benchmark: it never fails on a
+# figure. Run it on a quiet machine.
+bench:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target zaio-perf libzmq-perf raw-tcp
+	tools/bench/bench.sh $(BUILD) $(BUILD)/bench
 
 # The codec's libFuzzer target (clang, its own build dir) for FUZZ_SECONDS; crashes
 # land in $(BUILD)/fuzz-build/artifacts/. `make test` runs it for ZAIO_FUZZ_SECONDS.

@@ -97,6 +97,11 @@ int aio_port_poll(aio_port *p, int timeout_ms);
 /* Queues a completion {op = AIO_OP_SIGNAL, key} that handler receives on the polling
  * thread (PostQueuedCompletionStatus). Safe from any thread. */
 int aio_port_post(aio_port *p, aio_handler handler, void *key);
+/* Makes the current or the next aio_port_poll return without waiting, delivering no
+ * completion: a wake-up for a poller that has other work (a mailbox) to look at after
+ * each poll. Never allocates, never fails; wakes made before that poll returns count
+ * as one. Safe from any thread. */
+void aio_port_wake(aio_port *p);
 /* Closes every socket still open, drains every pending completion, then frees the port.
  * Handlers are not called while draining. */
 void aio_port_destroy(aio_port *p);

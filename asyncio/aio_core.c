@@ -317,7 +317,8 @@ static void endgame(aio_port *p)
 int aio_port_poll(aio_port *p, int timeout_ms)
 {
     aio__lock(&p->lock);
-    bool ready = p->q || p->sigq || p->endgame;
+    bool ready = p->q || p->sigq || p->endgame || p->wake_pending;
+    p->wake_pending = false; /* this poll is the one it asked for */
     p->poller_blocked = !ready && timeout_ms != 0;
     aio__unlock(&p->lock);
 
@@ -354,6 +355,17 @@ int aio_port_post(aio_port *p, aio_handler handler, void *key)
     wake_poller(p);
     aio__unlock(&p->lock);
     return 0;
+}
+
+void aio_port_wake(aio_port *p)
+{
+    if (!p)
+        return;
+    aio__lock(&p->lock);
+    /* the flag covers a poll that has not started yet; wake_poller one that waits */
+    p->wake_pending = true;
+    wake_poller(p);
+    aio__unlock(&p->lock);
 }
 
 /* ---- sockets ----------------------------------------------------------------------- */

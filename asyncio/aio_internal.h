@@ -122,6 +122,7 @@ struct aio_port {
     aio_signal *sigq, *sigtail;  /* posted signals waiting for dispatch */
     aio_socket *endgame;         /* sockets due to be freed */
     bool poller_blocked;         /* a thread sleeps in ops->wait and must be woken */
+    bool wake_pending;           /* aio_port_wake: the next poll returns at once */
     bool destroying;
     void *bk; /* backend state */
 #ifdef ZAIO_FAULT_INJECTION

@@ -8,7 +8,12 @@
  * recv and send first try the call without waiting, as WSARecv/WSASend do on Windows: a
  * connection with data (or an error) ready completes inside the submit, saving a round
  * trip through the ring, and a connection reset before the first recv fails at once, the
- * probe case that AsyncIO 0.1.26 leaked on.
+ * probe case that AsyncIO 0.1.26 leaked on. Except a recv right after one that took less
+ * than it asked for, and a send right after one that sent less: the connection was
+ * drained (or its send buffer full) then, so the try would almost surely find nothing
+ * to do (a request/reply exchange, every recv; a large message, every send) and cost a
+ * system call for it; that op goes to the ring at once, whose submit makes the same
+ * attempt in the kernel.
  *
  * Locking: SQEs are prepared and submitted under the port lock from any thread; only the
  * polling thread waits on and reaps the CQ. The wait is a bare io_uring_enter with no SQ
@@ -25,6 +30,8 @@
 
 #define URING_ENTRIES 1024
 #define TAG_CANCEL ((uintptr_t)1)
+#define UR_RECV_SHORT 0x1u /* bk_flags: the last recv took less than it asked for */
+#define UR_SEND_SHORT 0x2u /* bk_flags: the last send sent less than it was given */
 
 typedef struct ur_port {
     struct io_uring ring;
@@ -113,6 +120,20 @@ static void ur_fill_iov(aio_rec *r)
     r->msg = (struct msghdr){.msg_iov = r->native_iov, .msg_iovlen = (size_t)r->niov};
 }
 
+/* Notes whether a recv drained the connection, or a send filled its buffer, when it
+ * moved n bytes (see the notes above). */
+static void ur_note(aio_rec *r, size_t n)
+{
+    size_t asked = 0;
+    for (int i = 0; i < r->niov; i++)
+        asked += r->iov[i].len;
+    uint32_t flag = r->op == AIO_OP_RECV ? UR_RECV_SHORT : UR_SEND_SHORT;
+    if (n < asked)
+        r->sock->bk_flags |= flag;
+    else
+        r->sock->bk_flags &= ~flag;
+}
+
 /* recv/send without waiting. 1: completed, 0: would block, <0: failed. */
 static int ur_try_now(aio_rec *r)
 {
@@ -124,6 +145,7 @@ static int ur_try_now(aio_rec *r)
         n = sendmsg(r->sock->fd, &r->msg, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n < 0)
         return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -errno;
+    ur_note(r, (size_t)n);
     aio__complete(r, 0, (size_t)n);
     return 1;
 }
@@ -131,11 +153,18 @@ static int ur_try_now(aio_rec *r)
 static int ur_submit(aio_rec *r)
 {
     aio_port *p = r->sock->port;
-    /* AIO_FAULT_SYNC_SUCCESS (recv, send) asks for no more than this backend always
-     * does: the try below completes the op inside the submit when the call succeeds */
+    /* AIO_FAULT_SYNC_SUCCESS (recv, send) asks for no more than this backend does
+     * unless the last op was short: the try below completes the op inside the submit
+     * when the call succeeds, and the fault has it tried whatever came before */
     if (r->op == AIO_OP_SEND)
         ur_fill_iov(r);
-    if (r->op == AIO_OP_RECV || r->op == AIO_OP_SEND) {
+    bool try_now = (r->op == AIO_OP_RECV && !(r->sock->bk_flags & UR_RECV_SHORT)) ||
+                   (r->op == AIO_OP_SEND && !(r->sock->bk_flags & UR_SEND_SHORT));
+#ifdef ZAIO_FAULT_INJECTION
+    try_now = try_now ||
+              ((r->op == AIO_OP_RECV || r->op == AIO_OP_SEND) && aio__fault_sync(p, r->op));
+#endif
+    if (try_now) {
         int rc = ur_try_now(r);
         if (rc != 0)
             return rc < 0 ? rc : 0;
@@ -209,6 +238,8 @@ static void ur_complete(aio_rec *r, int res)
         aio__complete(r, res < 0 ? res : 0, 0);
         break;
     default:
+        if (res > 0)
+            ur_note(r, (size_t)res);
         aio__complete(r, res < 0 ? res : 0, res < 0 ? 0 : (size_t)res);
         break;
     }

@@ -7,8 +7,14 @@
  *   zaio-perf remote_thr <connect-to> <message-size> <message-count>
  *   zaio-perf local_lat  <bind-to>    <message-size> <roundtrip-count>
  *   zaio-perf remote_lat <connect-to> <message-size> <roundtrip-count>
+ *   zaio-perf inproc_thr <message-size> <message-count>
+ *   zaio-perf inproc_lat <message-size> <roundtrip-count>
  *
- * The program name works as the sub-command too (a link named local_thr). --curve, anywhere
+ * inproc_thr and inproc_lat are libzmq's programs of those names: both ends in one
+ * process (one context), the remote side on a thread of its own, over inproc://.
+ * The program name works as the sub-command too (a link named local_thr). --pair, anywhere
+ * among the arguments, has the latency programs bounce over PAIR sockets instead of
+ * REQ/REP. --curve, anywhere
  * among the arguments, makes both ends speak CURVE (RFC 26): the local side is the server,
  * with a key pair fixed here so that the remote side, a separate process of either
  * library, knows its public key; the remote side makes a client key pair of its own. The
@@ -36,6 +42,7 @@ static int fail(const char *what)
 }
 
 static int curve;
+static int pair; /* --pair: latency over PAIR, not REQ/REP */
 static const char curve_server_public[] = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
 static const char curve_server_secret[] = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
 
@@ -146,7 +153,7 @@ static int remote_thr(const char *ep, size_t size, int count)
 static int local_lat(const char *ep, size_t size, int count)
 {
     void *ctx = zmq_ctx_new();
-    void *s = zmq_socket(ctx, ZMQ_REP);
+    void *s = zmq_socket(ctx, pair ? ZMQ_PAIR : ZMQ_REP);
     if (bind_and_tell(s, ep) != 0)
         return 1;
     zmq_msg_t m;
@@ -168,7 +175,7 @@ static int local_lat(const char *ep, size_t size, int count)
 static int remote_lat(const char *ep, size_t size, int count)
 {
     void *ctx = zmq_ctx_new();
-    void *s = zmq_socket(ctx, ZMQ_REQ);
+    void *s = zmq_socket(ctx, pair ? ZMQ_PAIR : ZMQ_REQ);
     if (curve_setup(s, 0) != 0)
         return 1;
     if (zmq_connect(s, ep) != 0)
@@ -197,12 +204,136 @@ static int remote_lat(const char *ep, size_t size, int count)
     return 0;
 }
 
+/* ---- inproc: both ends in this process, as libzmq's inproc_thr / inproc_lat ---------- */
+
+typedef struct inproc_job {
+    void *ctx;
+    size_t size;
+    int count;
+    int rc;
+} inproc_job;
+
+static void inproc_push(void *arg)
+{
+    inproc_job *j = arg;
+    void *s = zmq_socket(j->ctx, ZMQ_PUSH);
+    if (!s || zmq_connect(s, "inproc://perf_thr") != 0) {
+        j->rc = fail("zmq_connect");
+        return;
+    }
+    for (int i = 0; i < j->count; i++) {
+        zmq_msg_t m;
+        if (zmq_msg_init_size(&m, j->size) != 0 || zmq_msg_send(&m, s, 0) < 0) {
+            j->rc = fail("zmq_msg_send");
+            return;
+        }
+        zmq_msg_close(&m);
+    }
+    zmq_close(s);
+}
+
+static int inproc_thr(size_t size, int count)
+{
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_PULL);
+    if (zmq_bind(s, "inproc://perf_thr") != 0)
+        return fail("zmq_bind");
+    inproc_job j = {ctx, size, count, 0};
+    void *t = zmq_threadstart(inproc_push, &j);
+    if (!t)
+        return fail("zmq_threadstart");
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, s, 0) < 0)
+        return fail("zmq_msg_recv");
+    uint64_t t0 = now_us();
+    for (int i = 1; i < count; i++) {
+        if (zmq_msg_recv(&m, s, 0) < 0)
+            return fail("zmq_msg_recv");
+        if (!size_ok(&m, size))
+            return 1;
+    }
+    uint64_t elapsed = now_us() - t0;
+    if (elapsed == 0)
+        elapsed = 1;
+    zmq_msg_close(&m);
+    zmq_threadclose(t);
+    if (j.rc)
+        return j.rc;
+    double throughput = (double)(count - 1) / (double)elapsed * 1000000.0;
+    printf("message size: %d [B]\n", (int)size);
+    printf("message count: %d\n", count);
+    printf("mean throughput: %d [msg/s]\n", (int)throughput);
+    printf("mean throughput: %.3f [Mb/s]\n", throughput * (double)size * 8 / 1000000.0);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return 0;
+}
+
+static void inproc_rep(void *arg)
+{
+    inproc_job *j = arg;
+    void *s = zmq_socket(j->ctx, ZMQ_REP);
+    if (!s || zmq_connect(s, "inproc://perf_lat") != 0) {
+        j->rc = fail("zmq_connect");
+        return;
+    }
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    for (int i = 0; i < j->count; i++) {
+        if (zmq_msg_recv(&m, s, 0) < 0 || zmq_msg_send(&m, s, 0) < 0) {
+            j->rc = fail("zmq_msg_recv/send");
+            return;
+        }
+    }
+    zmq_msg_close(&m);
+    zmq_close(s);
+}
+
+static int inproc_lat(size_t size, int count)
+{
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_REQ);
+    if (zmq_bind(s, "inproc://perf_lat") != 0)
+        return fail("zmq_bind");
+    inproc_job j = {ctx, size, count, 0};
+    void *t = zmq_threadstart(inproc_rep, &j);
+    if (!t)
+        return fail("zmq_threadstart");
+    zmq_msg_t m;
+    if (zmq_msg_init_size(&m, size) != 0)
+        return fail("zmq_msg_init_size");
+    memset(zmq_msg_data(&m), 0, size);
+    uint64_t t0 = now_us();
+    for (int i = 0; i < count; i++) {
+        if (zmq_msg_send(&m, s, 0) < 0)
+            return fail("zmq_msg_send");
+        if (zmq_msg_recv(&m, s, 0) < 0)
+            return fail("zmq_msg_recv");
+        if (!size_ok(&m, size))
+            return 1;
+    }
+    uint64_t elapsed = now_us() - t0;
+    zmq_msg_close(&m);
+    zmq_threadclose(t);
+    if (j.rc)
+        return j.rc;
+    printf("message size: %d [B]\n", (int)size);
+    printf("roundtrip count: %d\n", count);
+    printf("average latency: %.3f [us]\n", (double)elapsed / (count * 2));
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int kept = 1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--curve") == 0)
             curve = 1;
+        else if (strcmp(argv[i], "--pair") == 0)
+            pair = 1;
         else
             argv[kept++] = argv[i];
     }
@@ -214,11 +345,27 @@ int main(int argc, char **argv)
     if (strstr(prog, "perf")) { /* zaio-perf <cmd> ... */
         if (argc < 2) {
             fprintf(stderr, "usage: %s local_thr|remote_thr|local_lat|remote_lat "
-                            "<endpoint> <message-size> <count> [--curve]\n", prog);
+                            "<endpoint> <message-size> <count> [--curve] [--pair]\n"
+                            "       %s inproc_thr|inproc_lat <message-size> <count>\n",
+                    prog, prog);
             return 1;
         }
         cmd = argv[1];
         a = 2;
+    }
+    if (strncmp(cmd, "inproc_", 7) == 0) {
+        if (argc - a != 2 || atoi(argv[a + 1]) < 1) {
+            fprintf(stderr, "usage: %s <message-size> <count>\n", cmd);
+            return 1;
+        }
+        size_t size = (size_t)atol(argv[a]);
+        int count = atoi(argv[a + 1]);
+        if (strcmp(cmd, "inproc_thr") == 0)
+            return inproc_thr(size, count);
+        if (strcmp(cmd, "inproc_lat") == 0)
+            return inproc_lat(size, count);
+        fprintf(stderr, "unknown command %s\n", cmd);
+        return 1;
     }
     if (argc - a != 3) {
         fprintf(stderr, "usage: %s <endpoint> <message-size> <count> [--curve]\n", cmd);

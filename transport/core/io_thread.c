@@ -4,12 +4,13 @@
  * Design notes
  * ------------
  * - One wake-up path. The mailbox calls io_wake only when its first command lands in
- *   an empty mailbox, and io_wake posts one completion to the port, so a burst of
- *   commands costs one aio_port_post (one small allocation), not one each. The loop
- *   runs the mailbox after every poll whatever woke it.
- * - A lost wake-up cannot hang the thread: aio_port_post fails only when out of memory,
- *   and the poll never sleeps longer than IO_MAX_SLEEP_MS, so commands posted then wait
- *   that long at most instead of forever.
+ *   an empty mailbox, and io_wake is aio_port_wake: the port's poll returns (or the
+ *   next one does not wait), with no completion and no allocation, so a burst of
+ *   commands costs one wake-up, and a message that wakes a sleeping session costs no
+ *   malloc. The loop runs the mailbox after every poll whatever woke it.
+ * - A wake-up is never lost: aio_port_wake cannot fail, and one that comes before the
+ *   poll starts makes that poll return at once. The poll still never sleeps longer
+ *   than IO_MAX_SLEEP_MS.
  * - Timers are embedded in their owners (no allocation to arm one) and kept in a binary
  *   heap of pointers ordered by due time; each knows its index, so cancel and re-arm
  *   are O(log n). If the heap cannot grow (out of memory) a timer goes to a small
@@ -223,15 +224,10 @@ static int io_run_timers(zio *io)
 
 /* ---- the thread -------------------------------------------------------------------- */
 
-static void io_on_signal(const aio_completion *c)
-{
-    (void)c; /* its arrival ended the poll; the loop runs the mailbox */
-}
-
 static void io_wake(void *arg)
 {
     zio *io = arg;
-    (void)aio_port_post(io->port, io_on_signal, io); /* see the notes: bounded sleep */
+    aio_port_wake(io->port); /* the loop runs the mailbox after the poll it ends */
 }
 
 static void io_loop(void *arg)
@@ -289,8 +285,7 @@ void zio_free(zio *io)
         return;
     if (io->started) {
         atomic_store(&io->stop, true);
-        /* a failed post leaves the thread to notice within IO_MAX_SLEEP_MS */
-        (void)aio_port_post(io->port, io_on_signal, io);
+        aio_port_wake(io->port);
         zthread_join(io->thread);
     }
     /* the thread is gone: this one owns the mailbox now */

@@ -32,7 +32,7 @@ struct zcmd {
 
 typedef struct zmailbox zmailbox;
 /* wake(arg) is called (with the mailbox lock held) when the first command lands in an
- * empty mailbox: a signaler write, or an aio_port_post. */
+ * empty mailbox: a signaler write, or an aio_port_wake. */
 zmailbox *zmailbox_new(void (*wake)(void *arg), void *wake_arg);
 /* The object whose thread runs the commands (a zsock, a zio): for commands that need
  * it and only know the mailbox. */

@@ -28,6 +28,13 @@ typedef struct zq_chunk {
     struct zq_chunk *next; /* written by the writer before the flush that covers it */
 } zq_chunk;
 
+/* Laid out by who writes what: the writer's fields and what it publishes, then the
+ * reader's and what it publishes, each on cache lines of their own (the pads), then
+ * what either writes rarely. Each side keeps the other's counter as last seen and
+ * reads it again only when that copy says empty (reader) or full (writer): it is only
+ * ever behind, so what it shows is there, and a busy pipe moves one cache line each
+ * way per batch rather than per message. */
+#define ZQ_PAD 64
 typedef struct zqueue {
     /* writer's */
     zq_chunk *w_chunk;
@@ -38,10 +45,18 @@ typedef struct zqueue {
     zq_chunk *f_chunk;       /* where the last flush left the writer, for rollback */
     int f_pos;
     uint64_t f_frames, f_msgs;
-    /* shared */
+    uint64_t w_read_seen;    /* msgs_read as last loaded */
     _Atomic uint64_t published;      /* frames the reader may take */
     _Atomic uint64_t published_msgs; /* messages among them */
+    char pad_w[ZQ_PAD];
+    /* reader's */
+    zq_chunk *r_chunk;
+    int r_pos;
+    uint64_t r_frames;
+    uint64_t r_pub_seen;     /* published as last loaded */
     _Atomic uint64_t msgs_read;
+    char pad_r[ZQ_PAD];
+    /* either, rarely */
     atomic_int reader_asleep, writer_asleep;
     _Atomic(zq_chunk *) spare;
     /* the HWM is the writer's share plus the reader's (SHARE_NONE: that end has none,
@@ -51,10 +66,6 @@ typedef struct zqueue {
     /* ZPIPE_CONFLATE: the one message kept, under the pipe's lock */
     bool conflate, has_last;
     zmsg last;
-    /* reader's */
-    zq_chunk *r_chunk;
-    int r_pos;
-    uint64_t r_frames;
 } zqueue;
 
 struct zpipe_end {
@@ -187,10 +198,18 @@ static void notify(zpipe_end *e, zpipe_event ev)
 
 /* ---- writing ----------------------------------------------------------------------- */
 
+/* Writer: whether the HWM is reached. A copy of the reader's count that shows room
+ * is enough (the count only grows); one that shows none is loaded again, so a check
+ * after the writer said it sleeps always sees the reader's latest. */
 static bool zq_full(zqueue *q)
 {
     int hwm = zq_hwm(q);
-    return hwm && q->w_msgs - atomic_load(&q->msgs_read) >= (uint64_t)hwm;
+    if (!hwm)
+        return false;
+    if (q->w_msgs - q->w_read_seen < (uint64_t)hwm)
+        return false;
+    q->w_read_seen = atomic_load(&q->msgs_read);
+    return q->w_msgs - q->w_read_seen >= (uint64_t)hwm;
 }
 
 bool zpipe_can_write(zpipe_end *e)
@@ -288,7 +307,8 @@ void zpipe_flush(zpipe_end *e)
     q->f_msgs = q->w_msgs;
     atomic_store(&q->published_msgs, q->w_msgs);
     atomic_store(&q->published, q->w_frames);
-    if (atomic_exchange(&q->reader_asleep, 0))
+    /* a load first: a reader that is awake never has its line taken for nothing */
+    if (atomic_load(&q->reader_asleep) && atomic_exchange(&q->reader_asleep, 0))
         notify(e->peer, ZPIPE_READABLE);
 }
 
@@ -314,7 +334,14 @@ void zpipe_rollback(zpipe_end *e)
 
 /* ---- reading ----------------------------------------------------------------------- */
 
-static uint64_t zq_avail(zqueue *q) { return atomic_load(&q->published) - q->r_frames; }
+/* Reader: frames ready. The copy of the writer's count is loaded again only when it
+ * shows none left, so a check after the reader said it sleeps sees the latest. */
+static uint64_t zq_avail(zqueue *q)
+{
+    if (q->r_pub_seen == q->r_frames)
+        q->r_pub_seen = atomic_load(&q->published);
+    return q->r_pub_seen - q->r_frames;
+}
 
 bool zpipe_can_read(zpipe_end *e)
 {

@@ -28,13 +28,15 @@
  * silent probe costs little), 64 KiB after. Frames are decoded in place; small bodies
  * are copied into the message (inline up to 31 bytes), a body larger than the
  * decoder's 8 KiB scratch gets a buffer of its own, what the current recv holds is
- * copied in and the rest (when 64 KiB or more remains) is received straight into it:
- * no copy for the bulk of a large message. Messages are flushed to the pipe at message
- * boundaries, in batches per recv; a full pipe (RCVHWM) stops receiving until the
- * socket drains it (ZPIPE_WRITABLE). One send in flight: the encoder packs what the
- * pipe holds into one 64 KiB buffer (control commands first), a body over 8 KiB goes as
- * its own slice of one aio_sendv (up to three per send), and a partial send resubmits
- * the rest.
+ * copied in and the rest (when RX_DIRECT_MIN or more remains) is received straight
+ * into it: no copy for the bulk of a large message. So that the bulk is the rest, a
+ * recv after a large frame reads only RX_HEAD into the buffer (the next header and the
+ * start of its body; libzmq reads 8 KiB); a small frame ends that. Messages are
+ * flushed to the pipe at message boundaries, in batches per recv; a full pipe (RCVHWM)
+ * stops receiving until the socket drains it (ZPIPE_WRITABLE). One send in flight: the
+ * encoder packs what the pipe holds into one 64 KiB buffer (control commands first), a
+ * body over 8 KiB goes as its own slice of one aio_sendv (up to three per send), and a
+ * partial send resubmits the rest.
  *
  * Pipes. A server session creates its pipe after the handshake and posts the socket's
  * end (routing id and metadata filled in). A client session attaches its pipe on the
@@ -119,7 +121,8 @@
 enum {
     RX_SMALL = 512,          /* recv buffer while handshaking */
     RX_BIG = 64 * 1024,      /* recv buffer after */
-    RX_DIRECT_MIN = RX_BIG,  /* receive a large body straight into the message from here */
+    RX_DIRECT_MIN = 32 * 1024,  /* receive a large body straight into the message from here */
+    RX_HEAD = 32 * 1024,        /* after a large frame, a recv into the buffer takes this much */
     TX_BUF = 64 * 1024,      /* the encoder's buffer: one send's worth of small frames */
     TX_COPY_MAX = 8 * 1024,  /* bodies above go out from their own buffer */
     DEC_SCRATCH = 8 * 1024,  /* larger frames stream; also the largest command accepted */
@@ -189,6 +192,7 @@ struct zsession {
     aio_buf *rbuf;
     size_t rcap, rpos, rlen;
     bool rx_busy, rx_direct, rx_blocked, rx_in_msg, rx_unflushed;
+    bool rx_after_large; /* the last frame was large: the next recv reads its header */
     bool has_rx_pending;
     zmsg rx_pending; /* the first frame of a message the full pipe refused */
     bool rx_large_on;
@@ -708,7 +712,14 @@ static void rx_submit(zsession *s)
         }
     }
     s->rpos = s->rlen = 0;
-    rc = aio_recv(s->as, s->rbuf, 0, s->rcap);
+    /* After a large frame another may follow: read little more than its header and the
+     * start of its body here, so that the bulk of it goes straight into the message
+     * (the branch above) rather than through this buffer and a copy. Small frames turn
+     * this off again and get the whole buffer's worth per recv. */
+    size_t want = s->rcap;
+    if (s->rx_after_large && want > RX_HEAD)
+        want = RX_HEAD;
+    rc = aio_recv(s->as, s->rbuf, 0, want);
     if (rc < 0) {
         conn_lost(s, LOSS_CONN, -rc);
         return;
@@ -755,6 +766,7 @@ static void rx_deliver(zsession *s, zmsg *m)
 
 static void rx_frame(zsession *s, const uint8_t *data, size_t len, uint8_t flags)
 {
+    s->rx_after_large = false;
     zmsg m;
     if (zmsg_init_copy(&m, data, len) < 0) {
         conn_lost(s, LOSS_CONN, ENOMEM);
@@ -885,6 +897,9 @@ static void rx_large_begin(zsession *s, uint64_t size, uint8_t flags)
         return;
     }
     s->rx_large_on = true;
+    /* the next frame is likely as large: worth a short recv for its header if the rest
+     * of it would then go straight into its message */
+    s->rx_after_large = size >= RX_HEAD + RX_DIRECT_MIN;
     s->rx_large_have = 0;
     s->rx_large_flags = flags;
 }
@@ -1452,7 +1467,7 @@ static void conn_teardown(zsession *s)
             zpipe_flush(s->pipe);
     }
     s->rx_in_msg = s->rx_unflushed = false;
-    s->rx_busy = s->rx_direct = s->rx_blocked = false;
+    s->rx_busy = s->rx_direct = s->rx_blocked = s->rx_after_large = false;
     s->rpos = s->rlen = 0;
     /* sending: the batch in flight is lost with the connection, and a message half
      * sent must not be continued on the next one */

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# bench.sh - `make bench`: zaio (zaio-perf, on each Linux backend), libzmq 4.3.4 (the same
+# perf.c built against it, libzmq-perf) and a no-library baseline (raw-tcp) side by side:
+# PUSH->PULL throughput and REQ->REP latency for 8 B ... 1 MiB over tcp, ipc and inproc,
+# each case run RUNS times keeping the best. Prints the table with ratios to libzmq, the
+# issue 14 goals marked met or not, and writes bench.tsv and bench.png (gnuplot) to the
+# output directory. A benchmark, not a test: nothing here fails on a figure.
+#
+# Usage: bench.sh <build-dir> [out-dir]
+#   QUICK=1            one run per case, a tenth of the counts (about half a minute)
+#   RUNS=n SCALE=n     runs per case (default 3), divide the counts by n (default 4; 1 is
+#                      about 12 minutes)
+#   BACKENDS="uring epoll" TRANSPORTS="tcp ipc inproc" SIZES="8 64 1024 65536 1048576"
+set -euo pipefail
+build=${1:?usage: bench.sh <build-dir> [out-dir]}
+out=${2:-$build/bench}
+zaio=$build/tools/perf/zaio-perf
+libzmq=$build/interop/transport/libzmq-perf
+raw=$build/tools/bench/raw-tcp
+for b in "$zaio" "$libzmq" "$raw"; do
+  [ -x "$b" ] || { echo "bench: $b is missing (build first: make build)" >&2; exit 1; }
+done
+if [ "${QUICK:-0}" = 1 ]; then runs=${RUNS:-1} scale=${SCALE:-10}; else runs=${RUNS:-3} scale=${SCALE:-4}; fi
+backends=${BACKENDS:-uring epoll}
+transports=${TRANSPORTS:-tcp ipc inproc}
+sizes=${SIZES:-8 64 1024 65536 1048576}
+mkdir -p "$out"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+tsv=$out/bench.tsv
+printf 'transport\tsize\tkind\timpl\tvalue\n' >"$tsv"
+
+# counts per size: each run takes a fraction of a second on a 2-core machine; the latency
+# counts also bury the start (a zaio NULL handshake holds its READY up to 20 ms)
+thr_count() { case $1 in 8|64) echo $((1000000 / scale));; 1024) echo $((200000 / scale));;
+  65536) echo $((10000 / scale));; *) echo $((1000 / scale));; esac; }
+lat_count() { case $1 in 8|64|1024) echo $((20000 / scale));; 65536) echo $((2000 / scale));;
+  *) echo $((300 / scale));; esac; }
+
+# one measurement: <impl> <transport> <thr|lat|plat> <size> <count> -> msg/s or us, or "-"
+# (plat: latency over PAIR instead of REQ/REP)
+measure() {
+  local impl=$1 tr=$2 kind=$3 size=$4 count=$5 bin res opt=
+  if [ "$kind" = plat ]; then kind=lat opt=--pair; fi
+  case $impl in
+    raw)
+      { [ "$tr" = inproc ] || [ -n "$opt" ]; } && { echo -; return; }
+      # raw writes of 8 B are one system call each: fewer keep the run short
+      [ "$kind" = thr ] && [ "$size" -le 1024 ] && count=$((count / 5))
+      res=$("$raw" "$kind" "$([ "$tr" = ipc ] && echo unix || echo tcp)" "$size" "$count")
+      ;;
+    libzmq) bin=$libzmq ;;
+    zaio-*) bin=$zaio; export ZAIO_BACKEND=${impl#zaio-} ;;
+  esac
+  if [ "$impl" != raw ]; then
+    if [ "$tr" = inproc ]; then
+      res=$("$bin" "inproc_$kind" "$size" "$count")
+    else
+      local ep ep2
+      if [ "$tr" = tcp ]; then ep='tcp://127.0.0.1:*'; else ep="ipc://$tmp/perf.sock"; fi
+      rm -f "$tmp/err" "$tmp/perf.sock"; mkfifo "$tmp/err"
+      "$bin" "local_$kind" "$ep" "$size" "$count" $opt >"$tmp/local" 2>"$tmp/err" &
+      local lpid=$!
+      exec 4<"$tmp/err"
+      if [ "$tr" = tcp ]; then read -r ep2 <&4; ep=${ep2#endpoint: }; fi
+      "$bin" "remote_$kind" "$ep" "$size" "$count" $opt >"$tmp/remote"
+      wait $lpid
+      exec 4<&-
+      if [ "$kind" = thr ]; then res=$(cat "$tmp/local"); else res=$(cat "$tmp/remote"); fi
+    fi
+    unset ZAIO_BACKEND
+  fi
+  if [ "$kind" = thr ]; then awk '/msg\/s/ {print $3}' <<<"$res"; else awk '/latency/ {print $3}' <<<"$res"; fi
+}
+
+# the best of $runs: highest throughput, lowest latency
+best() {
+  local kind=$1 v b=; shift
+  for ((r = 0; r < runs; r++)); do
+    v=$(measure "$@")
+    [ "$v" = - ] && { echo -; return; }
+    if [ -z "$b" ]; then b=$v
+    elif [ "$kind" = thr ]; then b=$(awk -v a="$v" -v b="$b" 'BEGIN {print (a > b) ? a : b}')
+    else b=$(awk -v a="$v" -v b="$b" 'BEGIN {print (a < b) ? a : b}'); fi
+  done
+  echo "$b"
+}
+
+impls="libzmq"
+for be in $backends; do impls="$impls zaio-$be"; done
+impls="$impls raw"
+echo "bench: runs=$runs scale=1/$scale backends=($backends) transports=($transports); $(nproc) cores, $(uname -r)" >&2
+for tr in $transports; do
+  for size in $sizes; do
+    for kind in thr lat; do
+      n=$([ $kind = thr ] && thr_count "$size" || lat_count "$size")
+      [ "$n" -lt 2 ] && n=2
+      for impl in $impls; do
+        [ -t 2 ] && printf '\r%-70s' "bench: $tr $size B $kind $impl" >&2
+        v=$(best "$kind" "$impl" "$tr" "$kind" "$size" "$n")
+        printf '%s\t%s\t%s\t%s\t%s\n' "$tr" "$size" "$kind" "$impl" "$v" >>"$tsv"
+      done
+    done
+  done
+done
+[ -t 2 ] && printf '\r%-70s\r' '' >&2
+# PAIR ping-pong, the issue's other latency goal: tcp, 64 B
+if [[ " $transports " == *" tcp "* ]]; then
+  for impl in $impls; do
+    [ "$impl" = raw ] && continue
+    v=$(best lat "$impl" tcp plat 64 "$(lat_count 64)")
+    printf '%s\t%s\t%s\t%s\t%s\n' tcp 64 plat "$impl" "$v" >>"$tsv"
+  done
+fi
+
+# ---- the table -------------------------------------------------------------------------
+awk -F'\t' -v impls="$impls" '
+function hs(s) { return s >= 1048576 ? s / 1048576 "M" : s >= 1024 ? s / 1024 "K" : s }
+function ratio(a, b) { return (a == "-" || b == "-" || b == 0) ? "-" : sprintf("%.2f", a / b) }
+NR > 1 { v[$1, $2, $3, $4] = $5; if (!(($1) in seen)) { seen[$1] = 1; trs[++ntr] = $1 }
+         if (!(($2) in sseen)) { sseen[$2] = 1; szs[++nsz] = $2 } }
+END {
+  ni = split(impls, im, " ")
+  printf "throughput (msg/s; ratio = zaio/libzmq; %%raw = zaio bytes/s as a share of raw loopback)\n"
+  for (t = 1; t <= ntr; t++) {
+    printf "\n%-7s %6s %11s", trs[t], "size", "libzmq"
+    for (i = 2; i < ni; i++) printf " %11s %6s", im[i], "ratio"
+    printf " %11s %6s   | lat us: %8s", "raw", "%raw", "libzmq"
+    for (i = 2; i < ni; i++) printf " %11s %6s", im[i], "ratio"
+    printf " %8s\n", "raw"
+    for (s = 1; s <= nsz; s++) {
+      z = szs[s]; l = v[trs[t], z, "thr", "libzmq"]; r = v[trs[t], z, "thr", "raw"]
+      printf "%-7s %6s %11s", "", hs(z), l
+      bz = 0
+      for (i = 2; i < ni; i++) { a = v[trs[t], z, "thr", im[i]]; printf " %11s %6s", a, ratio(a, l); if (a + 0 > bz) bz = a + 0 }
+      printf " %11s %6s   |         %8s", r, (r == "-" ? "-" : sprintf("%.0f%%", 100 * bz / r)), v[trs[t], z, "lat", "libzmq"]
+      for (i = 2; i < ni; i++) { a = v[trs[t], z, "lat", im[i]]; printf " %11s %6s", a, ratio(a, v[trs[t], z, "lat", "libzmq"]) }
+      printf " %8s\n", v[trs[t], z, "lat", "raw"]
+    }
+  }
+  # issue 14 goals, per backend, from this run
+  printf "\ngoals (issue 14), per zaio backend, this run:\n"
+  for (i = 2; i < ni; i++) {
+    be = im[i]
+    goal(be, "tcp 64 KiB thr >= 2x libzmq", "tcp", 65536, "thr", 2, 1)
+    goal(be, "tcp 1 MiB thr >= 2x libzmq", "tcp", 1048576, "thr", 2, 1)
+    goalraw(be, "tcp 64 KiB thr >= 50% of raw", "tcp", 65536)
+    goalraw(be, "tcp 1 MiB thr >= 50% of raw", "tcp", 1048576)
+    goal(be, "tcp 8 B thr >= 1.5x libzmq", "tcp", 8, "thr", 1.5, 1)
+    goal(be, "tcp 64 B thr >= 1.5x libzmq", "tcp", 64, "thr", 1.5, 1)
+    goal(be, "tcp 1 KiB thr >= 1.5x libzmq", "tcp", 1024, "thr", 1.5, 1)
+    goal(be, "tcp REQ/REP 64 B latency <= 0.8x libzmq", "tcp", 64, "lat", 0.8, 0)
+    goal(be, "tcp PAIR 64 B latency <= 0.8x libzmq", "tcp", 64, "plat", 0.8, 0)
+    goal(be, "inproc 8 B thr >= 1.5x libzmq", "inproc", 8, "thr", 1.5, 1)
+    goal(be, "inproc 64 KiB thr >= 1.5x libzmq", "inproc", 65536, "thr", 1.5, 1)
+  }
+}
+function goal(be, what, tr, z, k, want, higher,   a, l, r) {
+  a = v[tr, z, k, be]; l = v[tr, z, k, "libzmq"]
+  if (a == "" || l == "" || a == "-" || l == "-") return
+  r = a / l
+  printf "  %-11s %-42s %5.2fx  %s\n", be, what, r, ((higher ? r >= want : r <= want) ? "met" : "NOT met")
+}
+function goalraw(be, what, tr, z,   a, w, r) {
+  a = v[tr, z, "thr", be]; w = v[tr, z, "thr", "raw"]
+  if (a == "" || w == "" || a == "-" || w == "-") return
+  r = a / w
+  printf "  %-11s %-42s %4.0f%%   %s\n", be, what, 100 * r, (r >= 0.5 ? "met" : "NOT met")
+}' "$tsv" | tee "$out/bench.txt"
+echo "(latency: half a round trip, REQ/REP in the tables; the memory goals are not measured here)" | tee -a "$out/bench.txt"
+
+# ---- the plot: MB/s against message size, one panel per transport ---------------------
+if command -v gnuplot >/dev/null; then
+  for tr in $transports; do
+    for impl in $impls; do
+      awk -F'\t' -v tr="$tr" -v im="$impl" '$1 == tr && $3 == "thr" && $4 == im && $5 != "-" {
+        print $2, $5 * $2 / 1e6 }' "$tsv" >"$tmp/$tr.$impl.dat"
+    done
+  done
+  {
+    echo "set terminal pngcairo size 1500,500 font ',10'"
+    echo "set output '$out/bench.png'"
+    echo "set multiplot layout 1,$(wc -w <<<"$transports") title 'zaio vs libzmq 4.3.4 vs raw loopback: PUSH/PULL throughput (best of $runs)'"
+    echo "set logscale xy; set grid; set key top left; set xlabel 'message size (bytes)'; set ylabel 'MB/s'"
+    echo "set xtics ('8' 8, '64' 64, '1K' 1024, '64K' 65536, '1M' 1048576)"
+    for tr in $transports; do
+      echo "set title '$tr'"
+      plot="plot"
+      for impl in $impls; do
+        [ -s "$tmp/$tr.$impl.dat" ] && plot="$plot '$tmp/$tr.$impl.dat' using 1:2 with linespoints lw 2 title '$impl',"
+      done
+      echo "${plot%,}"
+    done
+    echo "unset multiplot"
+  } >"$tmp/plot.gp"
+  gnuplot "$tmp/plot.gp" && echo "plot: $out/bench.png"
+else
+  echo "gnuplot not found: no plot"
+fi
+echo "data: $tsv"
