@@ -2,11 +2,13 @@
  * DEALER doing round trips with soak_server (zaio under wine) for as long as the probes
  * run. One-frame and three-frame messages alternate; each echo must come back whole
  * and in order. The end of standard input says stop: it then sends "STOP", waits for
- * its echo and prints how many round trips it made.
+ * its echo and prints how many round trips it made. A line "sample N" on standard input
+ * sends "SAMPLE N" (N probes so far), for which the server also prints a sample.
  * Usage: soak_dealer ENDPOINT < control */
 #include <zmq.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -63,9 +65,28 @@ int main(int argc, char **argv)
         if (rc < 0)
             return fail("poll");
         if (rc > 0) {
-            char b[64];
-            if (read(STDIN_FILENO, b, sizeof b) <= 0)
+            /* the driver writes each line whole (far below PIPE_BUF), so a read ends on a
+             * line's end; it may hold several */
+            char b[512];
+            ssize_t got = read(STDIN_FILENO, b, sizeof b - 1);
+            if (got <= 0)
                 break;
+            b[got] = '\0';
+            for (char *line = strtok(b, "\n"); line; line = strtok(NULL, "\n")) {
+                char *end;
+                if (strncmp(line, "sample ", 7) != 0)
+                    continue;
+                unsigned long long probes = strtoull(line + 7, &end, 10);
+                char body[40];
+                snprintf(body, sizeof body, "SAMPLE %llu", probes);
+                const char *sample[] = {body};
+                if (end == line + 7) {
+                    fprintf(stderr, "soak_dealer: bad control line '%s'\n", line);
+                    return 1;
+                }
+                if (round_trip(d, sample, 1))
+                    return 1;
+            }
         }
         char body[32];
         snprintf(body, sizeof body, "round trip %ld", n);

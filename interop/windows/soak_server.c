@@ -7,6 +7,11 @@
  * the ROUTER and then checks what the issue asks of the IOCP backend under probes: the
  * live counters (aio sockets, accept sockets, ops in flight, pinned buffers, TCP
  * connections, handshakes) all come back to zero. Exit 0 only then.
+ *
+ * A one-frame "SAMPLE <probes>" from the DEALER (the driver asks for one between bursts
+ * of probes) is echoed like any message and also prints a line for the soak's picture:
+ *   sample <probes> <ms> <sockets> <accept_sockets> <ops_in_flight> <bufs> <connections>
+ *          <handshakes> <rss_kib>
  * Usage: soak_server [handshake_ivl_ms]   (default 1000: silent probes go within a second) */
 #include "zaio.h"
 
@@ -19,10 +24,30 @@
  * emulator argument) when a difference between the backends needs looking at. */
 #ifdef _WIN32
 #include <windows.h>
+#include <psapi.h>
 static long long now_ms(void) { return (long long)GetTickCount64(); }
 static void nap_ms(int ms) { Sleep((DWORD)ms); }
+static long long rss_kib(void)
+{
+    PROCESS_MEMORY_COUNTERS pmc;
+    if (!GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof pmc))
+        return -1;
+    return (long long)(pmc.WorkingSetSize / 1024);
+}
 #else
 #include <time.h>
+static long long rss_kib(void)
+{
+    long long kib = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[128];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %lld", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib;
+}
 static long long now_ms(void)
 {
     struct timespec ts;
@@ -64,9 +89,20 @@ static void print_stats(const char *when, const zaio_stats_t *st)
            (long long)st->completions, (long long)st->cancels, (long long)st->submit_failures);
 }
 
+static long long start_ms;
+
+static void print_sample(void *ctx, const char *probes)
+{
+    zaio_stats_t st;
+    zaio_stats(ctx, &st);
+    printf("sample %s %lld %lld %lld %lld %lld %lld %lld %lld\n", probes, now_ms() - start_ms,
+           (long long)st.sockets, (long long)st.accept_sockets, (long long)st.ops_in_flight,
+           (long long)st.bufs, (long long)st.connections, (long long)st.handshakes, rss_kib());
+}
+
 /* Echoes one whole message (id frame first) back: 1 when it was the STOP, 0 for any
  * other, -1 on an error (the idle limit included). */
-static int echo_one(void *router, long long *frames)
+static int echo_one(void *ctx, void *router, long long *frames)
 {
     bool stop = false;
     int part = 0;
@@ -81,6 +117,16 @@ static int echo_one(void *router, long long *frames)
         bool more = zaio_msg_more(&m);
         if (part == 1 && !more && zaio_msg_size(&m) == 4 && memcmp(zaio_msg_data(&m), "STOP", 4) == 0)
             stop = true;
+        /* the probe count is the driver's: digits only, so the line stays one line */
+        size_t n = zaio_msg_size(&m);
+        const char *d = zaio_msg_data(&m);
+        if (part == 1 && !more && n > 7 && n < 32 && memcmp(d, "SAMPLE ", 7) == 0 &&
+            strspn(d + 7, "0123456789") == n - 7) {
+            char probes[32];
+            memcpy(probes, d + 7, n - 7);
+            probes[n - 7] = '\0';
+            print_sample(ctx, probes);
+        }
         if (zaio_msg_send(&m, router, more ? ZAIO_SNDMORE : 0) < 0) {
             fprintf(stderr, "soak_server: send: %s\n", zaio_strerror(zaio_errno()));
             zaio_msg_close(&m);
@@ -116,10 +162,11 @@ int main(int argc, char **argv)
     }
     printf("%s\n", ep);
     printf("soak_server: backend %s\n", zaio_backend(ctx));
+    start_ms = now_ms();
 
     long long messages = 0, frames = 0;
     int rc;
-    while ((rc = echo_one(router, &frames)) == 0)
+    while ((rc = echo_one(ctx, router, &frames)) == 0)
         messages++;
     zaio_stats_t st;
     zaio_stats(ctx, &st);
