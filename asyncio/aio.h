@@ -85,6 +85,9 @@ void aio_buf_unref(aio_buf *b);
 void *aio_buf_data(const aio_buf *b);
 int aio_buf_refs(const aio_buf *b); /* for tests and assertions */
 size_t aio_buf_size(const aio_buf *b);
+/* Buffers made by aio_buf_new up to this size are reused once freed (aio_buf.c): 0 in a
+ * build without the cache (AddressSanitizer, Windows). */
+size_t aio_buf_cache_max(void);
 
 /* ---- ports ------------------------------------------------------------------------- */
 
