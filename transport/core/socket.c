@@ -60,15 +60,19 @@ zmeta *zmeta_new(const uint8_t *md, size_t md_len, const char *const *extra, int
     return m;
 }
 
-zmeta *zmeta_ref(zmeta *m)
+zmeta *zmeta_ref(zmeta *m) { return zmeta_ref_n(m, 1); }
+
+zmeta *zmeta_ref_n(zmeta *m, int n)
 {
-    atomic_fetch_add(&m->refs, 1);
+    atomic_fetch_add(&m->refs, n);
     return m;
 }
 
-void zmeta_unref(zmeta *m)
+void zmeta_unref(zmeta *m) { zmeta_unref_n(m, 1); }
+
+void zmeta_unref_n(zmeta *m, int n)
 {
-    if (!m || atomic_fetch_sub(&m->refs, 1) != 1)
+    if (!m || n == 0 || atomic_fetch_sub(&m->refs, n) != n)
         return;
     for (int i = 0; i < m->n; i++) {
         free(m->prop[i].name);

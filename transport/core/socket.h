@@ -38,6 +38,9 @@ struct zmeta {
 zmeta *zmeta_new(const uint8_t *md, size_t md_len, const char *const *extra, int nextra);
 zmeta *zmeta_ref(zmeta *m);
 void zmeta_unref(zmeta *m);
+/* n references at once (a session hands them to its messages one by one) */
+zmeta *zmeta_ref_n(zmeta *m, int n);
+void zmeta_unref_n(zmeta *m, int n);
 const char *zmeta_get(const zmeta *m, const char *name); /* case-insensitive */
 
 /* ---- options ---------------------------------------------------------------------- */
