@@ -99,9 +99,12 @@ static int zq_hwm(zqueue *q)
 static int zq_init(zqueue *q, int w_share, int r_share)
 {
     memset(q, 0, sizeof *q);
-    zq_chunk *c = calloc(1, sizeof *c);
+    /* not zeroed: a slot is written before it is read, and an idle connection's pipe then
+     * keeps only the pages it used resident, not two chunks of 4 KiB */
+    zq_chunk *c = malloc(sizeof *c);
     if (!c)
         return -ENOMEM;
+    c->next = NULL;
     q->w_chunk = q->r_chunk = q->f_chunk = c;
     q->conflate = w_share == ZPIPE_CONFLATE || r_share == ZPIPE_CONFLATE;
     atomic_init(&q->w_share, w_share);

@@ -702,10 +702,11 @@ static void rx_submit(zsession *s)
             return;
         }
     }
-    /* A raw connection grows only once a recv has filled the small buffer: a probe that
-     * sends a few bytes, or none, pins 512 bytes and not 64 KiB (a STREAM server under a
-     * probe storm). A ZMTP one grows as soon as its handshake is done. */
-    if (s->state == SS_ACTIVE && s->rcap < RX_BIG && (!s->raw || s->rlen == s->rcap)) {
+    /* A connection grows only once a recv has filled the small buffer: a probe that sends
+     * a few bytes, or none, pins 512 bytes and not 64 KiB (a STREAM server under a probe
+     * storm), and so does an idle ZMTP connection (10,000 idle DEALERs: the big buffer's
+     * first page alone was a seventh of each connection's resident memory). */
+    if (s->state == SS_ACTIVE && s->rcap < RX_BIG && s->rlen == s->rcap) {
         aio_buf *b;
         if (aio_buf_new(RX_BIG, &b) == 0) { /* else the small one still works */
             aio_buf_unref(s->rbuf);
