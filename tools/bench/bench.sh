@@ -8,8 +8,8 @@
 #
 # Usage: bench.sh <build-dir> [out-dir]
 #   QUICK=1            one run per case, a tenth of the counts (about half a minute)
-#   RUNS=n SCALE=n     runs per case (default 3), divide the counts by n (default 4; 1 is
-#                      about 12 minutes)
+#   RUNS=n SCALE=n     runs per case (default 3), divide the counts by n (default 1: about
+#                      a second a run, 8 minutes in all)
 #   BACKENDS="uring epoll" TRANSPORTS="tcp ipc inproc" SIZES="8 64 1024 65536 1048576"
 set -euo pipefail
 build=${1:?usage: bench.sh <build-dir> [out-dir]}
@@ -20,7 +20,7 @@ raw=$build/tools/bench/raw-tcp
 for b in "$zaio" "$libzmq" "$raw"; do
   [ -x "$b" ] || { echo "bench: $b is missing (build first: make build)" >&2; exit 1; }
 done
-if [ "${QUICK:-0}" = 1 ]; then runs=${RUNS:-1} scale=${SCALE:-10}; else runs=${RUNS:-3} scale=${SCALE:-4}; fi
+if [ "${QUICK:-0}" = 1 ]; then runs=${RUNS:-1} scale=${SCALE:-10}; else runs=${RUNS:-3} scale=${SCALE:-1}; fi
 backends=${BACKENDS:-uring epoll}
 transports=${TRANSPORTS:-tcp ipc inproc}
 sizes=${SIZES:-8 64 1024 65536 1048576}
@@ -30,12 +30,13 @@ trap 'rm -rf "$tmp"' EXIT
 tsv=$out/bench.tsv
 printf 'transport\tsize\tkind\timpl\tvalue\n' >"$tsv"
 
-# counts per size: each run takes a fraction of a second on a 2-core machine; the latency
-# counts also bury the start (a zaio NULL handshake holds its READY up to 20 ms)
-thr_count() { case $1 in 8|64) echo $((1000000 / scale));; 1024) echo $((200000 / scale));;
-  65536) echo $((10000 / scale));; *) echo $((1000 / scale));; esac; }
-lat_count() { case $1 in 8|64|1024) echo $((20000 / scale));; 65536) echo $((2000 / scale));;
-  *) echo $((300 / scale));; esac; }
+# counts per size, sized so that one run takes about a second on this 2-core machine:
+# shorter runs measured the scheduler more than the library (the same binary gave 3.6M
+# and 9.3M msg/s at 64 B in runs of a quarter second, 8.2M to 8.5M in runs of three)
+thr_count() { case $1 in 8|64) echo $((5000000 / scale));; 1024) echo $((1000000 / scale));;
+  65536) echo $((30000 / scale));; *) echo $((2000 / scale));; esac; }
+lat_count() { case $1 in 8|64|1024) echo $((10000 / scale));; 65536) echo $((5000 / scale));;
+  *) echo $((1000 / scale));; esac; }
 
 # one measurement: <impl> <transport> <thr|lat|plat> <size> <count> -> msg/s or us, or "-"
 # (plat: latency over PAIR instead of REQ/REP)
@@ -54,6 +55,8 @@ measure() {
   esac
   if [ "$impl" != raw ]; then
     if [ "$tr" = inproc ]; then
+      # inproc hands a large body over by reference: ten times the count for a second
+      [ "$size" -ge 65536 ] && count=$((count * 10))
       res=$("$bin" "inproc_$kind" "$size" "$count")
     else
       local ep ep2
@@ -116,11 +119,43 @@ if [[ " $transports " == *" tcp "* ]]; then
   done
 fi
 
+# Memory per idle connection, the issue's memory goal: IDLE connected DEALERs (10,000; a
+# tenth with QUICK) on one ROUTER over tcp, one message each way; each side's RSS growth per
+# connection, once (RSS is not noisy the way a rate is)
+idle=${IDLE:-$([ "${QUICK:-0}" = 1 ] && echo 1000 || echo 10000)}
+if [[ " $transports " == *" tcp "* ]] && [ "$idle" -gt 0 ]; then
+  for impl in $impls; do
+    [ "$impl" = raw ] && continue
+    [ -t 2 ] && printf '\r%-70s' "bench: tcp $idle idle connections $impl" >&2
+    case $impl in libzmq) bin=$libzmq ;; *) bin=$zaio; export ZAIO_BACKEND=${impl#zaio-} ;; esac
+    rm -f "$tmp/err"; mkfifo "$tmp/err"
+    timeout 300 "$bin" local_idle 'tcp://127.0.0.1:*' "$idle" >"$tmp/local" 2>"$tmp/err" &
+    lpid=$!
+    exec 4<"$tmp/err"
+    read -r ep <&4; ep=${ep#endpoint: }
+    # the DEALERs in two processes: each DEALER holds two descriptors (its connection and
+    # its mailbox's eventfd), with either library, and 20,000 is a common hard limit
+    timeout 300 "$bin" remote_idle "$ep" $((idle / 2)) >"$tmp/remote1" &
+    local_r1=$!
+    timeout 300 "$bin" remote_idle "$ep" $((idle - idle / 2)) >"$tmp/remote2" || true
+    wait $local_r1 || true
+    wait $lpid || true
+    exec 4<&-
+    unset ZAIO_BACKEND
+    v=$(awk '/rss per connection/ {print $4}' "$tmp/local"); v=${v:--}
+    printf '%s\t%s\t%s\t%s\t%s\n' tcp "$idle" idle_local "$impl" "$v" >>"$tsv"
+    v=$(cat "$tmp/remote1" "$tmp/remote2" | awk '/rss growth/ {kib += $3; n++} END {print n == 2 ? sprintf("%.0f", kib * 1024 / '"$idle"') : "-"}')
+    printf '%s\t%s\t%s\t%s\t%s\n' tcp "$idle" idle_remote "$impl" "$v" >>"$tsv"
+  done
+  [ -t 2 ] && printf '\r%-70s\r' '' >&2
+fi
+
 # ---- the table -------------------------------------------------------------------------
 awk -F'\t' -v impls="$impls" '
 function hs(s) { return s >= 1048576 ? s / 1048576 "M" : s >= 1024 ? s / 1024 "K" : s }
 function ratio(a, b) { return (a == "-" || b == "-" || b == 0) ? "-" : sprintf("%.2f", a / b) }
-NR > 1 { v[$1, $2, $3, $4] = $5; if (!(($1) in seen)) { seen[$1] = 1; trs[++ntr] = $1 }
+NR > 1 { v[$1, $2, $3, $4] = $5; if ($3 ~ /^idle/) next
+         if (!(($1) in seen)) { seen[$1] = 1; trs[++ntr] = $1 }
          if (!(($2) in sseen)) { sseen[$2] = 1; szs[++nsz] = $2 } }
 END {
   ni = split(impls, im, " ")
@@ -141,6 +176,18 @@ END {
       printf " %8s\n", v[trs[t], z, "lat", "raw"]
     }
   }
+  # memory per idle connection
+  for (k in v) { split(k, f, SUBSEP); if (f[3] == "idle_local") nidle = f[2] }
+  if (nidle) {
+    printf "\nmemory: RSS per idle tcp connection, %d DEALERs on one ROUTER (bytes; ratio = zaio/libzmq)\n", nidle
+    printf "%-11s %10s %10s %10s %6s\n", "", "ROUTER", "DEALERs", "both", "ratio"
+    lb = v["tcp", nidle, "idle_local", "libzmq"] + v["tcp", nidle, "idle_remote", "libzmq"]
+    for (i = 1; i < ni; i++) {
+      a = v["tcp", nidle, "idle_local", im[i]]; b = v["tcp", nidle, "idle_remote", im[i]]
+      printf "%-11s %10s %10s %10s %6s\n", im[i], a, b, (a == "-" || b == "-") ? "-" : a + b,
+             (a == "-" || b == "-") ? "-" : ratio(a + b, lb)
+    }
+  }
   # issue 14 goals, per backend, from this run
   printf "\ngoals (issue 14), per zaio backend, this run:\n"
   for (i = 2; i < ni; i++) {
@@ -156,6 +203,8 @@ END {
     goal(be, "tcp PAIR 64 B latency <= 0.8x libzmq", "tcp", 64, "plat", 0.8, 0)
     goal(be, "inproc 8 B thr >= 1.5x libzmq", "inproc", 8, "thr", 1.5, 1)
     goal(be, "inproc 64 KiB thr >= 1.5x libzmq", "inproc", 65536, "thr", 1.5, 1)
+    if (nidle && (a = v["tcp", nidle, "idle_local", be]) != "-" && (b = v["tcp", nidle, "idle_remote", be]) != "-" && lb > 0)
+      printf "  %-11s %-42s %5.2fx  %s\n", be, "RSS per idle tcp connection <= libzmq", (a + b) / lb, ((a + b) <= lb ? "met" : "NOT met")
   }
 }
 function goal(be, what, tr, z, k, want, higher,   a, l, r) {
@@ -170,7 +219,7 @@ function goalraw(be, what, tr, z,   a, w, r) {
   r = a / w
   printf "  %-11s %-42s %4.0f%%   %s\n", be, what, 100 * r, (r >= 0.5 ? "met" : "NOT met")
 }' "$tsv" | tee "$out/bench.txt"
-echo "(latency: half a round trip, REQ/REP in the tables; the memory goals are not measured here)" | tee -a "$out/bench.txt"
+echo "(latency: half a round trip, REQ/REP in the tables; allocations per message: test_alloc_count)" | tee -a "$out/bench.txt"
 
 # ---- the plot: MB/s against message size, one panel per transport ---------------------
 if command -v gnuplot >/dev/null; then

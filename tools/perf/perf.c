@@ -10,6 +10,12 @@
  *   zaio-perf inproc_thr <message-size> <message-count>
  *   zaio-perf inproc_lat <message-size> <roundtrip-count>
  *
+ *   zaio-perf local_idle  <bind-to>    <connections>
+ *   zaio-perf remote_idle <connect-to> <connections>
+ *
+ * local_idle and remote_idle measure memory, not speed: remote_idle connects that many
+ * DEALERs to local_idle's ROUTER, one message each way, and each side prints the RSS it
+ * grew by per connection.
  * inproc_thr and inproc_lat are libzmq's programs of those names: both ends in one
  * process (one context), the remote side on a thread of its own, over inproc://.
  * The program name works as the sub-command too (a link named local_thr). --pair, anywhere
@@ -26,7 +32,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 static uint64_t now_us(void)
 {
@@ -184,8 +192,14 @@ static int remote_lat(const char *ep, size_t size, int count)
     if (zmq_msg_init_size(&m, size) != 0)
         return fail("zmq_msg_init_size");
     memset(zmq_msg_data(&m), 0, size);
-    uint64_t t0 = now_us();
+    /* The clock starts after the first round trip, as local_thr's after the first
+     * message: a run measures messages, not the connection and its handshake (which
+     * libzmq's remote_lat counts in). Still count round trips in all, so either side can
+     * be libzmq's own program. */
+    uint64_t t0 = 0;
     for (int i = 0; i < count; i++) {
+        if (i == 1 || count == 1)
+            t0 = now_us();
         if (zmq_msg_send(&m, s, 0) < 0)
             return fail("zmq_msg_send");
         if (zmq_msg_recv(&m, s, 0) < 0)
@@ -195,7 +209,7 @@ static int remote_lat(const char *ep, size_t size, int count)
     }
     uint64_t elapsed = now_us() - t0;
     zmq_msg_close(&m);
-    double latency = (double)elapsed / (count * 2);
+    double latency = (double)elapsed / ((count > 1 ? count - 1 : 1) * 2);
     printf("message size: %d [B]\n", (int)size);
     printf("roundtrip count: %d\n", count);
     printf("average latency: %.3f [us]\n", latency);
@@ -326,6 +340,120 @@ static int inproc_lat(size_t size, int count)
     return 0;
 }
 
+/* ---- memory per idle connection: N DEALERs connected to one ROUTER -------------------- */
+
+/* Resident bytes, from /proc/self/statm. */
+static double rss_bytes(void)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    return (double)resident * (double)sysconf(_SC_PAGESIZE);
+}
+
+/* Descriptors enough for count connections: with either library the DEALERs' side holds
+ * two a socket (its connection and its mailbox's eventfd). Above the hard limit only
+ * for root; otherwise up to it. */
+static void more_fds(int count)
+{
+    struct rlimit r;
+    if (getrlimit(RLIMIT_NOFILE, &r) != 0)
+        return;
+    rlim_t want = 2 * (rlim_t)count + 64;
+    if (r.rlim_cur >= want)
+        return;
+    struct rlimit more = {want, want > r.rlim_max ? want : r.rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &more) != 0) {
+        r.rlim_cur = r.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &r);
+    }
+}
+
+static void print_idle(int count, double before, double after)
+{
+    printf("idle connections: %d\n", count);
+    printf("rss growth: %.0f [KiB]\n", (after - before) / 1024);
+    printf("rss per connection: %.0f [B]\n", (after - before) / count);
+}
+
+/* The ROUTER: counts the RSS it grew by once every DEALER's hello is in (every
+ * connection made and handshaken, each having carried one message), then answers each. */
+static int local_idle(const char *ep, int count)
+{
+    more_fds(count);
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_ROUTER);
+    /* the routing ids' room is made resident first, so it is not counted */
+    uint8_t(*ids)[256] = calloc((size_t)count, sizeof *ids);
+    size_t *lens = calloc((size_t)count, sizeof *lens);
+    if (!ids || !lens)
+        return fail("malloc");
+    memset(ids, 1, (size_t)count * sizeof *ids);
+    memset(lens, 1, (size_t)count * sizeof *lens);
+    /* a deep listen queue: with libzmq's 100 a burst of connects overflows it, and each
+     * dropped SYN waits a second to come again */
+    int backlog = count < 4096 ? count : 4096;
+    zmq_setsockopt(s, ZMQ_BACKLOG, &backlog, sizeof backlog);
+    double before = rss_bytes();
+    if (bind_and_tell(s, ep) != 0)
+        return 1;
+    for (int i = 0; i < count; i++) {
+        int n = zmq_recv(s, ids[i], sizeof ids[i], 0);
+        char hello[8];
+        if (n < 0 || zmq_recv(s, hello, sizeof hello, 0) < 0)
+            return fail("zmq_recv");
+        lens[i] = (size_t)n;
+    }
+    double after = rss_bytes();
+    for (int i = 0; i < count; i++)
+        if (zmq_send(s, ids[i], lens[i], ZMQ_SNDMORE) < 0 || zmq_send(s, "ok", 2, 0) < 0)
+            return fail("zmq_send");
+    print_idle(count, before, after);
+    free(ids);
+    free(lens);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return 0;
+}
+
+/* count DEALERs, each connected and sending a hello; the RSS they grew by is counted once
+ * every one has its answer. */
+static int remote_idle(const char *ep, int count)
+{
+    more_fds(count);
+    void *ctx = zmq_ctx_new();
+    zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, count + 16);
+    void **d = calloc((size_t)count, sizeof *d);
+    if (!d)
+        return fail("malloc");
+    memset(d, 1, (size_t)count * sizeof *d);
+    double before = rss_bytes();
+    for (int i = 0; i < count; i++) {
+        d[i] = zmq_socket(ctx, ZMQ_DEALER);
+        if (!d[i])
+            return fail("zmq_socket");
+        int zero = 0;
+        zmq_setsockopt(d[i], ZMQ_LINGER, &zero, sizeof zero);
+        if (zmq_connect(d[i], ep) != 0 || zmq_send(d[i], "hello", 5, 0) != 5)
+            return fail("zmq_connect");
+    }
+    for (int i = 0; i < count; i++) {
+        char ok[8];
+        if (zmq_recv(d[i], ok, sizeof ok, 0) < 0)
+            return fail("zmq_recv");
+    }
+    print_idle(count, before, rss_bytes());
+    for (int i = 0; i < count; i++)
+        zmq_close(d[i]);
+    free(d);
+    zmq_ctx_term(ctx);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int kept = 1;
@@ -346,8 +474,9 @@ int main(int argc, char **argv)
         if (argc < 2) {
             fprintf(stderr, "usage: %s local_thr|remote_thr|local_lat|remote_lat "
                             "<endpoint> <message-size> <count> [--curve] [--pair]\n"
-                            "       %s inproc_thr|inproc_lat <message-size> <count>\n",
-                    prog, prog);
+                            "       %s inproc_thr|inproc_lat <message-size> <count>\n"
+                            "       %s local_idle|remote_idle <endpoint> <connections>\n",
+                    prog, prog, prog);
             return 1;
         }
         cmd = argv[1];
@@ -366,6 +495,14 @@ int main(int argc, char **argv)
             return inproc_lat(size, count);
         fprintf(stderr, "unknown command %s\n", cmd);
         return 1;
+    }
+    if (strcmp(cmd, "local_idle") == 0 || strcmp(cmd, "remote_idle") == 0) {
+        if (argc - a != 2 || atoi(argv[a + 1]) < 1) {
+            fprintf(stderr, "usage: %s <endpoint> <connections>\n", cmd);
+            return 1;
+        }
+        int n = atoi(argv[a + 1]);
+        return cmd[0] == 'l' ? local_idle(argv[a], n) : remote_idle(argv[a], n);
     }
     if (argc - a != 3) {
         fprintf(stderr, "usage: %s <endpoint> <message-size> <count> [--curve]\n", cmd);
