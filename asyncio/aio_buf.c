@@ -12,7 +12,8 @@ struct aio_buf {
     atomic_int refs;
     size_t size;
     void *data;
-    void (*free_fn)(void *data, void *hint); /* NULL: data is inline[] */
+    void (*free_fn)(void *data, void *hint); /* NULL: nothing to call (inline, or the
+                                                * caller's memory, which outlives it) */
     void *hint;
     _Alignas(16) unsigned char inline_data[];
 };
@@ -112,12 +113,25 @@ static void cache_init(void)
     cache_ok = pthread_key_create(&cache_key, thread_exit) == 0;
 }
 
+/* Makes sure this thread's lists go back to the depot when it exits: a thread that only
+ * makes buffers (a sender's application thread) holds a list it took from the depot as
+ * much as one that frees them. False when it cannot (then it keeps no list). */
+static bool hooked(void)
+{
+    if (mine_hooked)
+        return true;
+    pthread_once(&cache_once, cache_init);
+    if (!cache_ok || pthread_setspecific(cache_key, &mine_hooked) != 0)
+        return false;
+    mine_hooked = true;
+    return true;
+}
+
 static aio_buf *cache_get(int k)
 {
     cache_list *l = &mine[k];
     if (!l->head) {
-        pthread_once(&cache_once, cache_init);
-        if (!cache_ok)
+        if (!hooked())
             return NULL;
         aio__lock(&depot.lock);
         cache_block *b = depot.batches[k];
@@ -142,12 +156,8 @@ static aio_buf *cache_get(int k)
 /* False when this thread cannot keep it (no thread-exit hook): then it is freed. */
 static bool cache_put(int k, aio_buf *buf)
 {
-    if (!mine_hooked) {
-        pthread_once(&cache_once, cache_init);
-        if (!cache_ok || pthread_setspecific(cache_key, &mine_hooked) != 0)
-            return false;
-        mine_hooked = true;
-    }
+    if (!hooked())
+        return false;
     cache_list *l = &mine[k];
     if (l->n == BATCH)
         depot_put(k, l);
@@ -233,7 +243,10 @@ void aio_buf_unref(aio_buf *b)
     if (b->free_fn)
         b->free_fn(b->data, b->hint);
 #ifdef AIO_BUF_CACHE
-    else if (b->size <= CACHE_MAX && cache_put(cache_class(b->size), b))
+    /* only a block aio_buf_new made: a wrapped one (aio_buf_wrap, free_fn or not) is a
+     * header alone, too small for any class */
+    else if (b->data == b->inline_data && b->size <= CACHE_MAX &&
+             cache_put(cache_class(b->size), b))
         return;
 #endif
     free(b);

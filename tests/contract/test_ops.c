@@ -4,6 +4,9 @@
 
 #include <errno.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 /* Path 10: AsyncIO posted its own completion packet when WSARecv succeeded at once,
  * while the kernel queued one too: two completions for one op. Here an op that
@@ -245,5 +248,36 @@ ZT_TEST(path12_buffer_lifetime, user_drops_buffers_during_send, 30)
     zt_assert(wa.freed == 1 && wb.freed == 1, "both freed once after the completion");
     aio_close(s);
     h_cli_close(cli);
+    h_finish(p);
+}
+
+/* The cache of small buffers (aio_buf.c) takes back only blocks aio_buf_new made. A
+ * wrapped buffer without a free function is a header alone; were it cached, the next
+ * aio_buf_new of its class would hand out a block too small for the body and the body
+ * would overrun it (a zaio_send_const of 100 B over tcp, then a 100 B frame received on
+ * the same I/O thread). So: many such buffers released, then every buffer made for 100
+ * bytes must have room for them in its own allocation. */
+ZT_TEST(buffers, cache_takes_only_its_own_blocks, 30)
+{
+    aio_port *p = h_port();
+#if defined(__GLIBC__)
+    static char mem[100];
+    enum { N = 100 }; /* more than a thread's list and a depot list of the class */
+    for (int i = 0; i < N; i++) {
+        aio_buf *w;
+        zt_assert(aio_buf_wrap(mem, sizeof mem, NULL, NULL, &w) == 0, "wrap");
+        aio_buf_unref(w);
+    }
+    aio_buf *b[N];
+    for (int i = 0; i < N; i++) {
+        zt_assert(aio_buf_new(sizeof mem, &b[i]) == 0, "new");
+        char *end = (char *)(void *)b[i] + malloc_usable_size(b[i]);
+        zt_assert((char *)aio_buf_data(b[i]) + sizeof mem <= end,
+                  "buffer %d: 100 bytes do not fit in its block (%zu usable)", i,
+                  malloc_usable_size(b[i]));
+    }
+    for (int i = 0; i < N; i++)
+        aio_buf_unref(b[i]);
+#endif
     h_finish(p);
 }

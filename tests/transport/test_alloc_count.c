@@ -13,7 +13,9 @@
  * and every allocation in that window is counted. */
 #include "tcp_helpers.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 static atomic_long allocs;
 void *__real_malloc(size_t n);
@@ -110,4 +112,57 @@ ZT_TEST(alloc_count, tcp_push_pull, 60)
 ZT_TEST(alloc_count, inproc_push_pull, 60)
 {
     check_path("inproc", sizes, (int)(sizeof sizes / sizeof sizes[0]));
+}
+
+/* ---- the cache of small buffers across threads ---------------------------------------- */
+
+enum { LIST = 32 }; /* the cache's list length (aio_buf.c BATCH) */
+
+static void *take_one(void *arg)
+{
+    /* a thread that only makes buffers, as a sender's application thread does: it
+     * takes a whole list from the depot for one buffer, and gives the rest back when it
+     * exits */
+    zt_assert(aio_buf_new(64, (aio_buf **)arg) == 0, "new");
+    return NULL;
+}
+
+static void *take_list(void *arg)
+{
+    aio_buf **b = arg;
+    long before = atomic_load(&allocs);
+    for (int i = 0; i < LIST - 1; i++)
+        zt_assert(aio_buf_new(64, &b[i]) == 0, "new");
+    return (void *)(intptr_t)(atomic_load(&allocs) - before);
+}
+
+/* A thread's list goes back to the depot when the thread exits, also when the thread
+ * only made buffers: otherwise a program that sends from short-lived threads would lose
+ * a list's worth of buffers with each. */
+ZT_TEST(alloc_count, cache_list_of_exited_thread_comes_back, 30)
+{
+    if (aio_buf_cache_max() == 0)
+        return; /* no cache in this build */
+    /* exactly one full list into the depot: this thread's list fills at LIST frees and
+     * goes there at the next */
+    aio_buf *b[LIST + 1];
+    for (int i = 0; i < LIST + 1; i++)
+        zt_assert(aio_buf_new(64, &b[i]) == 0, "new");
+    for (int i = 0; i < LIST + 1; i++)
+        aio_buf_unref(b[i]);
+    /* a thread takes that list for one buffer and exits */
+    aio_buf *one;
+    pthread_t t;
+    zt_assert(pthread_create(&t, NULL, take_one, &one) == 0 && pthread_join(t, NULL) == 0, "t");
+    /* another thread then finds the rest of it in the depot: no allocation */
+    aio_buf *rest[LIST];
+    void *made;
+    zt_assert(pthread_create(&t, NULL, take_list, rest) == 0 && pthread_join(t, &made) == 0,
+              "u");
+    zt_assert((intptr_t)made == 0,
+              "%ld allocations for %d buffers: the exited thread's list did not come back",
+              (long)(intptr_t)made, LIST - 1);
+    for (int i = 0; i < LIST - 1; i++)
+        aio_buf_unref(rest[i]);
+    aio_buf_unref(one);
 }
