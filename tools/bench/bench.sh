@@ -9,7 +9,7 @@
 # Usage: bench.sh <build-dir> [out-dir]
 #   QUICK=1            one run per case, a tenth of the counts (about half a minute)
 #   RUNS=n SCALE=n     runs per case (default 3), divide the counts by n (default 1: about
-#                      a second a run, 4 minutes in all)
+#                      a second a run, about 6 minutes in all)
 #   IDLE=n             idle connections for the memory figure (default 10,000; 0: none)
 #   BACKENDS="uring epoll" TRANSPORTS="tcp ipc inproc" SIZES="8 64 1024 65536 1048576"
 set -euo pipefail
@@ -133,13 +133,18 @@ if [[ " $transports " == *" tcp "* ]] && [ "$idle" -gt 0 ]; then
     timeout 300 "$bin" local_idle 'tcp://127.0.0.1:*' "$idle" >"$tmp/local" 2>"$tmp/err" &
     lpid=$!
     exec 4<"$tmp/err"
-    read -r ep <&4; ep=${ep#endpoint: }
-    # the DEALERs in two processes: each DEALER holds two descriptors (its connection and
-    # its mailbox's eventfd), with either library, and 20,000 is a common hard limit
-    timeout 300 "$bin" remote_idle "$ep" $((idle / 2)) >"$tmp/remote1" &
-    local_r1=$!
-    timeout 300 "$bin" remote_idle "$ep" $((idle - idle / 2)) >"$tmp/remote2" || true
-    wait $local_r1 || true
+    ep=; read -r ep <&4 || true; ep=${ep#endpoint: }
+    : >"$tmp/local"; : >"$tmp/remote1"; : >"$tmp/remote2"
+    if [ -n "$ep" ]; then
+      # the DEALERs in two processes: each DEALER holds two descriptors (its connection
+      # and its mailbox's eventfd), with either library, and 20,000 is a common hard limit
+      timeout 300 "$bin" remote_idle "$ep" $((idle / 2)) >"$tmp/remote1" &
+      r1=$!
+      r2ok=0; timeout 300 "$bin" remote_idle "$ep" $((idle - idle / 2)) >"$tmp/remote2" && r2ok=1
+      r1ok=0; wait $r1 && r1ok=1
+      # a DEALER side that failed leaves the ROUTER waiting for its hellos: end it
+      [ $r1ok = 1 ] && [ $r2ok = 1 ] || kill $lpid 2>/dev/null || true
+    fi
     wait $lpid || true
     exec 4<&-
     unset ZAIO_BACKEND
