@@ -55,12 +55,8 @@ static struct {
     aio_mutex lock;
     cache_block *batches[CACHE_CLASSES];
     int nbatches[CACHE_CLASSES];
-} depot;
-static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
-static pthread_key_t cache_key;
-static bool cache_ok;
+} depot = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static _Thread_local cache_list mine[CACHE_CLASSES];
-static _Thread_local bool mine_hooked;
 
 static int cache_class(size_t size)
 {
@@ -98,40 +94,24 @@ static void depot_put(int k, cache_list *l)
     l->n = 0;
 }
 
-static void thread_exit(void *unused)
+/* This thread's lists, at its exit (aio__thread_hook): partial ones too, the depot takes
+ * any length. */
+void aio__buf_thread_exit(void)
 {
-    (void)unused;
     for (int k = 0; k < CACHE_CLASSES; k++)
         if (mine[k].head)
-            depot_put(k, &mine[k]); /* a partial list: the depot takes any length */
-    mine_hooked = false;
-}
-
-static void cache_init(void)
-{
-    aio__mutex_init(&depot.lock);
-    cache_ok = pthread_key_create(&cache_key, thread_exit) == 0;
-}
-
-/* Makes sure this thread's lists go back to the depot when it exits: a thread that only
- * makes buffers (a sender's application thread) holds a list it took from the depot as
- * much as one that frees them. False when it cannot (then it keeps no list). */
-static bool hooked(void)
-{
-    if (mine_hooked)
-        return true;
-    pthread_once(&cache_once, cache_init);
-    if (!cache_ok || pthread_setspecific(cache_key, &mine_hooked) != 0)
-        return false;
-    mine_hooked = true;
-    return true;
+            depot_put(k, &mine[k]);
 }
 
 static aio_buf *cache_get(int k)
 {
     cache_list *l = &mine[k];
     if (!l->head) {
-        if (!hooked())
+        /* a list is kept only by a thread hooked for its exit: one that only makes
+         * buffers (a sender's application thread) holds a list it took from the depot
+         * as much as one that frees them. A buffer's first count hooks it already;
+         * this holds the rule where no hook can be made. */
+        if (!aio__thread_hook())
             return NULL;
         aio__lock(&depot.lock);
         cache_block *b = depot.batches[k];
@@ -156,7 +136,7 @@ static aio_buf *cache_get(int k)
 /* False when this thread cannot keep it (no thread-exit hook): then it is freed. */
 static bool cache_put(int k, aio_buf *buf)
 {
-    if (!hooked())
+    if (!aio__thread_hook())
         return false;
     cache_list *l = &mine[k];
     if (l->n == BATCH)
@@ -167,6 +147,8 @@ static bool cache_put(int k, aio_buf *buf)
     l->n++;
     return true;
 }
+#elif !defined(_WIN32)
+void aio__buf_thread_exit(void) {}
 #endif
 
 size_t aio_buf_cache_max(void)
@@ -182,18 +164,17 @@ int aio_buf_new(size_t size, aio_buf **out)
 {
     if (!out || size > SIZE_MAX - sizeof(aio_buf))
         return -EINVAL;
-    aio_buf *b;
+    aio_buf *b = NULL;
+    size_t bytes = sizeof *b + size;
 #ifdef AIO_BUF_CACHE
     if (size <= CACHE_MAX) {
         int k = cache_class(size);
         b = cache_get(k);
-        if (!b)
-            b = malloc(class_bytes(k));
-    } else
-        b = malloc(sizeof *b + size);
-#else
-    b = malloc(sizeof *b + size);
+        bytes = class_bytes(k); /* a block that can serve its whole class later */
+    }
 #endif
+    if (!b)
+        b = malloc(bytes);
     if (!b)
         return -ENOMEM;
     atomic_init(&b->refs, 1);

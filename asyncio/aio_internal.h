@@ -196,6 +196,13 @@ typedef enum aio_counter {
 } aio_counter;
 void aio__count(aio_counter c, int64_t delta);
 
+#ifndef _WIN32
+/* Registers this thread for asyncio's thread-exit hook (aio_stats.c), which hands back
+ * its counter shard and its cached buffers (aio__buf_thread_exit). False if it cannot. */
+bool aio__thread_hook(void);
+void aio__buf_thread_exit(void);
+#endif
+
 #ifdef ZAIO_FAULT_INJECTION
 /* True when the test asked this submit of op to complete inside the call
  * (AIO_FAULT_SYNC_SUCCESS); the core disarms it once the submit returns. */

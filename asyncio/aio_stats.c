@@ -35,34 +35,47 @@ static aio_shard *claim(void)
     return &shards[atomic_fetch_add_explicit(&next_shard, 1, memory_order_relaxed) % AIO_SHARDS];
 }
 #else
+/* One thread-exit hook for asyncio's per-thread state: this thread's counter shard and
+ * its lists of cached buffers (aio_buf.c) go back when it exits. */
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 static bool exit_key_ok;
+static _Thread_local bool thread_hooked;
 
-static void release(void *p)
+static void thread_exit(void *unused)
 {
-    my_shard = NULL; /* a later count in this thread's exit claims again */
-    atomic_store_explicit(&((aio_shard *)p)->owned, 0, memory_order_release);
+    (void)unused;
+    thread_hooked = false; /* whatever this thread does later in its exit hooks it again */
+    aio__buf_thread_exit();
+    aio_shard *s = my_shard;
+    my_shard = NULL;
+    if (s && s != &shards[0])
+        atomic_store_explicit(&s->owned, 0, memory_order_release);
 }
 
-static void make_key(void) { exit_key_ok = pthread_key_create(&exit_key, release) == 0; }
+static void make_key(void) { exit_key_ok = pthread_key_create(&exit_key, thread_exit) == 0; }
+
+bool aio__thread_hook(void)
+{
+    if (thread_hooked)
+        return true;
+    pthread_once(&exit_once, make_key);
+    if (!exit_key_ok || pthread_setspecific(exit_key, &thread_hooked) != 0)
+        return false;
+    thread_hooked = true;
+    return true;
+}
 
 static aio_shard *claim(void)
 {
-    pthread_once(&exit_once, make_key);
-    if (exit_key_ok) {
-        for (int i = 1; i < AIO_SHARDS; i++) {
-            int free_ = 0;
-            if (atomic_load_explicit(&shards[i].owned, memory_order_relaxed) == 0 &&
-                atomic_compare_exchange_strong_explicit(&shards[i].owned, &free_, 1,
-                                                        memory_order_acquire,
-                                                        memory_order_relaxed)) {
-                if (pthread_setspecific(exit_key, &shards[i]) == 0)
-                    return &shards[i];
-                atomic_store_explicit(&shards[i].owned, 0, memory_order_release);
-                break;
-            }
-        }
+    if (!aio__thread_hook())
+        return &shards[0];
+    for (int i = 1; i < AIO_SHARDS; i++) {
+        int free_ = 0;
+        if (atomic_load_explicit(&shards[i].owned, memory_order_relaxed) == 0 &&
+            atomic_compare_exchange_strong_explicit(&shards[i].owned, &free_, 1,
+                                                    memory_order_acquire, memory_order_relaxed))
+            return &shards[i];
     }
     return &shards[0];
 }

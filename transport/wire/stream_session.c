@@ -736,6 +736,8 @@ static void rx_submit(zsession *s)
  * the receiving thread at 64 B messages). */
 static void meta_give(zsession *s, zmsg *m)
 {
+    if (m->meta == s->meta)
+        return; /* a frame given back by a full pipe and delivered again keeps its own */
     if (s->meta_credit == 0) {
         zmeta_ref_n(s->meta, META_CREDIT);
         s->meta_credit = META_CREDIT;
