@@ -39,6 +39,19 @@ thr_count() { case $1 in 8|64) echo $((5000000 / scale));; 1024) echo $((1000000
 lat_count() { case $1 in 8|64|1024) echo $((10000 / scale));; 65536) echo $((5000 / scale));;
   *) echo $((1000 / scale));; esac; }
 
+# start_local <out> <command...>: starts a local side, whose stderr says where it bound
+# ("endpoint: ..."), with its output to <out>; sets lpid, and ep ("" when it said nothing).
+# A wildcard either way: the remote never connects to an ipc path that is not there yet.
+# A side that hangs is cut off after 5 minutes and shows no figure.
+start_local() {
+  local out=$1; shift
+  rm -f "$tmp/err"; mkfifo "$tmp/err"
+  timeout 300 "$@" >"$out" 2>"$tmp/err" &
+  lpid=$!
+  exec 4<"$tmp/err"
+  ep=; read -r ep <&4 || true; ep=${ep#endpoint: }
+}
+
 # one measurement: <impl> <transport> <thr|lat|plat> <size> <count> -> msg/s or us, or "-"
 # (plat: latency over PAIR instead of REQ/REP)
 measure() {
@@ -60,16 +73,9 @@ measure() {
       [ "$size" -ge 65536 ] && count=$((count * 10))
       res=$("$bin" "inproc_$kind" "$size" "$count")
     else
-      local ep ep2
-      # a wildcard either way: the local side says where it bound once it has, so the
-      # remote never connects to an ipc path that is not there yet; a case that hangs
-      # is cut off after 5 minutes and shows no figure
-      if [ "$tr" = tcp ]; then ep='tcp://127.0.0.1:*'; else ep='ipc://*'; fi
-      rm -f "$tmp/err"; mkfifo "$tmp/err"
-      timeout 300 "$bin" "local_$kind" "$ep" "$size" "$count" $opt >"$tmp/local" 2>"$tmp/err" &
-      local lpid=$!
-      exec 4<"$tmp/err"
-      read -r ep2 <&4; ep=${ep2#endpoint: }
+      local ep lpid bind_to
+      if [ "$tr" = tcp ]; then bind_to='tcp://127.0.0.1:*'; else bind_to='ipc://*'; fi
+      start_local "$tmp/local" "$bin" "local_$kind" "$bind_to" "$size" "$count" $opt
       timeout 300 "$bin" "remote_$kind" "$ep" "$size" "$count" $opt >"$tmp/remote"
       wait $lpid
       exec 4<&-
@@ -129,12 +135,8 @@ if [[ " $transports " == *" tcp "* ]] && [ "$idle" -gt 0 ]; then
     [ "$impl" = raw ] && continue
     [ -t 2 ] && printf '\r%-70s' "bench: tcp $idle idle connections $impl" >&2
     case $impl in libzmq) bin=$libzmq ;; *) bin=$zaio; export ZAIO_BACKEND=${impl#zaio-} ;; esac
-    rm -f "$tmp/err"; mkfifo "$tmp/err"
-    timeout 300 "$bin" local_idle 'tcp://127.0.0.1:*' "$idle" >"$tmp/local" 2>"$tmp/err" &
-    lpid=$!
-    exec 4<"$tmp/err"
-    ep=; read -r ep <&4 || true; ep=${ep#endpoint: }
-    : >"$tmp/local"; : >"$tmp/remote1"; : >"$tmp/remote2"
+    : >"$tmp/remote1"; : >"$tmp/remote2"
+    start_local "$tmp/local" "$bin" local_idle 'tcp://127.0.0.1:*' "$idle"
     if [ -n "$ep" ]; then
       # the DEALERs in two processes: each DEALER holds two descriptors (its connection
       # and its mailbox's eventfd), with either library, and 20,000 is a common hard limit
