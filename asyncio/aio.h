@@ -145,6 +145,14 @@ typedef struct aio_slice {
  * than asked (a partial send); the caller submits the rest. */
 int aio_send(aio_socket *s, aio_buf *buf, size_t off, size_t len);
 int aio_sendv(aio_socket *s, const aio_slice *v, int n);
+/* Sends what the kernel takes at once, on the calling thread, with no op record and no
+ * completion: a sender whose peer answers quickly saves the wake-up of the polling
+ * thread. Returns the bytes sent (fewer than asked when the socket buffer filled) or a
+ * negative errno: -EAGAIN when nothing could go, -ENOTSUP on a backend without it
+ * (IOCP), where aio_sendv is the way. The caller makes sure, for the length of the
+ * call, that the socket is open, that no aio_close can run and that no send of it is in
+ * flight: the bytes then go in order. Any thread. */
+int aio_send_now(aio_socket *s, const aio_slice *v, int n);
 
 /* Final for the caller; never blocks; safe from any thread and from handlers. Closing
  * an already-closing socket is a no-op until the socket is freed, which happens only
@@ -168,6 +176,7 @@ typedef struct aio_stats {
     int64_t submit_failures;
     int64_t swallowed; /* completions of closed sockets that never reached a handler */
     int64_t sync_completions; /* accepted ops whose outcome was known inside the submit call */
+    int64_t sends_now;        /* aio_send_now calls that sent bytes */
 } aio_stats;
 
 /* Process-wide, exact (atomic counters, not samples). */

@@ -589,18 +589,24 @@ int aio_recv(aio_socket *s, aio_buf *buf, size_t off, size_t len)
     return rc;
 }
 
-int aio_sendv(aio_socket *s, const aio_slice *v, int n)
+/* The bytes slices v[0..n) name, or 0 when they are not a valid send. */
+static size_t send_total(const aio_slice *v, int n)
 {
-    if (!s || !v || n <= 0 || n > AIO_MAX_IOV)
-        return -EINVAL;
+    if (!v || n <= 0 || n > AIO_MAX_IOV)
+        return 0;
     size_t total = 0;
     for (int i = 0; i < n; i++) {
         if (!v[i].buf || v[i].off > aio_buf_size(v[i].buf) ||
             v[i].len > aio_buf_size(v[i].buf) - v[i].off)
-            return -EINVAL;
+            return 0;
         total += v[i].len;
     }
-    if (total == 0)
+    return total;
+}
+
+int aio_sendv(aio_socket *s, const aio_slice *v, int n)
+{
+    if (!s || send_total(v, n) == 0)
         return -EINVAL;
     aio_port *p = s->port;
     aio__lock(&p->lock);
@@ -612,6 +618,21 @@ int aio_sendv(aio_socket *s, const aio_slice *v, int n)
         rc = launch(&s->out);
     }
     aio__unlock(&p->lock);
+    return rc;
+}
+
+int aio_send_now(aio_socket *s, const aio_slice *v, int n)
+{
+    size_t total = s ? send_total(v, n) : 0;
+    if (total == 0 || total > INT32_MAX)
+        return -EINVAL; /* the count returned is an int */
+    /* no lock: the caller keeps the socket open and its out record idle meanwhile, and
+     * the port's lock is what the polling thread holds most */
+    if (!s->port->ops->send_now)
+        return -ENOTSUP;
+    int rc = s->port->ops->send_now(s, v, n);
+    if (rc > 0)
+        aio__count(AIO_C_SENDS_NOW, 1);
     return rc;
 }
 

@@ -249,4 +249,5 @@ const aio_backend_ops aio__epoll_ops = {
     .socket_free = ep_socket_free,
     .wait = ep_wait,
     .wake = ep_wake,
+    .send_now = aio__posix_send_now,
 };

@@ -167,6 +167,8 @@ struct aio_backend_ops {
     int (*wait)(aio_port *p, int timeout_ms);
     /* Makes a thread blocked in wait() return. */
     void (*wake)(aio_port *p);
+    /* (unlocked, any thread) aio_send_now; NULL where the backend has none. */
+    int (*send_now)(aio_socket *s, const aio_slice *v, int n);
 };
 
 extern const aio_backend_ops aio__uring_ops;
@@ -192,6 +194,7 @@ typedef enum aio_counter {
     AIO_C_SUBMIT_FAILURES,
     AIO_C_SWALLOWED,
     AIO_C_SYNC_COMPLETIONS,
+    AIO_C_SENDS_NOW,
     AIO_C_COUNT
 } aio_counter;
 void aio__count(aio_counter c, int64_t delta);
@@ -212,6 +215,10 @@ bool aio__fault_sync(const aio_port *p, aio_op op);
 /* Portable errno for the last socket error (WSAGetLastError on Windows). */
 int aio__last_error(void);
 void aio__close_fd(aio_fd fd);
+#ifndef _WIN32
+/* aio_send_now for the backends on sockets that are plain descriptors. */
+int aio__posix_send_now(aio_socket *s, const aio_slice *v, int n);
+#endif
 /* The platform's text for a negative errno (aio_strerror's fallback). */
 const char *aio__sys_strerror(int err);
 #ifdef _WIN32

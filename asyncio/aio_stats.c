@@ -116,6 +116,7 @@ void aio_stats_get(aio_stats *out)
     out->submit_failures = sum(AIO_C_SUBMIT_FAILURES);
     out->swallowed = sum(AIO_C_SWALLOWED);
     out->sync_completions = sum(AIO_C_SYNC_COMPLETIONS);
+    out->sends_now = sum(AIO_C_SENDS_NOW);
 }
 
 int aio_stats_live_zero(const aio_stats *s)

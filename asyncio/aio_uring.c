@@ -302,4 +302,5 @@ const aio_backend_ops aio__uring_ops = {
     .socket_free = ur_socket_free,
     .wait = ur_wait,
     .wake = ur_wake,
+    .send_now = aio__posix_send_now,
 };
