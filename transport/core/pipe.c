@@ -190,13 +190,26 @@ void zpipe_set_hwm(zpipe_end *e, int sndhwm, int rcvhwm)
     }
 }
 
+/* The pipe whose lock this thread holds for a notify function, if any: a TCP session
+ * sending from the writer's thread reads its end inside ZPIPE_READABLE, and a WRITABLE
+ * that read causes is told under the lock already held. */
+static _Thread_local zpipe *notifying;
+
 /* Tells end e (the other side of the caller) about ev, unless it has let go. */
 static void notify(zpipe_end *e, zpipe_event ev)
 {
-    zmutex_lock(&e->pipe->lock);
+    zpipe *p = e->pipe;
+    bool held = notifying == p;
+    if (!held) {
+        zmutex_lock(&p->lock);
+        notifying = p;
+    }
     if (!atomic_load(&e->detached) && e->notify)
         e->notify(e->owner, e, ev);
-    zmutex_unlock(&e->pipe->lock);
+    if (!held) {
+        notifying = NULL;
+        zmutex_unlock(&p->lock);
+    }
 }
 
 /* ---- writing ----------------------------------------------------------------------- */

@@ -41,7 +41,9 @@ typedef enum zpipe_event {
 
 /* Called on the thread of the *other* end (or the thread that detached it), with the
  * pipe's lock held: it must only queue a command or signal a wake-up, never call back
- * into the pipe. */
+ * into the pipe, with one exception: on ZPIPE_READABLE of a queue that does not
+ * conflate, it may read e (zpipe_read, zpipe_can_read) as its reader, when the reader's
+ * own thread is kept away meanwhile (a TCP session sending on the writer's thread). */
 typedef void (*zpipe_notify_fn)(void *owner, zpipe_end *e, zpipe_event ev);
 
 typedef enum zpipe_status {

@@ -13,6 +13,7 @@ typedef HANDLE zthread;
 #define zmutex_fini(m) DeleteCriticalSection(m)
 #define zmutex_lock(m) EnterCriticalSection(m)
 #define zmutex_unlock(m) LeaveCriticalSection(m)
+#define zmutex_trylock(m) (TryEnterCriticalSection(m) != 0) /* true: taken */
 #define zcond_init(c) InitializeConditionVariable(c)
 #define zcond_fini(c) ((void)(c))
 #define zcond_broadcast(c) WakeAllConditionVariable(c)
@@ -26,6 +27,7 @@ typedef pthread_t zthread;
 #define zmutex_fini(m) pthread_mutex_destroy(m)
 #define zmutex_lock(m) pthread_mutex_lock(m)
 #define zmutex_unlock(m) pthread_mutex_unlock(m)
+#define zmutex_trylock(m) (pthread_mutex_trylock(m) == 0) /* true: taken */
 #define zcond_init(c) pthread_cond_init((c), NULL)
 #define zcond_fini(c) pthread_cond_destroy(c)
 #define zcond_broadcast(c) pthread_cond_broadcast(c)
