@@ -5,6 +5,9 @@
  *  - PUSH/PULL, PUB/SUB and DEALER/ROUTER pairs over inproc, tcp and ipc, each side in
  *    its own thread, with HWMs small enough that writers sleep and get woken;
  *  - a REQ/REP pair across a PLAIN handshake through a ZAP handler thread;
+ *  - PAIR ping-pong over tcp, each side on its thread: replies sent from the socket's
+ *    thread while the I/O threads send heartbeats, some larger than the socket buffer
+ *    (the I/O thread sends the rest);
  *  - monitors read on a thread of their own while connections come and go;
  *  - sockets closed while their peers still send, and the context ended at the end.
  * It checks what it receives (counts, order) and exits non-zero on a wrong one; TSan's
@@ -187,6 +190,68 @@ static void plain_round(void *ctx)
     zaio_close(zap);
 }
 
+/* One side of the ping-pong: the first sends round i, the other answers it; each
+ * checks that round i comes back whole, with a body whose size cycles through small,
+ * sent from its own buffer, and larger than the 64 KiB socket buffers. */
+enum { PP_ROUNDS = 3000, PP_MAX = 300000 };
+static size_t pp_size(int i) { return i % 50 == 49 ? PP_MAX : i % 7 == 3 ? 20000 : 16; }
+
+typedef struct pp_side {
+    void *s;
+    bool first;
+} pp_side;
+
+static void *pp_run(void *arg)
+{
+    pp_side *side = arg;
+    char *out = malloc(PP_MAX), *in = malloc(PP_MAX);
+    if (!out || !in)
+        die("memory");
+    for (int i = 0; i < PP_ROUNDS; i++) {
+        size_t n = pp_size(i);
+        memset(out, 'a' + i % 26, n);
+        memcpy(out, &i, sizeof i);
+        if (side->first && zaio_send(side->s, out, n, 0) != (int)n)
+            die("ping-pong send");
+        int got = zaio_recv(side->s, in, PP_MAX, 0);
+        int seq = -1;
+        if (got >= (int)sizeof seq)
+            memcpy(&seq, in, sizeof seq);
+        if (got != (int)n || seq != i || in[n - 1] != 'a' + i % 26) {
+            fprintf(stderr, "tsan_stress: ping-pong round %d: got %d bytes of round %d\n", i,
+                    got, seq);
+            die("ping-pong: a message lost, doubled, cut or out of order");
+        }
+        if (!side->first && zaio_send(side->s, out, n, 0) != (int)n)
+            die("ping-pong send");
+    }
+    free(out);
+    free(in);
+    return NULL;
+}
+
+static void ping_pong_start(void *ctx, pp_side side[2], pthread_t t[2])
+{
+    for (int k = 0; k < 2; k++) {
+        side[k].s = zaio_socket(ctx, ZAIO_PAIR);
+        side[k].first = k == 1;
+        set_int(side[k].s, ZAIO_HEARTBEAT_IVL, 1);
+        set_int(side[k].s, ZAIO_HEARTBEAT_TIMEOUT, 30000); /* PINGs, never a drop */
+        set_int(side[k].s, ZAIO_SNDBUF, 64 * 1024);
+        set_int(side[k].s, ZAIO_RCVBUF, 64 * 1024);
+        set_int(side[k].s, ZAIO_RCVTIMEO, 20000);
+    }
+    if (zaio_bind(side[0].s, "tcp://127.0.0.1:*") != 0)
+        die("bind pair");
+    char ep[256];
+    size_t len = sizeof ep;
+    zaio_getsockopt(side[0].s, ZAIO_LAST_ENDPOINT, ep, &len);
+    if (zaio_connect(side[1].s, ep) != 0)
+        die("connect pair");
+    for (int k = 0; k < 2; k++)
+        pthread_create(&t[k], NULL, pp_run, &side[k]);
+}
+
 int main(void)
 {
     void *ctx = zaio_ctx_new();
@@ -207,7 +272,14 @@ int main(void)
         pthread_create(&rx[i], NULL, receiver, &flows[i]);
         pthread_create(&tx[i], NULL, sender, &flows[i]);
     }
+    pthread_t pp[2];
+    pp_side side[2];
+    ping_pong_start(ctx, side, pp);
     plain_round(ctx);
+    for (int k = 0; k < 2; k++) {
+        pthread_join(pp[k], NULL);
+        zaio_close(side[k].s);
+    }
     for (int i = 0; i < N; i++) {
         pthread_join(tx[i], NULL);
         pthread_join(rx[i], NULL);
@@ -221,6 +293,7 @@ int main(void)
                 (long long)st.ops_in_flight, (long long)st.bufs);
         return 1;
     }
-    printf("tsan_stress: %d flows of %d messages, 20 PLAIN handshakes: done\n", N, MSGS);
+    printf("tsan_stress: %d flows of %d messages, 20 PLAIN handshakes, %d ping-pong rounds: "
+           "done\n", N, MSGS, PP_ROUNDS);
     return 0;
 }
