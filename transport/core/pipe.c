@@ -198,8 +198,8 @@ static _Thread_local zpipe *notifying;
 /* Tells end e (the other side of the caller) about ev, unless it has let go. */
 static void notify(zpipe_end *e, zpipe_event ev)
 {
-    zpipe *p = e->pipe;
-    bool held = notifying == p;
+    zpipe *p = e->pipe, *outer = notifying;
+    bool held = outer == p;
     if (!held) {
         zmutex_lock(&p->lock);
         notifying = p;
@@ -207,7 +207,7 @@ static void notify(zpipe_end *e, zpipe_event ev)
     if (!atomic_load(&e->detached) && e->notify)
         e->notify(e->owner, e, ev);
     if (!held) {
-        notifying = NULL;
+        notifying = outer;
         zmutex_unlock(&p->lock);
     }
 }

@@ -740,48 +740,48 @@ static bool tx_now_send(zsession *s, zpipe_end *e)
     }
     s->tx_now = false; /* once: the next message waits for another one from the peer */
     s->rx_since_tx = false;
-    for (;;) {
-        bool dry = false;
-        int n = tx_pack(s, &dry);
-        if (n == 0)
-            break; /* all sent */
-        if (n < 0) {
-            s->tx_handoff_err = -n;
-            s->tx_handoff = true;
-            break;
-        }
+    /* one batch: the I/O thread waits for this lock, so it is held for one system call */
+    bool dry = false;
+    int n = tx_pack(s, &dry);
+    if (n < 0) {
+        s->tx_handoff_err = -n;
+        s->tx_handoff = true;
+    } else if (n > 0) {
         int rc = aio_send_now(s->as, s->tx_v, n);
         if (rc == -ENOTSUP)
             s->no_send_now = true;
         if (rc > 0 && tx_advance(s, (size_t)rc)) {
             tx_batch_done(s);
-            continue;
+            s->tx_handoff = !dry; /* more than a batch: the I/O thread packs the rest */
+        } else {
+            /* a full socket buffer, or an error the I/O thread's own send will report */
+            s->tx_busy = true; /* the batch is the I/O thread's now: nothing packs another */
+            s->tx_handoff = true;
         }
-        /* a full socket buffer, or an error the I/O thread's own send will report */
-        s->tx_handoff = true;
-        break;
     }
-    if (s->tx_handoff) {
-        s->tx_busy = true; /* the batch is the I/O thread's now: nothing packs another */
+    if (s->tx_handoff)
         zmailbox_post(zio_mailbox(s->io), &s->tx_cmd);
-    }
     zmutex_unlock(&s->tx_lock);
     return true;
 }
 
-/* What the socket's thread left: the rest of a batch to send, or the loss to report. */
+/* What the socket's thread left: the rest of a batch to send, more of the pipe to pack,
+ * or the loss to report. */
 static void cmd_tx(zcmd *c)
 {
     zsession *s = c->target;
     enter(s);
     if (s->tx_handoff) {
+        int err = s->tx_handoff_err;
         s->tx_handoff = false;
-        s->tx_busy = false;
-        if (s->tx_handoff_err)
-            conn_lost(s, LOSS_CONN, s->tx_handoff_err);
-        else
-            tx_submit(s);
         s->tx_handoff_err = 0;
+        s->tx_busy = false;
+        if (err)
+            conn_lost(s, LOSS_CONN, err);
+        else if (s->tx_n > 0)
+            tx_submit(s);
+        else
+            tx_fill(s);
     }
     leave(s);
 }
@@ -1967,8 +1967,10 @@ static void session_on_io(const aio_completion *c)
 {
     zsession *s = c->key;
     enter(s);
-    if (c->sock != s->as)
-        return; /* cannot happen: a closed socket's completions never reach us */
+    if (c->sock != s->as) {
+        leave(s); /* cannot happen: a closed socket's completions never reach us */
+        return;
+    }
     switch (c->op) {
     case AIO_OP_CONNECT: on_connect(s, c->status); break;
     case AIO_OP_RECV: on_recv(s, c); break;
@@ -2096,8 +2098,10 @@ static void session_cmd_pipe(zcmd *c)
 {
     zsession *s = c->target;
     enter(s);
-    if (c->arg != s->pipe)
+    if (c->arg != s->pipe) {
+        leave(s);
         return;
+    }
     switch ((zpipe_event)c->value) {
     case ZPIPE_READABLE: tx_fill(s); break;
     case ZPIPE_WRITABLE:
@@ -2159,6 +2163,8 @@ static zsession *session_new(zio *io, const zopts *o, bool client)
     s->close_cmd.target = s;
     s->tx_cmd.run = cmd_tx;
     s->tx_cmd.target = s;
+    /* IOCP has no aio_send_now: its sessions never try */
+    s->no_send_now = aio_port_backend(zio_port(io)) == AIO_BACKEND_IOCP;
     zmutex_init(&s->tx_lock);
     return s;
 }
@@ -2253,6 +2259,7 @@ static int connect_to(zsock *sk, const ztcp_addr *a, const ztcp_addr *src, zendp
     zpipe_end *sock_end = NULL;
     if (s->keep_pipe && pipe_create(s, &sock_end) < 0) {
         zopts_release(&s->o);
+        zmutex_fini(&s->tx_lock);
         free(s);
         return -ENOMEM;
     }
