@@ -1,10 +1,12 @@
 /* Allocations per message on the steady-state PUSH -> PULL path (issue 14): none for a
  * body up to the inline size (ZMSG_VSM, 31 bytes); none either for a body up to
  * aio_buf_cache_max() (1 KiB), whose buffer comes back from the cache of small buffers
- * once warm; and above that only the body's own buffer: the one the sender's
- * zaio_msg_init_size makes and, over tcp, the one the receiving session makes for what it
- * reads (inproc hands the sender's on). Pipes, wake-ups, encoding and decoding allocate
- * nothing per message.
+ * once warm, nor for a large one the short list of large buffers keeps (aio_buf_cached:
+ * 32 KiB to 2 MiB), sent one at a time so that the list holds all there are in flight;
+ * and otherwise only the body's own buffer: the one the sender's zaio_msg_init_size
+ * makes and, over tcp, the one the receiving session makes for what it reads (inproc
+ * hands the sender's on). Pipes, wake-ups, encoding and decoding allocate nothing per
+ * message.
  *
  * The binary is linked with --wrap=malloc/calloc/realloc (CMakeLists.txt), so every
  * allocation of the library and of this file goes through the counters below, from any
@@ -39,13 +41,13 @@ void *__wrap_realloc(void *p, size_t n)
 
 enum { BATCH = 20, ROUNDS = 25, WARMUP = 5 };
 
-/* ROUNDS batches of BATCH messages of size bytes, each batch sent then received;
+/* rounds batches of batch messages of size bytes, each batch sent then received;
  * returns the allocations counted while doing so. No assertion inside the window. */
-static long run_batches(void *push, void *pull, size_t size, int rounds, int *bad)
+static long run_batches(void *push, void *pull, size_t size, int rounds, int batch, int *bad)
 {
     long before = atomic_load(&allocs);
     for (int r = 0; r < rounds; r++) {
-        for (int i = 0; i < BATCH; i++) {
+        for (int i = 0; i < batch; i++) {
             zaio_msg_t m;
             if (zaio_msg_init_size(&m, size) != 0) {
                 (*bad)++;
@@ -57,7 +59,7 @@ static long run_batches(void *push, void *pull, size_t size, int rounds, int *ba
                 zaio_msg_close(&m);
             }
         }
-        for (int i = 0; i < BATCH; i++) {
+        for (int i = 0; i < batch; i++) {
             zaio_msg_t m;
             zaio_msg_init(&m);
             if (zaio_msg_recv(&m, pull, 0) != (int)size)
@@ -87,14 +89,26 @@ static void check_path(const char *transport, const size_t *sizes, int nsizes)
     for (int k = 0; k < nsizes; k++) {
         size_t size = sizes[k];
         int bad = 0;
-        (void)run_batches(push, pull, size, WARMUP, &bad);
-        long n = run_batches(push, pull, size, ROUNDS, &bad);
+        bool large = size > aio_buf_cache_max() && aio_buf_cached(size);
+        int batch = BATCH;
+        if (large) {
+            /* one at a time: at most three bodies live (the sender's, its predecessor's
+             * before its send completes, the receiver's), and four in the list first */
+            batch = 1;
+            aio_buf *b[4];
+            for (int i = 0; i < 4; i++)
+                zt_assert(aio_buf_new(size, &b[i]) == 0, "new");
+            for (int i = 0; i < 4; i++)
+                aio_buf_unref(b[i]);
+        }
+        (void)run_batches(push, pull, size, WARMUP, batch, &bad);
+        long n = run_batches(push, pull, size, ROUNDS, batch, &bad);
         zt_assert(bad == 0, "%s %zu B: %d sends or receives failed", transport, size, bad);
-        long msgs = (long)BATCH * ROUNDS;
+        long msgs = (long)batch * ROUNDS;
         /* the body: the sender's, and over tcp the receiver's too */
-        long want = size <= 31 || size <= aio_buf_cache_max() ? 0
-                    : strcmp(transport, "tcp") == 0                 ? 2 * msgs
-                                                                    : msgs;
+        long want = size <= 31 || aio_buf_cached(size)   ? 0
+                    : strcmp(transport, "tcp") == 0 ? 2 * msgs
+                                                    : msgs;
         zt_assert(n == want, "%s %zu B: %ld allocations for %ld messages, want %ld", transport,
                   size, n, msgs, want);
     }
@@ -102,7 +116,7 @@ static void check_path(const char *transport, const size_t *sizes, int nsizes)
     th_term(ctx);
 }
 
-static const size_t sizes[] = {0, 1, 8, 31, 32, 64, 1024, 8192, 8193, 65536, 1 << 20};
+static const size_t sizes[] = {0, 1, 8, 31, 32, 64, 1024, 8192, 8193, 65536, 1 << 20, 3 << 20};
 
 ZT_TEST(alloc_count, tcp_push_pull, 60)
 {
@@ -165,4 +179,45 @@ ZT_TEST(alloc_count, cache_list_of_exited_thread_comes_back, 30)
     for (int i = 0; i < LIST - 1; i++)
         aio_buf_unref(rest[i]);
     aio_buf_unref(one);
+}
+
+/* ---- the list of large buffers ---------------------------------------------------------- */
+
+static long allocs_now(void) { return atomic_load(&allocs); }
+
+/* A freed large buffer serves the next request of its size or up to an eighth smaller,
+ * not a smaller one; the list keeps at most 16 of them, and one over 2 MiB never. */
+ZT_TEST(alloc_count, large_buffers_come_back_within_bounds, 30)
+{
+    if (!aio_buf_cached(65536))
+        return; /* no cache in this build */
+    enum { N = 20, SLOTS = 16 };
+    aio_buf *b[N];
+    for (int i = 0; i < N; i++)
+        zt_assert(aio_buf_new(65536, &b[i]) == 0, "new");
+    for (int i = 0; i < N; i++)
+        aio_buf_unref(b[i]);
+    long before = allocs_now();
+    for (int i = 0; i < N; i++)
+        zt_assert(aio_buf_new(60000, &b[i]) == 0, "new"); /* within an eighth */
+    zt_assert(allocs_now() - before == N - SLOTS, "%ld allocations for %d buffers, %d kept",
+              allocs_now() - before, N, SLOTS);
+    for (int i = 0; i < N; i++)
+        aio_buf_unref(b[i]);
+    before = allocs_now();
+    aio_buf *small;
+    zt_assert(aio_buf_new(50000, &small) == 0, "new"); /* more than an eighth smaller */
+    zt_assert(allocs_now() - before == 1, "a 64 KiB block served 50000 bytes");
+    aio_buf_unref(small);
+    aio_buf *huge;
+    zt_assert(aio_buf_new((2 << 20) + 1, &huge) == 0, "new");
+    aio_buf_unref(huge);
+    before = allocs_now();
+    zt_assert(aio_buf_new((2 << 20) + 1, &huge) == 0, "new");
+    zt_assert(allocs_now() - before == 1, "a block over 2 MiB came back from the list");
+    aio_buf_unref(huge);
+    aio_stats st;
+    aio_stats_get(&st);
+    zt_assert(st.bufs == 0 && st.buf_bytes == 0, "cached blocks count as live: %lld, %lld",
+              (long long)st.bufs, (long long)st.buf_bytes);
 }
