@@ -28,13 +28,14 @@
  * good for nothing but a benchmark. */
 #include <zmq.h>
 
+#include "proc_rss.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-#include <unistd.h>
 
 static uint64_t now_us(void)
 {
@@ -343,18 +344,7 @@ static int inproc_lat(size_t size, int count)
 
 /* ---- memory per idle connection: N DEALERs connected to one ROUTER -------------------- */
 
-/* Resident bytes, from /proc/self/statm. */
-static double rss_bytes(void)
-{
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f) {
-        if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-            resident = 0;
-        fclose(f);
-    }
-    return (double)resident * (double)sysconf(_SC_PAGESIZE);
-}
+static double rss_bytes(void) { return (double)proc_rss_kib(0) * 1024; }
 
 /* Descriptors enough for count connections: with either library the DEALERs' side holds
  * two a socket (its connection and its mailbox's eventfd). Above the hard limit only

@@ -291,7 +291,7 @@ typedef struct zmq_sampler {
 static void zmq_sample(zmq_sampler *z, const char *phase, const zprobe_stats *st)
 {
     int fds = cmp_count_fds(z->pid);
-    uint64_t rss = soak_rss_kib_of(z->pid);
+    uint64_t rss = proc_rss_kib(z->pid);
     uint64_t started = st ? st->total.started : 0, done = st ? st->total.done : 0,
              inflight = st ? st->total.in_flight : 0;
     fprintf(z->csv, "%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%d\n",

@@ -21,25 +21,6 @@ struct soak_report {
     int have_last;
 };
 
-uint64_t soak_rss_kib(void) { return soak_rss_kib_of(0); }
-
-uint64_t soak_rss_kib_of(pid_t pid)
-{
-    char path[64];
-    if (pid > 0)
-        snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
-    else
-        snprintf(path, sizeof path, "/proc/self/statm");
-    FILE *f = fopen(path, "r");
-    unsigned long long size = 0, resident = 0;
-    if (!f)
-        return 0;
-    if (fscanf(f, "%llu %llu", &size, &resident) != 2)
-        resident = 0;
-    fclose(f);
-    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE) / 1024u;
-}
-
 soak_report *soak_report_open(const soak_config *cfg, const char *backend, const char *type)
 {
     soak_report *r = calloc(1, sizeof *r);
@@ -288,7 +269,7 @@ void soak_report_finish(soak_report *r, soak_result *res)
     closed.probes_done = res->probes.total.done;
     closed.probes_started = res->probes.total.started;
     closed.msgs = res->msgs;
-    closed.rss_kib = soak_rss_kib();
+    closed.rss_kib = proc_rss_kib(0);
     closed.live = res->live_closed;
     closed.sockets = res->sockets_closed;
     closed.ops_in_flight = res->ops_closed;

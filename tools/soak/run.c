@@ -225,7 +225,7 @@ static void soak_take_sample(soak_state *st, soak_sample *s)
     s->probes_done = ps.total.done;
     s->probes_in_flight = ps.total.in_flight;
     s->msgs = soak_server_msgs(&st->traffic);
-    s->rss_kib = soak_rss_kib();
+    s->rss_kib = proc_rss_kib(0);
     zaio_stats_t z;
     if (zaio_stats(st->ctx, &z) == 0) {
         s->sockets = z.sockets;
@@ -555,7 +555,7 @@ int soak_run(const soak_config *cfg)
         return soak_end(st);
     }
     st->res.live_peak = st->res.live_base;
-    st->res.rss_base_kib = soak_rss_kib();
+    st->res.rss_base_kib = proc_rss_kib(0);
     soak_tick(st, 1);
 
     /* probing, with traffic */

@@ -10,6 +10,7 @@
 #define ZAIO_TOOLS_SOAK_H
 
 #include "probe.h"
+#include "proc_rss.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -120,8 +121,6 @@ void soak_report_progress(soak_report *r, const soak_sample *s, int final);
 void soak_report_finish(soak_report *r, soak_result *res);
 void soak_report_close(soak_report *r);
 
-uint64_t soak_rss_kib(void);
-uint64_t soak_rss_kib_of(pid_t pid); /* another process's; 0: this one */
 
 /* faults.c: zaio-soak --faults. The peer connects through a fault relay (tools/faults)
  * that injects faults at random for the whole probing phase; the verdict then allows
