@@ -285,7 +285,6 @@ int aio_buf_wrap(void *data, size_t size, void (*free_fn)(void *, void *), void 
     atomic_init(&b->refs, 1);
     b->size = size;
     b->cap = 0; /* a header alone: never cached */
-    b->cap = 0; /* a header alone: never cached */
     b->data = data;
     b->free_fn = free_fn;
     b->hint = hint;
@@ -315,12 +314,13 @@ void aio_buf_unref(aio_buf *b)
 #ifdef AIO_BUF_CACHE
     /* only a block aio_buf_new made: a wrapped one (aio_buf_wrap, free_fn or not) is a
      * header alone, too small for any class */
-    else if (b->data == b->inline_data && b->size <= CACHE_MAX &&
-             cache_put(cache_class(b->size), b))
-        return;
-    else if (b->data == b->inline_data && b->cap >= LARGE_MIN && b->cap <= LARGE_MAX) {
-        large_put(b);
-        return;
+    else if (b->data == b->inline_data) {
+        if (b->size <= CACHE_MAX && cache_put(cache_class(b->size), b))
+            return;
+        if (b->cap >= LARGE_MIN && b->cap <= LARGE_MAX) {
+            large_put(b);
+            return;
+        }
     }
 #endif
     free(b);

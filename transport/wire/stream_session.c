@@ -748,8 +748,6 @@ static bool tx_now_send(zsession *s, zpipe_end *e)
         s->tx_handoff = true;
     } else if (n > 0) {
         int rc = aio_send_now(s->as, s->tx_v, n);
-        if (rc == -ENOTSUP)
-            s->no_send_now = true;
         if (rc > 0 && tx_advance(s, (size_t)rc)) {
             tx_batch_done(s);
             s->tx_handoff = !dry; /* more than a batch: the I/O thread packs the rest */
@@ -1760,7 +1758,6 @@ static void session_free(zsession *s)
     zctx_session_remove(ctx); /* last: the context may finish terminating from here on */
 }
 
-
 /* Ends the session once what the pipe holds has gone out, or linger ms have passed. */
 static void session_close(zsession *s, int linger)
 {
@@ -1967,11 +1964,8 @@ static void session_on_io(const aio_completion *c)
 {
     zsession *s = c->key;
     enter(s);
-    if (c->sock != s->as) {
-        leave(s); /* cannot happen: a closed socket's completions never reach us */
-        return;
-    }
-    switch (c->op) {
+    /* c->sock is s->as: a closed socket's completions never reach us */
+    switch (c->sock == s->as ? c->op : AIO_OP_NONE) {
     case AIO_OP_CONNECT: on_connect(s, c->status); break;
     case AIO_OP_RECV: on_recv(s, c); break;
     case AIO_OP_SEND: on_send(s, c); break;
@@ -2098,11 +2092,8 @@ static void session_cmd_pipe(zcmd *c)
 {
     zsession *s = c->target;
     enter(s);
-    if (c->arg != s->pipe) {
-        leave(s);
-        return;
-    }
-    switch ((zpipe_event)c->value) {
+    /* an event of a pipe since let go is nobody's */
+    switch (c->arg == s->pipe ? (zpipe_event)c->value : (zpipe_event)0) {
     case ZPIPE_READABLE: tx_fill(s); break;
     case ZPIPE_WRITABLE:
         if (s->rx_blocked) {
@@ -2111,6 +2102,7 @@ static void session_cmd_pipe(zcmd *c)
         }
         break;
     case ZPIPE_PEER_GONE: on_pipe_gone(s); break;
+    default: break;
     }
     leave(s);
 }
