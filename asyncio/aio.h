@@ -90,7 +90,7 @@ size_t aio_buf_size(const aio_buf *b);
 size_t aio_buf_cache_max(void);
 /* Whether a buffer of this size made by aio_buf_new is kept for reuse once freed: up to
  * aio_buf_cache_max(), and large ones from 32 KiB to 2 MiB in a short list (8 MiB at
- * most). For tests and benchmarks. */
+ * most, and 1 MiB a thread). For tests and benchmarks. */
 int aio_buf_cached(size_t size);
 
 /* ---- ports ------------------------------------------------------------------------- */

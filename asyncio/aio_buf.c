@@ -96,15 +96,6 @@ static void depot_put(int k, cache_list *l)
     l->n = 0;
 }
 
-/* This thread's lists, at its exit (aio__thread_hook): partial ones too, the depot takes
- * any length. */
-void aio__buf_thread_exit(void)
-{
-    for (int k = 0; k < CACHE_CLASSES; k++)
-        if (mine[k].head)
-            depot_put(k, &mine[k]);
-}
-
 static aio_buf *cache_get(int k)
 {
     cache_list *l = &mine[k];
@@ -157,67 +148,135 @@ static bool cache_put(int k, aio_buf *buf)
  * thread's arena, munmap above its mmap threshold), so that the next one is fresh pages
  * to fault in and clear: the receiving side of 64 KiB messages over tcp spent an eighth
  * of its time there, and inproc at 64 KiB, where the allocator is all there is to pay,
- * ran at 1.4-1.5M msg/s. Freed large blocks wait instead in one short shared list,
- * newest last, for the next aio_buf_new of about their size (a stream's bodies are
- * mostly one size): a block serves a request at most an eighth smaller than it. At most
- * LARGE_SLOTS blocks and LARGE_BYTES in all; a block that does not fit pushes out the
- * oldest, so after a change of size the list holds the new size soon, and what a burst
- * leaves behind is bounded. With it: inproc 64 KiB at 1.8-1.9M msg/s, tcp 64 KiB about a
- * tenth faster. One lock a buffer, beside the copy a large body costs anyway. */
+ * ran at 1.4-1.5M msg/s. Freed large blocks wait instead for the next aio_buf_new of
+ * about their size (a stream's bodies are mostly one size): a block serves a request at
+ * most an eighth smaller than it.
+ *
+ * They wait in one shared list, newest last, at most LARGE_SLOTS blocks and LARGE_BYTES
+ * in all; a block that does not fit pushes out the oldest, so after a change of size the
+ * list holds the new size soon, and what a burst leaves behind is bounded. Taking its
+ * lock once a buffer on each side was then the largest cost of inproc at 64 KiB (a third
+ * of the time, the thread that makes bodies and the one that frees them contending), so
+ * each thread also keeps a few of its own, as for small buffers: up to MINE_SLOTS blocks
+ * and MINE_BYTES, served without a lock. A thread that frees more gives all of its own
+ * to the shared list in one step, and one that finds none of its own that fits takes as
+ * many that fit as it may keep, also in one step. Blocks over MINE_BYTES (1 MiB and up)
+ * always go through the shared list: a lock a buffer costs nothing beside their copy.
+ * What is kept stays bounded: LARGE_BYTES, and MINE_BYTES a thread; a thread's own go
+ * back to the shared list when it exits. */
 enum { LARGE_MIN = 32 * 1024, LARGE_MAX = 2 * 1024 * 1024, LARGE_SLOTS = 16,
-       LARGE_BYTES = 8 * 1024 * 1024 };
+       LARGE_BYTES = 8 * 1024 * 1024, MINE_SLOTS = 8, MINE_BYTES = 1024 * 1024 };
 
-static struct {
-    pthread_mutex_t lock;
+typedef struct {
     aio_buf *slot[LARGE_SLOTS]; /* oldest first */
     int n;
     size_t bytes;
+} large_list;
+
+static struct {
+    pthread_mutex_t lock;
+    large_list l;
 #ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
 /* glibc's adaptive kind spins a little before it sleeps: the sections are a few loads
  * and stores, and a plain mutex put the thread that makes bodies and the one that frees
  * them to sleep and woke them in turn, message after message (inproc 64 KiB: 1.3-1.7M
- * msg/s against 1.8-1.9M) */
+ * msg/s against 1.8-1.9M, before threads kept their own) */
 } large = {.lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP};
 #else
 } large = {.lock = PTHREAD_MUTEX_INITIALIZER};
 #endif
+static _Thread_local large_list large_mine; /* uses MINE_SLOTS of the slots */
 
-static void large_lock(void) { pthread_mutex_lock(&large.lock); }
-static void large_unlock(void) { pthread_mutex_unlock(&large.lock); }
+static bool large_fits(size_t cap, size_t size) { return cap >= size && cap - size <= size / 8; }
+
+/* Takes out the newest block in l that serves size, or NULL. */
+static aio_buf *list_take(large_list *l, size_t size)
+{
+    for (int i = l->n - 1; i >= 0; i--) {
+        aio_buf *b = l->slot[i];
+        if (large_fits(b->cap, size)) {
+            memmove(&l->slot[i], &l->slot[i + 1], (size_t)(l->n - i - 1) * sizeof b);
+            l->n--;
+            l->bytes -= b->cap;
+            return b;
+        }
+    }
+    return NULL;
+}
+
+/* Puts b last in the shared list (under its lock), pushing the oldest out into out[]. */
+static void shared_push(aio_buf *b, aio_buf **out, int *nout)
+{
+    large_list *l = &large.l;
+    while (l->n > 0 && (l->n == LARGE_SLOTS || l->bytes + b->cap > LARGE_BYTES)) {
+        out[(*nout)++] = l->slot[0];
+        l->bytes -= l->slot[0]->cap;
+        memmove(&l->slot[0], &l->slot[1], (size_t)(--l->n) * sizeof b);
+    }
+    l->slot[l->n++] = b;
+    l->bytes += b->cap;
+}
+
+static bool mine_has_room(size_t cap)
+{
+    return large_mine.n < MINE_SLOTS && large_mine.bytes + cap <= MINE_BYTES;
+}
 
 static aio_buf *large_get(size_t size)
 {
-    aio_buf *b = NULL;
-    large_lock();
-    for (int i = large.n - 1; i >= 0; i--) {
-        size_t cap = large.slot[i]->cap;
-        if (cap >= size && cap - size <= size / 8) {
-            b = large.slot[i];
-            memmove(&large.slot[i], &large.slot[i + 1], (size_t)(large.n - i - 1) * sizeof b);
-            large.n--;
-            large.bytes -= cap;
-            break;
-        }
+    aio_buf *b = list_take(&large_mine, size);
+    if (b)
+        return b;
+    /* a thread keeps blocks of its own only if it is hooked for its exit */
+    bool keep = aio__thread_hook();
+    pthread_mutex_lock(&large.lock);
+    b = list_take(&large.l, size);
+    aio_buf *more;
+    /* room for the largest block that serves size */
+    while (b && keep && mine_has_room(size + size / 8) && (more = list_take(&large.l, size))) {
+        large_mine.slot[large_mine.n++] = more;
+        large_mine.bytes += more->cap;
     }
-    large_unlock();
+    pthread_mutex_unlock(&large.lock);
     return b;
+}
+
+/* Gives b and all of this thread's own blocks to the shared list. */
+static void large_flush(aio_buf *b)
+{
+    aio_buf *out[LARGE_SLOTS + MINE_SLOTS + 1];
+    int nout = 0;
+    pthread_mutex_lock(&large.lock);
+    for (int i = 0; i < large_mine.n; i++)
+        shared_push(large_mine.slot[i], out, &nout);
+    if (b)
+        shared_push(b, out, &nout);
+    pthread_mutex_unlock(&large.lock);
+    large_mine.n = 0;
+    large_mine.bytes = 0;
+    for (int i = 0; i < nout; i++)
+        free(out[i]); /* outside the lock */
 }
 
 static void large_put(aio_buf *b)
 {
-    aio_buf *out[LARGE_SLOTS];
-    int nout = 0;
-    large_lock();
-    while (large.n > 0 && (large.n == LARGE_SLOTS || large.bytes + b->cap > LARGE_BYTES)) {
-        out[nout++] = large.slot[0];
-        large.bytes -= large.slot[0]->cap;
-        memmove(&large.slot[0], &large.slot[1], (size_t)(--large.n) * sizeof b);
+    if (mine_has_room(b->cap) && aio__thread_hook()) {
+        large_mine.slot[large_mine.n++] = b;
+        large_mine.bytes += b->cap;
+        return;
     }
-    large.slot[large.n++] = b;
-    large.bytes += b->cap;
-    large_unlock();
-    for (int i = 0; i < nout; i++)
-        free(out[i]); /* outside the lock */
+    large_flush(b);
+}
+
+/* This thread's lists and large blocks, at its exit (aio__thread_hook): partial lists
+ * too, the depot takes any length. */
+void aio__buf_thread_exit(void)
+{
+    for (int k = 0; k < CACHE_CLASSES; k++)
+        if (mine[k].head)
+            depot_put(k, &mine[k]);
+    if (large_mine.n)
+        large_flush(NULL);
 }
 #elif !defined(_WIN32)
 void aio__buf_thread_exit(void) {}

@@ -1,8 +1,8 @@
 /* Allocations per message on the steady-state PUSH -> PULL path (issue 14): none for a
  * body up to the inline size (ZMSG_VSM, 31 bytes); none either for a body up to
  * aio_buf_cache_max() (1 KiB), whose buffer comes back from the cache of small buffers
- * once warm, nor for a large one the short list of large buffers keeps (aio_buf_cached:
- * 32 KiB to 2 MiB), sent one at a time so that the list holds all there are in flight;
+ * once warm, nor for a large one the short lists of large buffers keep (aio_buf_cached:
+ * 32 KiB to 2 MiB), sent one at a time so that the lists hold all there are in flight;
  * and otherwise only the body's own buffer: the one the sender's zaio_msg_init_size
  * makes and, over tcp, the one the receiving session makes for what it reads (inproc
  * hands the sender's on). Pipes, wake-ups, encoding and decoding allocate nothing per
@@ -40,6 +40,7 @@ void *__wrap_realloc(void *p, size_t n)
 }
 
 enum { BATCH = 20, ROUNDS = 25, WARMUP = 5 };
+enum { LARGE_SLOTS = 16, LARGE_MINE = 8 }; /* aio_buf.c: the shared list, a thread's own */
 
 /* rounds batches of batch messages of size bytes, each batch sent then received;
  * returns the allocations counted while doing so. No assertion inside the window. */
@@ -90,18 +91,22 @@ static void check_path(const char *transport, const size_t *sizes, int nsizes)
         size_t size = sizes[k];
         int bad = 0;
         bool large = size > aio_buf_cache_max() && aio_buf_cached(size);
-        int batch = BATCH;
+        int batch = BATCH, warmup = WARMUP;
         if (large) {
             /* one at a time: at most three bodies live (the sender's, its predecessor's
-             * before its send completes, the receiver's), and four in the list first */
+             * before its send completes, the receiver's). A thread that frees keeps up
+             * to LARGE_MINE blocks of its own before it hands them on, so more than
+             * those three go round: as many as may be kept are put in first, so that
+             * the window does not count the blocks the stream adds until it has enough */
             batch = 1;
-            aio_buf *b[4];
-            for (int i = 0; i < 4; i++)
+            warmup = 4 * LARGE_MINE;
+            aio_buf *b[LARGE_SLOTS + LARGE_MINE];
+            for (int i = 0; i < LARGE_SLOTS + LARGE_MINE; i++)
                 zt_assert(aio_buf_new(size, &b[i]) == 0, "new");
-            for (int i = 0; i < 4; i++)
+            for (int i = 0; i < LARGE_SLOTS + LARGE_MINE; i++)
                 aio_buf_unref(b[i]);
         }
-        (void)run_batches(push, pull, size, WARMUP, batch, &bad);
+        (void)run_batches(push, pull, size, warmup, batch, &bad);
         long n = run_batches(push, pull, size, ROUNDS, batch, &bad);
         zt_assert(bad == 0, "%s %zu B: %d sends or receives failed", transport, size, bad);
         long msgs = (long)batch * ROUNDS;
@@ -186,29 +191,44 @@ ZT_TEST(alloc_count, cache_list_of_exited_thread_comes_back, 30)
 static long allocs_now(void) { return atomic_load(&allocs); }
 
 /* A freed large buffer serves the next request of its size or up to an eighth smaller,
- * not a smaller one; the list keeps at most 16 of them, and one over 2 MiB never. */
+ * not a smaller one; what is kept is bounded (the shared list's 16 blocks and 8 MiB, and
+ * a thread's own 8 blocks and 1 MiB: four of 256 KiB) but is most of what was freed; one
+ * over 2 MiB is never kept. */
 ZT_TEST(alloc_count, large_buffers_come_back_within_bounds, 30)
 {
     if (!aio_buf_cached(65536))
         return; /* no cache in this build */
-    enum { N = 20, SLOTS = 16 };
-    aio_buf *b[N];
-    for (int i = 0; i < N; i++)
-        zt_assert(aio_buf_new(65536, &b[i]) == 0, "new");
-    for (int i = 0; i < N; i++)
-        aio_buf_unref(b[i]);
+    enum { N = 40 };
+    static const size_t sizes_kept[][2] = {{65536, LARGE_MINE}, {262144, 4}};
+    for (int k = 0; k < 2; k++) {
+        size_t size = sizes_kept[k][0];
+        long mine = (long)sizes_kept[k][1];
+        aio_buf *b[N];
+        for (int i = 0; i < N; i++)
+            zt_assert(aio_buf_new(size, &b[i]) == 0, "new");
+        for (int i = 0; i < N; i++)
+            aio_buf_unref(b[i]);
+        long before = allocs_now();
+        for (int i = 0; i < N; i++)
+            zt_assert(aio_buf_new(size - size / 16, &b[i]) == 0, "new"); /* within an eighth */
+        long made = allocs_now() - before;
+        zt_assert(made <= N - LARGE_SLOTS,
+                  "%zu B: %ld allocations for %d buffers: fewer than %d came back", size, made,
+                  N, LARGE_SLOTS);
+        zt_assert(made >= N - LARGE_SLOTS - mine,
+                  "%zu B: %ld allocations for %d buffers: more than %ld were kept", size, made,
+                  N, LARGE_SLOTS + mine);
+        for (int i = 0; i < N; i++)
+            aio_buf_unref(b[i]);
+        if (k == 0) { /* with 64 KiB blocks kept */
+            before = allocs_now();
+            aio_buf *small;
+            zt_assert(aio_buf_new(50000, &small) == 0, "new"); /* more than an eighth smaller */
+            zt_assert(allocs_now() - before == 1, "a 64 KiB block served 50000 bytes");
+            aio_buf_unref(small);
+        }
+    }
     long before = allocs_now();
-    for (int i = 0; i < N; i++)
-        zt_assert(aio_buf_new(60000, &b[i]) == 0, "new"); /* within an eighth */
-    zt_assert(allocs_now() - before == N - SLOTS, "%ld allocations for %d buffers, %d kept",
-              allocs_now() - before, N, SLOTS);
-    for (int i = 0; i < N; i++)
-        aio_buf_unref(b[i]);
-    before = allocs_now();
-    aio_buf *small;
-    zt_assert(aio_buf_new(50000, &small) == 0, "new"); /* more than an eighth smaller */
-    zt_assert(allocs_now() - before == 1, "a 64 KiB block served 50000 bytes");
-    aio_buf_unref(small);
     aio_buf *huge;
     zt_assert(aio_buf_new((2 << 20) + 1, &huge) == 0, "new");
     aio_buf_unref(huge);
@@ -220,4 +240,37 @@ ZT_TEST(alloc_count, large_buffers_come_back_within_bounds, 30)
     aio_stats_get(&st);
     zt_assert(st.bufs == 0 && st.buf_bytes == 0, "cached blocks count as live: %lld, %lld",
               (long long)st.bufs, (long long)st.buf_bytes);
+}
+
+static void *free_few(void *arg)
+{
+    aio_buf **b = arg;
+    for (int i = 0; i < 4; i++)
+        aio_buf_unref(b[i]);
+    return NULL;
+}
+
+/* The few large blocks a thread keeps of its own go to the shared list when it exits:
+ * otherwise a program whose threads come and go would lose them with each. */
+ZT_TEST(alloc_count, large_blocks_of_exited_thread_come_back, 30)
+{
+    if (!aio_buf_cached(65536))
+        return; /* no cache in this build */
+    aio_buf *b[4];
+    for (int i = 0; i < 4; i++)
+        zt_assert(aio_buf_new(100000, &b[i]) == 0, "new"); /* a size no other test uses */
+    pthread_t t;
+    zt_assert(pthread_create(&t, NULL, free_few, b) == 0 && pthread_join(t, NULL) == 0, "t");
+    long before = allocs_now();
+    for (int i = 0; i < 4; i++)
+        zt_assert(aio_buf_new(100000, &b[i]) == 0, "new");
+    zt_assert(allocs_now() - before == 0,
+              "%ld allocations for 4 buffers: the exited thread's blocks did not come back",
+              allocs_now() - before);
+    for (int i = 0; i < 4; i++)
+        aio_buf_unref(b[i]);
+    aio_stats st;
+    aio_stats_get(&st);
+    zt_assert(st.bufs == 0 && st.buf_bytes == 0, "live: %lld, %lld", (long long)st.bufs,
+              (long long)st.buf_bytes);
 }
