@@ -160,8 +160,10 @@ static bool cache_put(int k, aio_buf *buf)
  * each thread also keeps a few of its own, as for small buffers: up to MINE_SLOTS blocks
  * and MINE_BYTES, served without a lock. A thread that frees more gives all of its own
  * to the shared list in one step, and one that finds none of its own that fits takes as
- * many that fit as it may keep, also in one step. Blocks over MINE_BYTES (1 MiB and up)
- * always go through the shared list: a lock a buffer costs nothing beside their copy.
+ * many that fit as it may keep, also in one step (first giving back its own if they
+ * leave no room: they are of a size it no longer asks for). A block of 1 MiB is kept
+ * alone, and larger ones always go through the shared list: a lock a buffer costs
+ * nothing beside their copy.
  * What is kept stays bounded: LARGE_BYTES, and MINE_BYTES a thread; a thread's own go
  * back to the shared list when it exits. */
 enum { LARGE_MIN = 32 * 1024, LARGE_MAX = 2 * 1024 * 1024, LARGE_SLOTS = 16,
@@ -222,6 +224,15 @@ static bool mine_has_room(size_t cap)
     return large_mine.n < MINE_SLOTS && large_mine.bytes + cap <= MINE_BYTES;
 }
 
+/* Moves all of this thread's own blocks to the shared list (under its lock). */
+static void mine_to_shared(aio_buf **out, int *nout)
+{
+    for (int i = 0; i < large_mine.n; i++)
+        shared_push(large_mine.slot[i], out, nout);
+    large_mine.n = 0;
+    large_mine.bytes = 0;
+}
+
 static aio_buf *large_get(size_t size)
 {
     aio_buf *b = list_take(&large_mine, size);
@@ -229,31 +240,36 @@ static aio_buf *large_get(size_t size)
         return b;
     /* a thread keeps blocks of its own only if it is hooked for its exit */
     bool keep = aio__thread_hook();
+    aio_buf *out[LARGE_SLOTS + MINE_SLOTS];
+    int nout = 0;
+    size_t most = size + size / 8; /* the largest block that serves size */
     pthread_mutex_lock(&large.lock);
+    /* none of its own fits: if they leave no room, they are of a size this thread no
+     * longer asks for, and a thread that only makes buffers would hold them for good */
+    if (keep && !mine_has_room(most))
+        mine_to_shared(out, &nout);
     b = list_take(&large.l, size);
     aio_buf *more;
-    /* room for the largest block that serves size */
-    while (b && keep && mine_has_room(size + size / 8) && (more = list_take(&large.l, size))) {
+    while (b && keep && mine_has_room(most) && (more = list_take(&large.l, size))) {
         large_mine.slot[large_mine.n++] = more;
         large_mine.bytes += more->cap;
     }
     pthread_mutex_unlock(&large.lock);
+    for (int i = 0; i < nout; i++)
+        free(out[i]); /* outside the lock */
     return b;
 }
 
-/* Gives b and all of this thread's own blocks to the shared list. */
+/* Gives b (if any) and all of this thread's own blocks to the shared list. */
 static void large_flush(aio_buf *b)
 {
     aio_buf *out[LARGE_SLOTS + MINE_SLOTS + 1];
     int nout = 0;
     pthread_mutex_lock(&large.lock);
-    for (int i = 0; i < large_mine.n; i++)
-        shared_push(large_mine.slot[i], out, &nout);
+    mine_to_shared(out, &nout);
     if (b)
         shared_push(b, out, &nout);
     pthread_mutex_unlock(&large.lock);
-    large_mine.n = 0;
-    large_mine.bytes = 0;
     for (int i = 0; i < nout; i++)
         free(out[i]); /* outside the lock */
 }

@@ -190,6 +190,29 @@ ZT_TEST(alloc_count, cache_list_of_exited_thread_comes_back, 30)
 
 static long allocs_now(void) { return atomic_load(&allocs); }
 
+enum { KEPT_N = 44 };
+
+/* On a thread of its own, whose own list starts empty: KEPT_N blocks of *size bytes made
+ * and freed, then as many asked for again; returns the allocations that took. 44 frees
+ * leave the thread's own list exactly full at both sizes the test uses (44 = 4 * 9 + 8 =
+ * 8 * 5 + 4), so the count is exact: a list that keeps one more, or one fewer, shows. */
+static void *free_then_take(void *arg)
+{
+    size_t size = *(const size_t *)arg;
+    aio_buf *b[KEPT_N];
+    for (int i = 0; i < KEPT_N; i++)
+        zt_assert(aio_buf_new(size, &b[i]) == 0, "new");
+    for (int i = 0; i < KEPT_N; i++)
+        aio_buf_unref(b[i]);
+    long before = allocs_now();
+    for (int i = 0; i < KEPT_N; i++)
+        zt_assert(aio_buf_new(size - size / 16, &b[i]) == 0, "new"); /* within an eighth */
+    long made = allocs_now() - before;
+    for (int i = 0; i < KEPT_N; i++)
+        aio_buf_unref(b[i]);
+    return (void *)(intptr_t)made;
+}
+
 /* A freed large buffer serves the next request of its size or up to an eighth smaller,
  * not a smaller one; what is kept is bounded (the shared list's 16 blocks and 8 MiB, and
  * a thread's own 8 blocks and 1 MiB: four of 256 KiB) but is most of what was freed; one
@@ -198,34 +221,29 @@ ZT_TEST(alloc_count, large_buffers_come_back_within_bounds, 30)
 {
     if (!aio_buf_cached(65536))
         return; /* no cache in this build */
-    enum { N = 40 };
     static const size_t sizes_kept[][2] = {{65536, LARGE_MINE}, {262144, 4}};
     for (int k = 0; k < 2; k++) {
         size_t size = sizes_kept[k][0];
-        long mine = (long)sizes_kept[k][1];
-        aio_buf *b[N];
-        for (int i = 0; i < N; i++)
-            zt_assert(aio_buf_new(size, &b[i]) == 0, "new");
-        for (int i = 0; i < N; i++)
-            aio_buf_unref(b[i]);
-        long before = allocs_now();
-        for (int i = 0; i < N; i++)
-            zt_assert(aio_buf_new(size - size / 16, &b[i]) == 0, "new"); /* within an eighth */
-        long made = allocs_now() - before;
-        zt_assert(made <= N - LARGE_SLOTS,
-                  "%zu B: %ld allocations for %d buffers: fewer than %d came back", size, made,
-                  N, LARGE_SLOTS);
-        zt_assert(made >= N - LARGE_SLOTS - mine,
-                  "%zu B: %ld allocations for %d buffers: more than %ld were kept", size, made,
-                  N, LARGE_SLOTS + mine);
-        for (int i = 0; i < N; i++)
-            aio_buf_unref(b[i]);
-        if (k == 0) { /* with 64 KiB blocks kept */
-            before = allocs_now();
-            aio_buf *small;
-            zt_assert(aio_buf_new(50000, &small) == 0, "new"); /* more than an eighth smaller */
+        long kept = LARGE_SLOTS + (long)sizes_kept[k][1];
+        pthread_t t;
+        void *made;
+        zt_assert(pthread_create(&t, NULL, free_then_take, &size) == 0 &&
+                      pthread_join(t, &made) == 0,
+                  "t");
+        zt_assert((long)(intptr_t)made == KEPT_N - kept,
+                  "%zu B: %ld allocations for %d buffers, where %ld are kept", size,
+                  (long)(intptr_t)made, KEPT_N, kept);
+        if (k == 0) {
+            /* the thread's 64 KiB blocks are in the shared list now: they serve 60000
+             * bytes, not 50000 (more than an eighth smaller) */
+            aio_buf *small, *fits;
+            long before = allocs_now();
+            zt_assert(aio_buf_new(50000, &small) == 0, "new");
             zt_assert(allocs_now() - before == 1, "a 64 KiB block served 50000 bytes");
+            zt_assert(aio_buf_new(60000, &fits) == 0, "new");
+            zt_assert(allocs_now() - before == 1, "no 64 KiB block came back for 60000 bytes");
             aio_buf_unref(small);
+            aio_buf_unref(fits);
         }
     }
     long before = allocs_now();
@@ -273,4 +291,48 @@ ZT_TEST(alloc_count, large_blocks_of_exited_thread_come_back, 30)
     aio_stats_get(&st);
     zt_assert(st.bufs == 0 && st.buf_bytes == 0, "live: %lld, %lld", (long long)st.bufs,
               (long long)st.buf_bytes);
+}
+
+static pthread_barrier_t checked;
+
+static void *hold_old_size(void *arg)
+{
+    (void)arg;
+    /* three blocks of one size fill the MiB a thread keeps */
+    aio_buf *b[3], *other;
+    for (int i = 0; i < 3; i++)
+        zt_assert(aio_buf_new(340000, &b[i]) == 0, "new");
+    for (int i = 0; i < 3; i++)
+        aio_buf_unref(b[i]);
+    /* then this thread asks only for another size */
+    zt_assert(aio_buf_new(40000, &other) == 0, "new");
+    pthread_barrier_wait(&checked); /* alive while the test looks: no exit hand-back */
+    pthread_barrier_wait(&checked);
+    aio_buf_unref(other);
+    return NULL;
+}
+
+/* A thread whose own blocks are of a size it no longer asks for, and leave no room,
+ * gives them to the shared list when it next takes a block: otherwise a thread that only
+ * makes buffers (a sender's) would hold up to 1 MiB of them as long as it lives. */
+ZT_TEST(alloc_count, large_blocks_of_an_old_size_go_back, 30)
+{
+    if (!aio_buf_cached(65536))
+        return; /* no cache in this build */
+    zt_assert(pthread_barrier_init(&checked, NULL, 2) == 0, "barrier");
+    pthread_t t;
+    zt_assert(pthread_create(&t, NULL, hold_old_size, NULL) == 0, "t");
+    pthread_barrier_wait(&checked);
+    long before = allocs_now();
+    aio_buf *b[3];
+    for (int i = 0; i < 3; i++)
+        zt_assert(aio_buf_new(340000, &b[i]) == 0, "new"); /* a size no other test uses */
+    long made = allocs_now() - before;
+    pthread_barrier_wait(&checked);
+    zt_assert(pthread_join(t, NULL) == 0, "join");
+    pthread_barrier_destroy(&checked);
+    for (int i = 0; i < 3; i++)
+        aio_buf_unref(b[i]);
+    zt_assert(made == 0, "%ld allocations for 3 buffers: the other thread kept its old ones",
+              made);
 }
