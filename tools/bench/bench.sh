@@ -9,7 +9,7 @@
 # Usage: bench.sh <build-dir> [out-dir]
 #   QUICK=1            one run per case, a tenth of the counts (about half a minute)
 #   RUNS=n SCALE=n     runs per case (default 3), divide the counts by n (default 1: about
-#                      a second a run, about 4 minutes in all)
+#                      a second a run, about 5 minutes in all)
 #   IDLE=n             idle connections for the memory figure (default 10,000; 0: none)
 #   BACKENDS="uring epoll" TRANSPORTS="tcp ipc inproc" SIZES="8 64 1024 65536 1048576"
 set -euo pipefail
