@@ -40,12 +40,17 @@ static aio_shard *claim(void)
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 static bool exit_key_ok;
-static _Thread_local bool thread_hooked;
+static _Thread_local bool thread_hooked, thread_exiting;
 
 static void thread_exit(void *unused)
 {
     (void)unused;
-    thread_hooked = false; /* whatever this thread does later in its exit hooks it again */
+    /* From here on the thread keeps nothing of its own: a buffer that another library's
+     * exit hook frees later goes to the shared lists, and a count to the shared shard. A
+     * hook set again here would not run if this is glibc's last round of destructors,
+     * and what the thread kept would be lost with it. */
+    thread_hooked = false;
+    thread_exiting = true;
     aio__buf_thread_exit();
     aio_shard *s = my_shard;
     my_shard = NULL;
@@ -59,6 +64,8 @@ bool aio__thread_hook(void)
 {
     if (thread_hooked)
         return true;
+    if (thread_exiting)
+        return false;
     pthread_once(&exit_once, make_key);
     if (!exit_key_ok || pthread_setspecific(exit_key, &thread_hooked) != 0)
         return false;

@@ -336,3 +336,57 @@ ZT_TEST(alloc_count, large_blocks_of_an_old_size_go_back, 30)
     zt_assert(made == 0, "%ld allocations for 3 buffers: the other thread kept its old ones",
               made);
 }
+
+static pthread_key_t late_key;
+static aio_buf *late_buf;
+
+/* Sets itself again for rounds 2 to 4 of glibc's thread-exit destructors (4 at most,
+ * PTHREAD_DESTRUCTOR_ITERATIONS) and frees the buffer in the last, after asyncio's own
+ * exit hook has run (its key is older, so it goes first in a round). */
+static void late_free(void *v)
+{
+    intptr_t round = (intptr_t)v;
+    if (round < 4) {
+        pthread_setspecific(late_key, (void *)(round + 1));
+        return;
+    }
+    aio_buf_unref(late_buf);
+}
+
+static void *free_at_exit(void *arg)
+{
+    (void)arg;
+    aio_buf *b;
+    zt_assert(aio_buf_new(64, &b) == 0, "new"); /* asyncio's hook for this thread */
+    aio_buf_unref(b);
+    pthread_setspecific(late_key, (void *)1);
+    return NULL;
+}
+
+/* A buffer freed by another library's exit hook, after asyncio's has run for the thread,
+ * goes to the shared list: kept by the thread, it would be lost with it. */
+ZT_TEST(alloc_count, buffer_freed_late_in_thread_exit_comes_back, 30)
+{
+    if (!aio_buf_cached(65536))
+        return; /* no cache in this build */
+    /* asyncio's thread-exit key first (made when a thread first keeps something), so
+     * that in each round its hook runs before late_free */
+    aio_buf *b;
+    zt_assert(aio_buf_new(64, &b) == 0, "new");
+    aio_buf_unref(b);
+    zt_assert(pthread_key_create(&late_key, late_free) == 0, "key");
+    zt_assert(aio_buf_new(120000, &late_buf) == 0, "new"); /* a size no other test uses */
+    pthread_t t;
+    zt_assert(pthread_create(&t, NULL, free_at_exit, NULL) == 0 && pthread_join(t, NULL) == 0,
+              "t");
+    pthread_key_delete(late_key);
+    long before = allocs_now();
+    zt_assert(aio_buf_new(120000, &b) == 0, "new");
+    long made = allocs_now() - before;
+    aio_buf_unref(b);
+    zt_assert(made == 0, "the buffer freed in the last round of thread exit was lost");
+    aio_stats st;
+    aio_stats_get(&st);
+    zt_assert(st.bufs == 0 && st.buf_bytes == 0, "live: %lld, %lld", (long long)st.bufs,
+              (long long)st.buf_bytes);
+}
