@@ -206,6 +206,13 @@ static aio_buf *list_take(large_list *l, size_t size)
     return NULL;
 }
 
+/* Puts b last in l, which has room for it. */
+static void list_append(large_list *l, aio_buf *b)
+{
+    l->slot[l->n++] = b;
+    l->bytes += b->cap;
+}
+
 /* Puts b last in the shared list (under its lock), pushing the oldest out into out[]. */
 static void shared_push(aio_buf *b, aio_buf **out, int *nout)
 {
@@ -215,8 +222,14 @@ static void shared_push(aio_buf *b, aio_buf **out, int *nout)
         l->bytes -= l->slot[0]->cap;
         memmove(&l->slot[0], &l->slot[1], (size_t)(--l->n) * sizeof b);
     }
-    l->slot[l->n++] = b;
-    l->bytes += b->cap;
+    list_append(l, b);
+}
+
+/* Frees what shared_push pushed out, outside the lock. */
+static void free_pushed_out(aio_buf **out, int nout)
+{
+    for (int i = 0; i < nout; i++)
+        free(out[i]);
 }
 
 static bool mine_has_room(size_t cap)
@@ -250,13 +263,10 @@ static aio_buf *large_get(size_t size)
         mine_to_shared(out, &nout);
     b = list_take(&large.l, size);
     aio_buf *more;
-    while (b && keep && mine_has_room(most) && (more = list_take(&large.l, size))) {
-        large_mine.slot[large_mine.n++] = more;
-        large_mine.bytes += more->cap;
-    }
+    while (b && keep && mine_has_room(most) && (more = list_take(&large.l, size)))
+        list_append(&large_mine, more);
     pthread_mutex_unlock(&large.lock);
-    for (int i = 0; i < nout; i++)
-        free(out[i]); /* outside the lock */
+    free_pushed_out(out, nout);
     return b;
 }
 
@@ -270,18 +280,15 @@ static void large_flush(aio_buf *b)
     if (b)
         shared_push(b, out, &nout);
     pthread_mutex_unlock(&large.lock);
-    for (int i = 0; i < nout; i++)
-        free(out[i]); /* outside the lock */
+    free_pushed_out(out, nout);
 }
 
 static void large_put(aio_buf *b)
 {
-    if (mine_has_room(b->cap) && aio__thread_hook()) {
-        large_mine.slot[large_mine.n++] = b;
-        large_mine.bytes += b->cap;
-        return;
-    }
-    large_flush(b);
+    if (mine_has_room(b->cap) && aio__thread_hook())
+        list_append(&large_mine, b);
+    else
+        large_flush(b);
 }
 
 /* This thread's lists and large blocks, at its exit (aio__thread_hook): partial lists

@@ -135,6 +135,25 @@ ZT_TEST(alloc_count, inproc_push_pull, 60)
 
 /* ---- the cache of small buffers across threads ---------------------------------------- */
 
+/* Runs fn(arg) on a thread of its own, to its exit (and its thread-exit hooks), and
+ * returns what it returned. */
+static void *on_thread(void *(*fn)(void *), void *arg)
+{
+    pthread_t t;
+    void *ret = NULL;
+    zt_assert(pthread_create(&t, NULL, fn, arg) == 0 && pthread_join(t, &ret) == 0, "thread");
+    return ret;
+}
+
+/* No buffer counted as live: what the caches keep is not. */
+static void assert_no_live_bufs(void)
+{
+    aio_stats st;
+    aio_stats_get(&st);
+    zt_assert(st.bufs == 0 && st.buf_bytes == 0, "live buffers: %lld, %lld bytes",
+              (long long)st.bufs, (long long)st.buf_bytes);
+}
+
 enum { LIST = 32 }; /* the cache's list length (aio_buf.c BATCH) */
 
 static void *take_one(void *arg)
@@ -171,13 +190,10 @@ ZT_TEST(alloc_count, cache_list_of_exited_thread_comes_back, 30)
         aio_buf_unref(b[i]);
     /* a thread takes that list for one buffer and exits */
     aio_buf *one;
-    pthread_t t;
-    zt_assert(pthread_create(&t, NULL, take_one, &one) == 0 && pthread_join(t, NULL) == 0, "t");
+    (void)on_thread(take_one, &one);
     /* another thread then finds the rest of it in the depot: no allocation */
     aio_buf *rest[LIST];
-    void *made;
-    zt_assert(pthread_create(&t, NULL, take_list, rest) == 0 && pthread_join(t, &made) == 0,
-              "u");
+    void *made = on_thread(take_list, rest);
     zt_assert((intptr_t)made == 0,
               "%ld allocations for %d buffers: the exited thread's list did not come back",
               (long)(intptr_t)made, LIST - 1);
@@ -225,11 +241,7 @@ ZT_TEST(alloc_count, large_buffers_come_back_within_bounds, 30)
     for (int k = 0; k < 2; k++) {
         size_t size = sizes_kept[k][0];
         long kept = LARGE_SLOTS + (long)sizes_kept[k][1];
-        pthread_t t;
-        void *made;
-        zt_assert(pthread_create(&t, NULL, free_then_take, &size) == 0 &&
-                      pthread_join(t, &made) == 0,
-                  "t");
+        void *made = on_thread(free_then_take, &size);
         zt_assert((long)(intptr_t)made == KEPT_N - kept,
                   "%zu B: %ld allocations for %d buffers, where %ld are kept", size,
                   (long)(intptr_t)made, KEPT_N, kept);
@@ -254,10 +266,7 @@ ZT_TEST(alloc_count, large_buffers_come_back_within_bounds, 30)
     zt_assert(aio_buf_new((2 << 20) + 1, &huge) == 0, "new");
     zt_assert(allocs_now() - before == 1, "a block over 2 MiB came back from the list");
     aio_buf_unref(huge);
-    aio_stats st;
-    aio_stats_get(&st);
-    zt_assert(st.bufs == 0 && st.buf_bytes == 0, "cached blocks count as live: %lld, %lld",
-              (long long)st.bufs, (long long)st.buf_bytes);
+    assert_no_live_bufs(); /* cached blocks are not live */
 }
 
 static void *free_few(void *arg)
@@ -277,8 +286,7 @@ ZT_TEST(alloc_count, large_blocks_of_exited_thread_come_back, 30)
     aio_buf *b[4];
     for (int i = 0; i < 4; i++)
         zt_assert(aio_buf_new(100000, &b[i]) == 0, "new"); /* a size no other test uses */
-    pthread_t t;
-    zt_assert(pthread_create(&t, NULL, free_few, b) == 0 && pthread_join(t, NULL) == 0, "t");
+    (void)on_thread(free_few, b);
     long before = allocs_now();
     for (int i = 0; i < 4; i++)
         zt_assert(aio_buf_new(100000, &b[i]) == 0, "new");
@@ -287,10 +295,7 @@ ZT_TEST(alloc_count, large_blocks_of_exited_thread_come_back, 30)
               allocs_now() - before);
     for (int i = 0; i < 4; i++)
         aio_buf_unref(b[i]);
-    aio_stats st;
-    aio_stats_get(&st);
-    zt_assert(st.bufs == 0 && st.buf_bytes == 0, "live: %lld, %lld", (long long)st.bufs,
-              (long long)st.buf_bytes);
+    assert_no_live_bufs();
 }
 
 static pthread_barrier_t checked;
@@ -376,17 +381,12 @@ ZT_TEST(alloc_count, buffer_freed_late_in_thread_exit_comes_back, 30)
     aio_buf_unref(b);
     zt_assert(pthread_key_create(&late_key, late_free) == 0, "key");
     zt_assert(aio_buf_new(120000, &late_buf) == 0, "new"); /* a size no other test uses */
-    pthread_t t;
-    zt_assert(pthread_create(&t, NULL, free_at_exit, NULL) == 0 && pthread_join(t, NULL) == 0,
-              "t");
+    (void)on_thread(free_at_exit, NULL);
     pthread_key_delete(late_key);
     long before = allocs_now();
     zt_assert(aio_buf_new(120000, &b) == 0, "new");
     long made = allocs_now() - before;
     aio_buf_unref(b);
     zt_assert(made == 0, "the buffer freed in the last round of thread exit was lost");
-    aio_stats st;
-    aio_stats_get(&st);
-    zt_assert(st.bufs == 0 && st.buf_bytes == 0, "live: %lld, %lld", (long long)st.bufs,
-              (long long)st.buf_bytes);
+    assert_no_live_bufs();
 }
