@@ -115,6 +115,61 @@ ZT_TEST(pipe, hwm_counts_messages_and_keeps_multipart_whole, 10)
     live_zero();
 }
 
+/* With a larger HWM the reader tells the writer what it read a quarter of the HWM at a
+ * time, not once a message; the writer is still woken when half has drained, and a
+ * reader that has read everything it saw leaves the writer the exact count. */
+ZT_TEST(pipe, a_large_hwm_wakes_at_half_and_counts_a_drained_queue_exactly, 10)
+{
+    enum { HWM = 100 };
+    zpipe_end *a, *b;
+    seen sa = {0};
+    zt_assert(zpipe_new(&a, &b, HWM, 0) == 0, "new");
+    zpipe_set_notify(a, on_event, &sa);
+    for (int round = 0; round < 2; round++) {
+        int n = 0;
+        while (zpipe_can_write(a)) {
+            zmsg m = frame("m", false);
+            zt_assert(zpipe_write(a, &m) == ZPIPE_OK, "write %d", n);
+            zpipe_flush(a);
+            n++;
+        }
+        /* the first round starts empty; the second after a drained queue, so the
+         * writer must have learnt of every read */
+        zt_assert(n == HWM, "round %d: %d messages before the HWM, not %d", round, n, HWM);
+        zmsg x = frame("x", false);
+        zt_assert(zpipe_write(a, &x) == ZPIPE_FULL, "round %d: full", round); /* sleeps */
+        zmsg_close(&x);
+        for (int i = 0; i < HWM; i++) {
+            zt_assert(read_is(b, "m"), "round %d: read %d", round, i);
+            int woken = atomic_load(&sa.writable);
+            if (i + 1 < HWM / 2)
+                zt_assert(woken == round, "round %d: woken after %d of %d", round, i + 1, HWM);
+            else
+                zt_assert(woken == round + 1, "round %d: not woken at half (%d read)", round,
+                          i + 1);
+        }
+    }
+    /* fewer than a quarter read, but all there was: the writer has the whole HWM again */
+    for (int i = 0; i < 7; i++) {
+        zmsg m = frame("m", false);
+        zt_assert(zpipe_write(a, &m) == ZPIPE_OK, "few %d", i);
+    }
+    zpipe_flush(a);
+    for (int i = 0; i < 7; i++)
+        zt_assert(read_is(b, "m"), "few: read %d", i);
+    int n = 0;
+    while (zpipe_can_write(a)) {
+        zmsg m = frame("m", false);
+        zt_assert(zpipe_write(a, &m) == ZPIPE_OK, "after few: write %d", n);
+        n++;
+    }
+    zpipe_flush(a);
+    zt_assert(n == HWM, "after 7 read of 7: %d messages before the HWM, not %d", n, HWM);
+    zpipe_detach(a);
+    zpipe_detach(b);
+    live_zero();
+}
+
 ZT_TEST(pipe, rollback_takes_back_a_partial_message, 10)
 {
     zpipe_end *a, *b;

@@ -54,7 +54,8 @@ typedef struct zqueue {
     int r_pos;
     uint64_t r_frames;
     uint64_t r_pub_seen;     /* published as last loaded */
-    _Atomic uint64_t msgs_read;
+    uint64_t r_msgs;         /* complete messages read */
+    _Atomic uint64_t msgs_read; /* r_msgs as last told the writer (zq_tell_read) */
     char pad_r[ZQ_PAD];
     /* either, rarely */
     atomic_int reader_asleep, writer_asleep;
@@ -321,7 +322,10 @@ void zpipe_flush(zpipe_end *e)
     q->f_pos = q->w_pos;
     q->f_frames = q->w_frames;
     q->f_msgs = q->w_msgs;
-    atomic_store(&q->published_msgs, q->w_msgs);
+    /* release is enough for the message count: a reader reads it only after loading
+     * published, which comes after it; published itself is the writer's half of the
+     * handshake with reader_asleep below, so it stays sequentially consistent */
+    atomic_store_explicit(&q->published_msgs, q->w_msgs, memory_order_release);
     atomic_store(&q->published, q->w_frames);
     /* a load first: a reader that is awake never has its line taken for nothing */
     if (atomic_load(&q->reader_asleep) && atomic_exchange(&q->reader_asleep, 0))
@@ -390,6 +394,32 @@ static zpipe_status zq_conflate_read(zpipe_end *e, zmsg *m)
     return st;
 }
 
+/* Reader: how many messages it reads before it tells the writer. Telling is a store
+ * the writer's core must fetch back, and a busy reader told it once a message: a
+ * quarter of the HWM keeps that off the per-message path, and the writer, which sleeps
+ * at the HWM until half has drained, is still woken in time. */
+static uint64_t zq_read_batch(zqueue *q)
+{
+    int hwm = zq_hwm(q);
+    return hwm == 0 ? 256 : hwm < 8 ? 1 : (uint64_t)hwm / 4;
+}
+
+/* Reader: tells the writer what it has read, and wakes it if the HWM stopped it and
+ * the queue is down to half. Also when the reader has caught up with what it saw
+ * published, so a reader that stops there leaves the writer the exact count. The store
+ * and the load of writer_asleep are the reader's half of the handshake zq_room_or_sleep
+ * makes the other way, so both are sequentially consistent. */
+static void zq_tell_read(zpipe_end *e)
+{
+    zqueue *q = e->in;
+    atomic_store(&q->msgs_read, q->r_msgs);
+    if (atomic_load(&q->writer_asleep) &&
+        atomic_load_explicit(&q->published_msgs, memory_order_acquire) - q->r_msgs <=
+            (uint64_t)zq_hwm(q) / 2 &&
+        atomic_exchange(&q->writer_asleep, 0))
+        notify(e->peer, ZPIPE_WRITABLE);
+}
+
 zpipe_status zpipe_read(zpipe_end *e, zmsg *m)
 {
     zqueue *q = e->in;
@@ -415,12 +445,11 @@ zpipe_status zpipe_read(zpipe_end *e, zmsg *m)
         free(atomic_exchange(&q->spare, done));
     }
     if (!zmsg_more(m)) {
-        uint64_t read = atomic_fetch_add(&q->msgs_read, 1) + 1;
-        /* wake a writer stopped by the HWM once half the queue has drained */
-        if (atomic_load(&q->writer_asleep) &&
-            atomic_load(&q->published_msgs) - read <= (uint64_t)zq_hwm(q) / 2 &&
-            atomic_exchange(&q->writer_asleep, 0))
-            notify(e->peer, ZPIPE_WRITABLE);
+        q->r_msgs++;
+        if (q->r_msgs - atomic_load_explicit(&q->msgs_read, memory_order_relaxed) >=
+                zq_read_batch(q) ||
+            q->r_frames == q->r_pub_seen)
+            zq_tell_read(e);
     }
     return ZPIPE_OK;
 }
