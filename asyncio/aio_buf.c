@@ -386,8 +386,12 @@ void aio_buf_unref(aio_buf *b)
 {
     if (!b)
         return;
-    /* acq_rel: every write through other references happens before the free */
-    if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1)
+    /* The last reference, as a message body nearly always is: no other holder is left
+     * to change the count, so a load (acquire: every write through other references
+     * happens before the free) stands in for the locked subtract on a line the thread
+     * that made the body wrote last. Otherwise acq_rel, for the same reason. */
+    if (atomic_load_explicit(&b->refs, memory_order_acquire) != 1 &&
+        atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1)
         return;
     aio__count(AIO_C_BUFS, -1);
     aio__count(AIO_C_BUF_BYTES, -(int64_t)b->size);
