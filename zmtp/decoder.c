@@ -111,8 +111,14 @@ ptrdiff_t zmtp_decoder_feed(zmtp_decoder *d, const uint8_t *in, size_t len, zmtp
         d->flags = in[0];
         d->size = in[1];
         d->quirk_4367 = 0;
-        *ev = (zmtp_event){.type = ZMTP_EV_FRAME, .flags = in[0], .size = in[1],
-                           .data = in + 2, .len = in[1]};
+        /* field by field: clearing the whole event (its cmd is 112 bytes a FRAME never
+         * uses) was 40% of this path */
+        ev->type = ZMTP_EV_FRAME;
+        ev->flags = in[0];
+        ev->size = in[1];
+        ev->data = in + 2;
+        ev->len = in[1];
+        ev->last = 0;
         return (ptrdiff_t)in[1] + 2;
     }
     memset(ev, 0, sizeof *ev);

@@ -253,8 +253,9 @@ void zmtp_decoder_set_options(zmtp_decoder *d, unsigned opts);
  * frames. ZMTP_OK or ZMTP_E_INVAL. */
 int zmtp_decoder_set_framing(zmtp_decoder *d, int framing);
 /* Consumes bytes from in[0..len) up to and including the first event, which it stores
- * in *ev (ZMTP_EV_NONE when it consumed everything without completing one). Returns
- * the number of bytes consumed, or a negative ZMTP_E_* error. */
+ * in *ev (ZMTP_EV_NONE when it consumed everything without completing one); ev->cmd is
+ * set for ZMTP_EV_COMMAND only. Returns the number of bytes consumed, or a negative
+ * ZMTP_E_* error. */
 ptrdiff_t zmtp_decoder_feed(zmtp_decoder *d, const uint8_t *in, size_t len, zmtp_event *ev);
 /* In ZMTP_DEC_STREAM: body bytes still to come. The caller may receive them into its
  * own buffer and report them with zmtp_decoder_body_skip(), which returns what
