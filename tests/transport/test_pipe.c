@@ -170,6 +170,73 @@ ZT_TEST(pipe, a_large_hwm_wakes_at_half_and_counts_a_drained_queue_exactly, 10)
     live_zero();
 }
 
+/* The reader's tells fall where it last caught up with what it saw: here at 10 read,
+ * with 90 queued behind. A writer asleep at the HWM is still woken at half exactly. */
+ZT_TEST(pipe, a_sleeping_writer_is_woken_at_half_whatever_the_last_tell, 10)
+{
+    enum { HWM = 100 };
+    zpipe_end *a, *b;
+    seen sa = {0};
+    zt_assert(zpipe_new(&a, &b, HWM, 0) == 0, "new");
+    zpipe_set_notify(a, on_event, &sa);
+    int written = 0;
+    for (; written < 10; written++) {
+        zmsg m = frame("m", false);
+        zt_assert(zpipe_write(a, &m) == ZPIPE_OK, "write %d", written);
+    }
+    zpipe_flush(a);
+    zt_assert(read_is(b, "m"), "first read: the reader has seen 10");
+    for (;; written++) { /* fill to the HWM: the writer knows of none read yet */
+        zmsg m = frame("m", false);
+        zpipe_status st = zpipe_write(a, &m);
+        zpipe_flush(a);
+        if (st == ZPIPE_FULL) {
+            zmsg_close(&m);
+            break;
+        }
+        zt_assert(st == ZPIPE_OK && written < 2 * HWM, "write %d", written);
+    }
+    zt_assert(written == HWM, "%d written before the HWM", written);
+    for (int read = 1; read < HWM; read++) {
+        zt_assert(read_is(b, "m"), "read %d", read + 1);
+        int left = HWM - (read + 1);
+        zt_assert(atomic_load(&sa.writable) == (left <= HWM / 2),
+                  "%d left: the writer %s", left, left <= HWM / 2 ? "sleeps on" : "woke early");
+        if (left == HWM / 2)
+            break;
+    }
+    zpipe_detach(a);
+    zpipe_detach(b);
+    live_zero();
+}
+
+/* Without an HWM the reader still tells every read, so an HWM set later counts what
+ * is queued exactly, even where the reader stopped short of what it saw. */
+ZT_TEST(pipe, an_hwm_set_later_counts_the_queue_exactly, 10)
+{
+    zpipe_end *a, *b;
+    zt_assert(zpipe_new(&a, &b, 0, 0) == 0, "new");
+    for (int i = 0; i < 203; i++) {
+        zmsg m = frame("m", false);
+        zt_assert(zpipe_write(a, &m) == ZPIPE_OK, "write %d", i);
+    }
+    zpipe_flush(a);
+    for (int i = 0; i < 200; i++)
+        zt_assert(read_is(b, "m"), "read %d", i);
+    zpipe_set_hwm(a, 10, 0);
+    int n = 0;
+    while (zpipe_can_write(a)) {
+        zmsg m = frame("m", false);
+        zt_assert(zpipe_write(a, &m) == ZPIPE_OK && n < 20, "write after: %d", n);
+        n++;
+    }
+    zpipe_flush(a);
+    zt_assert(n == 7, "3 queued under an HWM of 10: %d written, not 7", n);
+    zpipe_detach(a);
+    zpipe_detach(b);
+    live_zero();
+}
+
 ZT_TEST(pipe, rollback_takes_back_a_partial_message, 10)
 {
     zpipe_end *a, *b;

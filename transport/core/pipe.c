@@ -396,19 +396,23 @@ static zpipe_status zq_conflate_read(zpipe_end *e, zmsg *m)
 
 /* Reader: how many messages it reads before it tells the writer. Telling is a store
  * the writer's core must fetch back, and a busy reader told it once a message: a
- * quarter of the HWM keeps that off the per-message path, and the writer, which sleeps
- * at the HWM until half has drained, is still woken in time. */
+ * quarter of the HWM keeps that off the per-message path. The writer may see the queue
+ * full up to that many messages early, as libzmq's writer, which learns of reads only
+ * at its low-water mark, does by more. Without an HWM the count matters only once one
+ * is set, and then it must be exact, so that reader tells every message. */
 static uint64_t zq_read_batch(zqueue *q)
 {
     int hwm = zq_hwm(q);
-    return hwm == 0 ? 256 : hwm < 8 ? 1 : (uint64_t)hwm / 4;
+    return hwm < 8 ? 1 : (uint64_t)hwm / 4;
 }
 
 /* Reader: tells the writer what it has read, and wakes it if the HWM stopped it and
- * the queue is down to half. Also when the reader has caught up with what it saw
- * published, so a reader that stops there leaves the writer the exact count. The store
- * and the load of writer_asleep are the reader's half of the handshake zq_room_or_sleep
- * makes the other way, so both are sequentially consistent. */
+ * the queue is down to half. zpipe_read calls it every zq_read_batch messages, every
+ * message while the writer sleeps (so it is woken at half exactly), and whenever the
+ * reader has read all it saw published (so a reader that stops there leaves the writer
+ * the exact count). The store and the load of writer_asleep are the reader's half of
+ * the handshake zq_room_or_sleep makes the other way, so both are sequentially
+ * consistent. */
 static void zq_tell_read(zpipe_end *e)
 {
     zqueue *q = e->in;
@@ -448,7 +452,8 @@ zpipe_status zpipe_read(zpipe_end *e, zmsg *m)
         q->r_msgs++;
         if (q->r_msgs - atomic_load_explicit(&q->msgs_read, memory_order_relaxed) >=
                 zq_read_batch(q) ||
-            q->r_frames == q->r_pub_seen)
+            q->r_frames == q->r_pub_seen ||
+            atomic_load_explicit(&q->writer_asleep, memory_order_relaxed))
             zq_tell_read(e);
     }
     return ZPIPE_OK;
