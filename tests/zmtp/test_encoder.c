@@ -58,6 +58,32 @@ Test(encoder, large_body_header_only)
     cr_assert_eq(zmtp_encoder_frame(&e, body, 32, 0), ZMTP_ENC_PACKED);
 }
 
+/* Every size around the short-body path (up to 32 bytes, copied in fixed-size moves),
+ * byte for byte, with the bytes after the frame untouched and NOSPACE exact. */
+Test(encoder, every_short_body_size_byte_for_byte)
+{
+    uint8_t body[48];
+    for (size_t i = 0; i < sizeof body; i++)
+        body[i] = (uint8_t)(0x40 + i);
+    for (size_t len = 0; len <= 40; len++) {
+        uint8_t buf[64];
+        memset(buf, 0xee, sizeof buf);
+        zmtp_encoder e;
+        zmtp_encoder_init(&e, buf, 2 + len, 64);
+        cr_assert_eq(zmtp_encoder_frame(&e, body, len, ZMTP_FLAG_MORE), ZMTP_ENC_PACKED,
+                     "size %zu", len);
+        cr_assert_eq(e.len, 2 + len);
+        cr_assert(buf[0] == ZMTP_FLAG_MORE && buf[1] == len, "size %zu: header", len);
+        cr_assert(memcmp(buf + 2, body, len) == 0, "size %zu: body", len);
+        for (size_t i = 2 + len; i < sizeof buf; i++)
+            cr_assert_eq(buf[i], 0xee, "size %zu: byte %zu written", len, i);
+        zmtp_encoder_reset(&e);
+        e.len = 1; /* one byte short */
+        cr_assert_eq(zmtp_encoder_frame(&e, body, len, 0), ZMTP_E_NOSPACE, "size %zu", len);
+        cr_assert_eq(e.len, 1);
+    }
+}
+
 Test(encoder, nospace_leaves_buffer_unchanged)
 {
     ENC(e, 10);
