@@ -112,16 +112,20 @@ int zmtp_encoder_frame(zmtp_encoder *e, const void *body, size_t len, unsigned f
         int rc = zmtp__encoder_sealed(e, flags, &pc, 1);
         return rc < 0 ? rc : ZMTP_ENC_PACKED;
     }
-    /* a short body after a 2-byte header, the frame of a stream of small messages (the
-     * general path below copied its header and body with a call to memcpy each, the
-     * largest cost of the sending I/O thread at 8 B) */
-    if (e->framing != ZMTP_FRAMING_V1 && len <= SHORT_BODY && len <= e->copy_max) {
+    /* a body packed after a 2-byte header, the frame of a stream of small messages: the
+     * header written in place and a body of up to SHORT_BODY bytes copied inline (the
+     * general path below copied each with a call to memcpy, the largest cost of the
+     * sending I/O thread at 8 B) */
+    if (e->framing != ZMTP_FRAMING_V1 && len <= 255 && len <= e->copy_max) {
         if (2 + len > e->cap - e->len)
             return ZMTP_E_NOSPACE;
         uint8_t *p = e->buf + e->len;
         p[0] = (uint8_t)flags;
         p[1] = (uint8_t)len;
-        copy_short(p + 2, body, len);
+        if (len <= SHORT_BODY)
+            copy_short(p + 2, body, len);
+        else
+            memcpy(p + 2, body, len);
         e->len += 2 + len;
         return ZMTP_ENC_PACKED;
     }

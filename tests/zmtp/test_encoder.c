@@ -58,18 +58,27 @@ Test(encoder, large_body_header_only)
     cr_assert_eq(zmtp_encoder_frame(&e, body, 32, 0), ZMTP_ENC_PACKED);
 }
 
-/* Every size around the short-body path (up to 32 bytes, copied in fixed-size moves),
- * byte for byte, with the bytes after the frame untouched and NOSPACE exact. */
+/* Every size of the path for bodies after a 2-byte header (up to 32 bytes copied in
+ * fixed-size moves, up to 255 with memcpy), byte for byte, with the bytes after the
+ * frame untouched and NOSPACE exact; 256 takes the 9-byte header. */
 Test(encoder, every_short_body_size_byte_for_byte)
 {
-    uint8_t body[48];
+    uint8_t body[300];
     for (size_t i = 0; i < sizeof body; i++)
         body[i] = (uint8_t)(0x40 + i);
-    for (size_t len = 0; len <= 40; len++) {
-        uint8_t buf[64];
+    for (size_t len = 0; len <= 256; len++) {
+        uint8_t buf[300];
         memset(buf, 0xee, sizeof buf);
         zmtp_encoder e;
-        zmtp_encoder_init(&e, buf, 2 + len, 64);
+        zmtp_encoder_init(&e, buf, 2 + len, sizeof buf);
+        if (len == 256) {
+            cr_assert_eq(zmtp_encoder_frame(&e, body, len, 0), ZMTP_E_NOSPACE);
+            zmtp_encoder_init(&e, buf, 9 + len, sizeof buf);
+            cr_assert_eq(zmtp_encoder_frame(&e, body, len, 0), ZMTP_ENC_PACKED);
+            cr_assert(e.len == 9 + len && buf[0] == ZMTP_FLAG_LONG, "256: the long header");
+            cr_assert(memcmp(buf + 9, body, len) == 0, "256: body");
+            break;
+        }
         cr_assert_eq(zmtp_encoder_frame(&e, body, len, ZMTP_FLAG_MORE), ZMTP_ENC_PACKED,
                      "size %zu", len);
         cr_assert_eq(e.len, 2 + len);
