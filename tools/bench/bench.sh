@@ -9,8 +9,10 @@
 # Usage: bench.sh <build-dir> [out-dir]
 #   QUICK=1            one run per case, a tenth of the counts (about half a minute)
 #   RUNS=n SCALE=n     runs per case (default 3), divide the counts by n (default 1: about
-#                      a second a run, about 5 minutes in all)
+#                      a second a run, 5-8 minutes in all)
 #   IDLE=n             idle connections for the memory figure (default 10,000; 0: none)
+#   CUTOFF=s           a throughput or latency run still going after s seconds (default
+#                      60; a run takes about one) is cut off and named at the end
 #   BACKENDS="uring epoll" TRANSPORTS="tcp ipc inproc" SIZES="8 64 1024 65536 1048576"
 set -euo pipefail
 build=${1:?usage: bench.sh <build-dir> [out-dir]}
@@ -22,11 +24,15 @@ for b in "$zaio" "$libzmq" "$raw"; do
   [ -x "$b" ] || { echo "bench: $b is missing (build first: make build)" >&2; exit 1; }
 done
 if [ "${QUICK:-0}" = 1 ]; then runs=${RUNS:-1} scale=${SCALE:-10}; else runs=${RUNS:-3} scale=${SCALE:-1}; fi
+cutoff=${CUTOFF:-60}
 backends=${BACKENDS:-uring epoll}
 transports=${TRANSPORTS:-tcp ipc inproc}
 sizes=${SIZES:-8 64 1024 65536 1048576}
 mkdir -p "$out"
 tmp=$(mktemp -d)
+# ipc://* makes its directory under TMPDIR (libzmq 4.3.4 without one: in the current
+# directory), and a side that is cut off leaves it behind: here it goes with $tmp
+export TMPDIR=$tmp
 trap 'rm -rf "$tmp"' EXIT
 tsv=$out/bench.tsv
 printf 'transport\tsize\tkind\timpl\tvalue\n' >"$tsv"
@@ -42,14 +48,14 @@ thr_count() { case $1 in 8|64) echo $((5000000 / scale));; 1024) echo $((1000000
 lat_count() { case $1 in 8|64|1024) echo $((10000 / scale));; 65536) echo $((5000 / scale));;
   *) echo $((1000 / scale));; esac; }
 
-# start_local <out> <command...>: starts a local side, whose stderr says where it bound
-# ("endpoint: ..."), with its output to <out>; sets lpid, and ep ("" when it said nothing).
-# A wildcard either way: the remote never connects to an ipc path that is not there yet.
-# A side that hangs is cut off after 5 minutes and shows no figure.
+# start_local <limit> <out> <command...>: starts a local side, whose stderr says where it
+# bound ("endpoint: ..."), with its output to <out>; sets lpid, and ep ("" when it said
+# nothing). A wildcard either way: the remote never connects to an ipc path that is not
+# there yet. A side that hangs is cut off after <limit> seconds and shows no figure.
 start_local() {
-  local out=$1; shift
+  local limit=$1 out=$2; shift 2
   rm -f "$tmp/err"; mkfifo "$tmp/err"
-  timeout 300 "$@" >"$out" 2>"$tmp/err" &
+  timeout "$limit" "$@" >"$out" 2>"$tmp/err" &
   lpid=$!
   exec 4<"$tmp/err"
   ep=; read -r ep <&4 || true; ep=${ep#endpoint: }
@@ -78,10 +84,17 @@ measure() {
     else
       local ep lpid bind_to
       if [ "$tr" = tcp ]; then bind_to='tcp://127.0.0.1:*'; else bind_to='ipc://*'; fi
-      start_local "$tmp/local" "$bin" "local_$kind" "$bind_to" "$size" "$count" $opt
-      timeout 300 "$bin" "remote_$kind" "$ep" "$size" "$count" $opt >"$tmp/remote"
-      wait $lpid
+      start_local "$cutoff" "$tmp/local" "$bin" "local_$kind" "$bind_to" "$size" "$count" $opt
+      local rrc=0 lrc=0
+      timeout "$cutoff" "$bin" "remote_$kind" "$ep" "$size" "$count" $opt >"$tmp/remote" || rrc=$?
+      wait $lpid || lrc=$?
       exec 4<&-
+      # a hung run costs the cut-off, not the table: the best of the others stands, and
+      # the run is named (libzmq 4.3.4's own PULL over ipc misses the end of a stream now
+      # and then, its issue 4660)
+      if [ $rrc = 124 ] || [ $lrc = 124 ]; then
+        echo "cut off after ${cutoff}s: $impl $tr $kind $size B ($([ $lrc = 124 ] && echo local || echo remote) side)" >>"$tmp/cutoffs"
+      fi
       if [ "$kind" = thr ]; then res=$(cat "$tmp/local"); else res=$(cat "$tmp/remote"); fi
     fi
     unset ZAIO_BACKEND
@@ -139,7 +152,7 @@ if [[ " $transports " == *" tcp "* ]] && [ "$idle" -gt 0 ]; then
     [ -t 2 ] && printf '\r%-70s' "bench: tcp $idle idle connections $impl" >&2
     case $impl in libzmq) bin=$libzmq ;; *) bin=$zaio; export ZAIO_BACKEND=${impl#zaio-} ;; esac
     : >"$tmp/remote1"; : >"$tmp/remote2"
-    start_local "$tmp/local" "$bin" local_idle 'tcp://127.0.0.1:*' "$idle"
+    start_local 300 "$tmp/local" "$bin" local_idle 'tcp://127.0.0.1:*' "$idle"
     if [ -n "$ep" ]; then
       # the DEALERs in two processes: each DEALER holds two descriptors (its connection
       # and its mailbox's eventfd), with either library, and 20,000 is a common hard limit
@@ -231,6 +244,7 @@ function goalraw(be, what, tr, z,   a, w, r) {
   printf "  %-11s %-42s %4.0f%%   %s\n", be, what, 100 * r, (r >= 0.5 ? "met" : "NOT met")
 }' "$tsv" | tee "$out/bench.txt"
 echo "(latency: half a round trip, REQ/REP in the tables; allocations per message: test_alloc_count)" | tee -a "$out/bench.txt"
+if [ -s "$tmp/cutoffs" ]; then tee -a "$out/bench.txt" <"$tmp/cutoffs"; fi
 
 # ---- the plot: MB/s against message size, one panel per transport ---------------------
 if command -v gnuplot >/dev/null; then
