@@ -213,6 +213,7 @@ typedef struct run {
     enum outcome out;
     char why[256];
     int lost; /* round trips that had to be tried again */
+    int lost_step; /* the step of the first of them, for the report */
 } run;
 
 __attribute__((format(printf, 2, 3))) static void bad(run *r, const char *fmt, ...)
@@ -389,7 +390,8 @@ static bool retry(run *r, int (*step)(run *, void **, int), void **socks, int k)
 {
     int rc;
     for (int tries = 0; (++attempt, rc = step(r, socks, k)) == 0;) {
-        r->lost++;
+        if (r->lost++ == 0)
+            r->lost_step = k;
         if (getenv("AF_DEBUG"))
             fprintf(stderr, "N=%ld: step %d lost a message (try %d)\n", r->n, k, tries + 1);
         if (r->out == OUT_OK)
@@ -1243,8 +1245,9 @@ static long sweep(const char *name, void (*fn)(run *), long from, long to, bool 
     long total = run_one(&base, fn);
     int base_sites = af_nsites();
     if (base.out != OUT_OK || base.lost) {
-        printf("FAIL %s: the scenario without a failure: %s (%d lost)\n", name,
-               base.out == OUT_BAD ? base.why : outcome_name[base.out], base.lost);
+        printf("FAIL %s: the scenario without a failure: %s (%d lost, the first in step %d)\n",
+               name, base.out == OUT_BAD ? base.why : outcome_name[base.out], base.lost,
+               base.lost ? base.lost_step : -1);
         return -1;
     }
     printf("%s: %ld allocations from %d call sites with nothing failing\n", name, total,
