@@ -115,6 +115,20 @@ ZT_TEST(pipe, hwm_counts_messages_and_keeps_multipart_whole, 10)
     live_zero();
 }
 
+/* Writes one-message frames while the writer sees room, at most limit, each flushed;
+ * returns how many went in. */
+static int write_while_room(zpipe_end *a, int limit)
+{
+    int n = 0;
+    while (n < limit && zpipe_can_write(a)) {
+        zmsg m = frame("m", false);
+        zt_assert(zpipe_write(a, &m) == ZPIPE_OK, "write %d", n);
+        zpipe_flush(a);
+        n++;
+    }
+    return n;
+}
+
 /* With a larger HWM the reader tells the writer what it read a quarter of the HWM at a
  * time, not once a message; the writer is still woken when half has drained, and a
  * reader that has read everything it saw leaves the writer the exact count. */
@@ -126,13 +140,7 @@ ZT_TEST(pipe, a_large_hwm_wakes_at_half_and_counts_a_drained_queue_exactly, 10)
     zt_assert(zpipe_new(&a, &b, HWM, 0) == 0, "new");
     zpipe_set_notify(a, on_event, &sa);
     for (int round = 0; round < 2; round++) {
-        int n = 0;
-        while (zpipe_can_write(a)) {
-            zmsg m = frame("m", false);
-            zt_assert(zpipe_write(a, &m) == ZPIPE_OK, "write %d", n);
-            zpipe_flush(a);
-            n++;
-        }
+        int n = write_while_room(a, 2 * HWM);
         /* the first round starts empty; the second after a drained queue, so the
          * writer must have learnt of every read */
         zt_assert(n == HWM, "round %d: %d messages before the HWM, not %d", round, n, HWM);
@@ -157,13 +165,7 @@ ZT_TEST(pipe, a_large_hwm_wakes_at_half_and_counts_a_drained_queue_exactly, 10)
     zpipe_flush(a);
     for (int i = 0; i < 7; i++)
         zt_assert(read_is(b, "m"), "few: read %d", i);
-    int n = 0;
-    while (zpipe_can_write(a)) {
-        zmsg m = frame("m", false);
-        zt_assert(zpipe_write(a, &m) == ZPIPE_OK, "after few: write %d", n);
-        n++;
-    }
-    zpipe_flush(a);
+    int n = write_while_room(a, 2 * HWM);
     zt_assert(n == HWM, "after 7 read of 7: %d messages before the HWM, not %d", n, HWM);
     zpipe_detach(a);
     zpipe_detach(b);
@@ -224,13 +226,7 @@ ZT_TEST(pipe, an_hwm_set_later_counts_the_queue_exactly, 10)
     for (int i = 0; i < 200; i++)
         zt_assert(read_is(b, "m"), "read %d", i);
     zpipe_set_hwm(a, 10, 0);
-    int n = 0;
-    while (zpipe_can_write(a)) {
-        zmsg m = frame("m", false);
-        zt_assert(zpipe_write(a, &m) == ZPIPE_OK && n < 20, "write after: %d", n);
-        n++;
-    }
-    zpipe_flush(a);
+    int n = write_while_room(a, 20);
     zt_assert(n == 7, "3 queued under an HWM of 10: %d written, not 7", n);
     zpipe_detach(a);
     zpipe_detach(b);
