@@ -11,8 +11,9 @@
  * - Waking: a reader that finds its queue empty is "asleep"; the writer's next flush
  *   wakes it by calling the reader end's notify function (ZPIPE_READABLE). A writer
  *   refused by the HWM is asleep the same way, woken by the reader (ZPIPE_WRITABLE)
- *   when the queue has drained below the low-water mark. Notifications are rare on a
- *   busy pipe: only a sleeper costs one.
+ *   when the queue has drained to half the HWM, or sooner when the reader has read
+ *   zpipe_wake_bytes() since the writer slept (large bodies: pipe.c says why).
+ *   Notifications are rare on a busy pipe: only a sleeper costs one.
  * - Ending: either end detaches once (zpipe_detach). The other end is told
  *   (ZPIPE_PEER_GONE) and may still read what was queued before; after that its reads
  *   return ZPIPE_TERMINATED and writes are dropped. The memory goes when both ends
@@ -67,6 +68,9 @@ int zpipe_new(zpipe_end **a, zpipe_end **b, int a_sndhwm, int a_rcvhwm);
  * thread of e's owner; a writer waiting for room looks again. Conflating directions
  * keep conflating. */
 void zpipe_set_hwm(zpipe_end *e, int sndhwm, int rcvhwm);
+/* The bytes a reader reads from a writer the HWM stopped before it wakes the writer,
+ * whatever the HWM (0: only at half the HWM). For tests. */
+size_t zpipe_wake_bytes(void);
 
 /* Sets who is told about this end's events. Call before the other end can act, or
  * from this end's thread while attached. */
