@@ -108,11 +108,12 @@ best() {
   for ((r = 0; r < runs; r++)); do
     v=$(measure "$@")
     [ "$v" = - ] && { echo -; return; }
+    [ -z "$v" ] && continue # cut off: no figure
     if [ -z "$b" ]; then b=$v
     elif [ "$kind" = thr ]; then b=$(awk -v a="$v" -v b="$b" 'BEGIN {print (a > b) ? a : b}')
     else b=$(awk -v a="$v" -v b="$b" 'BEGIN {print (a < b) ? a : b}'); fi
   done
-  echo "$b"
+  echo "${b:--}" # every run cut off: shown as none, like a case that does not apply
 }
 
 impls="libzmq"
@@ -195,7 +196,7 @@ END {
       printf "%-7s %6s %11s", "", hs(z), l
       bz = 0
       for (i = 2; i < ni; i++) { a = v[trs[t], z, "thr", im[i]]; printf " %11s %6s", a, ratio(a, l); if (a + 0 > bz) bz = a + 0 }
-      printf " %11s %6s   |         %8s", r, (r == "-" ? "-" : sprintf("%.0f%%", 100 * bz / r)), v[trs[t], z, "lat", "libzmq"]
+      printf " %11s %6s   |         %8s", r, (r == "-" || bz == 0 ? "-" : sprintf("%.0f%%", 100 * bz / r)), v[trs[t], z, "lat", "libzmq"]
       for (i = 2; i < ni; i++) { a = v[trs[t], z, "lat", im[i]]; printf " %11s %6s", a, ratio(a, v[trs[t], z, "lat", "libzmq"]) }
       printf " %8s\n", v[trs[t], z, "lat", "raw"]
     }
