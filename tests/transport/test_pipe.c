@@ -142,7 +142,7 @@ static int write_while_room(zpipe_end *a, int limit)
 
 /* Reads n messages of the given size; after each, the writer must have been woken
  * woken_before times, and woken_before + 1 after the last of them when wakes_last. */
-static void read_large(zpipe_end *b, const seen *sa, size_t size, int n, int woken_before,
+static void read_large(zpipe_end *b, seen *sa, size_t size, int n, int woken_before,
                        bool wakes_last, const char *when)
 {
     for (int i = 0; i < n; i++) {
@@ -152,7 +152,7 @@ static void read_large(zpipe_end *b, const seen *sa, size_t size, int n, int wok
                   when, i);
         zmsg_close(&m);
         int want = woken_before + (wakes_last && i == n - 1);
-        int woken = atomic_load(&((seen *)sa)->writable);
+        int woken = atomic_load(&sa->writable);
         zt_assert(woken == want, "%s: woken %d times after %d read, not %d", when, woken, i + 1,
                   want);
     }
@@ -169,7 +169,6 @@ ZT_TEST(pipe, a_writer_of_large_messages_is_woken_by_the_bytes_read, 10)
     size_t size = zpipe_wake_bytes() / 4;
     zpipe_end *a, *b;
     seen sa = {0};
-    zt_assert(size > 0, "no wake by bytes");
     zt_assert(zpipe_new(&a, &b, HWM, 0) == 0, "new");
     zpipe_set_notify(a, on_event, &sa);
     zmsg big; /* one body, shared by every message */
@@ -178,7 +177,7 @@ ZT_TEST(pipe, a_writer_of_large_messages_is_woken_by_the_bytes_read, 10)
     zt_assert(n == HWM, "%d messages before the HWM, not %d", n, HWM);
     zmsg x;
     zmsg_init(&x);
-    zmsg_copy(&x, &big);
+    zt_assert(zmsg_copy(&x, &big) == 0, "copy");
     zt_assert(zpipe_write(a, &x) == ZPIPE_FULL, "full"); /* the writer sleeps */
     read_large(b, &sa, size, 4, 0, true, "first sleep");
     /* room for the 4 read: the writer fills it and sleeps again */
@@ -280,6 +279,37 @@ ZT_TEST(pipe, a_sleeping_writer_is_woken_at_half_whatever_the_last_tell, 10)
         if (left == HWM / 2)
             break;
     }
+    zpipe_detach(a);
+    zpipe_detach(b);
+    live_zero();
+}
+
+/* Bytes read wake the writer only into room: with the HWM lowered under it, a writer
+ * of large messages sleeps until the queue is below the new HWM, not once every
+ * zpipe_wake_bytes() read. */
+ZT_TEST(pipe, a_writer_of_large_messages_is_not_woken_without_room, 10)
+{
+    enum { HWM = 100, LOW = 10 };
+    size_t size = zpipe_wake_bytes() / 4;
+    zpipe_end *a, *b;
+    seen sa = {0};
+    zt_assert(zpipe_new(&a, &b, HWM, 0) == 0, "new");
+    zpipe_set_notify(a, on_event, &sa);
+    zmsg big;
+    zt_assert(zmsg_init_size(&big, size) == 0, "body");
+    int n = write_copies_while_room(a, &big, 2 * HWM);
+    zt_assert(n == HWM, "%d messages before the HWM, not %d", n, HWM);
+    zmsg x;
+    zmsg_init(&x);
+    zt_assert(zmsg_copy(&x, &big) == 0, "copy");
+    zt_assert(zpipe_write(a, &x) == ZPIPE_FULL, "full"); /* sleeps */
+    zpipe_set_hwm(a, LOW, 0); /* wakes the writer to look again */
+    zt_assert(atomic_load(&sa.writable) == 1, "not woken by the new HWM");
+    zt_assert(zpipe_write(a, &x) == ZPIPE_FULL, "full under the new HWM"); /* sleeps */
+    read_large(b, &sa, size, HWM - LOW, 1, false, "no room under the new HWM");
+    read_large(b, &sa, size, 1, 1, true, "room for one");
+    zmsg_close(&x);
+    zmsg_close(&big);
     zpipe_detach(a);
     zpipe_detach(b);
     live_zero();

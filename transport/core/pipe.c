@@ -409,22 +409,24 @@ static uint64_t zq_read_batch(zqueue *q)
 }
 
 /* Reader: whether the writer the HWM stopped should be woken before the queue is down
- * to half, for the bytes read since it slept. A writer of large bodies woken only at
- * half makes half an HWM of them at once, after the reader's thread has freed as many:
- * at 1 MiB that is 500 MiB, far more than aio_buf keeps (aio_buf_cached), so they went
- * back to malloc and from there to the kernel, and came back as fresh pages, each
- * faulted in by the kernel's copy of the send (tcp 1 MiB PUSH->PULL, 6,000 messages:
- * 516,000 faults on the sending side, 650 msg/s; woken every 4 MiB, 260,000, all while
- * the first HWM's worth went out, and 1,270 msg/s). Woken after half of what aio_buf
- * keeps, the writer finds the bodies freed meanwhile still kept. Small messages never
- * get there: a writer of 64 B is woken at half, once per half an HWM, as before. */
+ * to half, for the bytes read since it slept (and only with room for it: an HWM lowered
+ * meanwhile, or a writer that went to sleep on a count the reader had just told, leaves
+ * none). A writer of large bodies woken only at half makes half an HWM of them at once,
+ * after the reader's thread has freed as many: at 1 MiB that is 500 MiB, far more than
+ * aio_buf keeps of large blocks (8 MiB), so they went back to malloc and from there to
+ * the kernel, and came back as fresh pages, each faulted in by the kernel's copy of the
+ * send (tcp 1 MiB PUSH->PULL, 6,000 messages: 516,000 faults on the sending side, 650
+ * msg/s; woken every 4 MiB, 260,000, all while the first HWM's worth went out, and 1,270
+ * msg/s). Woken after half of what aio_buf keeps, the writer finds the bodies freed
+ * meanwhile still kept. Small messages get there only with a huge HWM (64 B: from an HWM
+ * of 131,072); at the default one a writer of 64 B is woken at half, as before. */
 enum { ZQ_WAKE_BYTES = 4 * 1024 * 1024 };
 
 size_t zpipe_wake_bytes(void) { return ZQ_WAKE_BYTES; }
 
-static bool zq_read_enough_bytes(const zqueue *q)
+static bool zq_read_enough_bytes(const zqueue *q, uint64_t queued, int hwm)
 {
-    return q->r_bytes - q->r_bytes_awake >= ZQ_WAKE_BYTES;
+    return q->r_bytes - q->r_bytes_awake >= ZQ_WAKE_BYTES && queued < (uint64_t)hwm;
 }
 
 /* Reader: tells the writer what it has read, and wakes it if the HWM stopped it and
@@ -438,10 +440,12 @@ static void zq_tell_read(zpipe_end *e)
 {
     zqueue *q = e->in;
     atomic_store(&q->msgs_read, q->r_msgs);
-    if (atomic_load(&q->writer_asleep) &&
-        (atomic_load_explicit(&q->published_msgs, memory_order_acquire) - q->r_msgs <=
-             (uint64_t)zq_hwm(q) / 2 ||
-         zq_read_enough_bytes(q)) &&
+    if (!atomic_load(&q->writer_asleep))
+        return;
+    /* an HWM of 0 (set while the writer slept) wakes it from zpipe_set_hwm */
+    uint64_t queued = atomic_load_explicit(&q->published_msgs, memory_order_acquire) - q->r_msgs;
+    int hwm = zq_hwm(q);
+    if ((queued <= (uint64_t)hwm / 2 || zq_read_enough_bytes(q, queued, hwm)) &&
         atomic_exchange(&q->writer_asleep, 0)) {
         q->r_bytes_awake = q->r_bytes;
         notify(e->peer, ZPIPE_WRITABLE);

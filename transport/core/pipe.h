@@ -69,7 +69,7 @@ int zpipe_new(zpipe_end **a, zpipe_end **b, int a_sndhwm, int a_rcvhwm);
  * keep conflating. */
 void zpipe_set_hwm(zpipe_end *e, int sndhwm, int rcvhwm);
 /* The bytes a reader reads from a writer the HWM stopped before it wakes the writer,
- * whatever the HWM (0: only at half the HWM). For tests. */
+ * if the queue has not drained to half before. For tests. */
 size_t zpipe_wake_bytes(void);
 
 /* Sets who is told about this end's events. Call before the other end can act, or
