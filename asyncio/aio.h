@@ -77,6 +77,10 @@ typedef void (*aio_handler)(const aio_completion *c);
 /* ---- pinned buffers ---------------------------------------------------------------- */
 
 int aio_buf_new(size_t size, aio_buf **out);
+/* As aio_buf_new, and a large block made afresh comes with its pages in (aio_buf.c,
+ * "pages in at once"): for a body its maker fills next, an application's message. Never
+ * for a size a peer announced: its memory would be in use before any byte came. */
+int aio_buf_new_populated(size_t size, aio_buf **out);
 /* Wraps caller memory; free_fn(data, hint) runs when the last reference goes. */
 int aio_buf_wrap(void *data, size_t size, void (*free_fn)(void *data, void *hint), void *hint,
                  aio_buf **out);

@@ -332,16 +332,18 @@ size_t aio_buf_cache_max(void)
  *
  * A large block that malloc did not have at hand is fresh memory (glibc maps a large one
  * afresh, or hands back heap it trimmed), whose pages come in one fault each when first
- * touched, and a body is touched in full next: written by the application or by a
- * receive, or read by the kernel's copy of a send. Here (a virtual machine) a fault cost
- * about 10 us: writing 1 MiB of fresh pages took 2.7 ms, against 0.12 ms to ask for them
- * all in one call (MADV_POPULATE_WRITE, Linux 5.14), and 11 us for that call on pages
- * already in. The sending side of tcp 1 MiB PUSH->PULL took those faults in its I/O
- * thread's send (a run of 6,000 messages: 260,000 faults, 1,270 msg/s); once the
+ * touched. An application's message body is touched in full next: written by the
+ * application, or read by the kernel's copy of a send. Here (a virtual machine) a fault
+ * cost about 10 us: writing 1 MiB of fresh pages took 2.7 ms, against 0.12 ms to ask for
+ * them all in one call (MADV_POPULATE_WRITE, Linux 5.14), and 11 us for that call on
+ * pages already in. The sending side of tcp 1 MiB PUSH->PULL took those faults in its
+ * I/O thread's send (a run of 6,000 messages: 260,000 faults, 1,270 msg/s); once the
  * application thread, which makes the body and has time to spare, takes the pages in
- * one call, 2,100 faults and 1,700-2,000 msg/s. Below POPULATE_MIN a block is mostly
- * heap already in, and the call would cost more than it saves. A kernel without the
- * call refuses it: nothing is lost. */
+ * one call, 2,100 faults and 1,700-2,000 msg/s. So aio_buf_new_populated does it, for
+ * the bodies an application makes; never for a size a peer announced (a frame header),
+ * whose pages would then be in before any of its bytes came. Below POPULATE_MIN a block
+ * is mostly heap already in, and the call would cost more than it saves. A kernel
+ * without the call refuses it: nothing is lost. */
 enum { POPULATE_MIN = 256 * 1024 };
 
 static void populate(unsigned char *p, size_t n)
@@ -350,7 +352,9 @@ static void populate(unsigned char *p, size_t n)
     if (n < POPULATE_MIN)
         return;
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1); /* whole pages of the block */
+    /* whole pages only: the partial ones at either end are shared with the allocator's
+     * own bookkeeping, and are in already */
+    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
     uintptr_t hi = ((uintptr_t)p + n) & ~(page - 1);
     if (hi > lo)
         (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
@@ -360,7 +364,7 @@ static void populate(unsigned char *p, size_t n)
 #endif
 }
 
-int aio_buf_new(size_t size, aio_buf **out)
+static int buf_new(size_t size, bool pages_in, aio_buf **out)
 {
     if (!out || size > SIZE_MAX - sizeof(aio_buf))
         return -EINVAL;
@@ -381,7 +385,8 @@ int aio_buf_new(size_t size, aio_buf **out)
         b = malloc(sizeof *b + cap);
         if (!b)
             return -ENOMEM;
-        populate(b->inline_data, cap);
+        if (pages_in)
+            populate(b->inline_data, cap);
     }
     atomic_init(&b->refs, 1);
     b->size = size;
@@ -394,6 +399,10 @@ int aio_buf_new(size_t size, aio_buf **out)
     *out = b;
     return 0;
 }
+
+int aio_buf_new(size_t size, aio_buf **out) { return buf_new(size, false, out); }
+
+int aio_buf_new_populated(size_t size, aio_buf **out) { return buf_new(size, true, out); }
 
 int aio_buf_wrap(void *data, size_t size, void (*free_fn)(void *, void *), void *hint, aio_buf **out)
 {

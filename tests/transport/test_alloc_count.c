@@ -398,43 +398,57 @@ ZT_TEST(alloc_count, buffer_freed_late_in_thread_exit_comes_back, 30)
 /* ---- the pages of a large buffer ---------------------------------------------------------- */
 
 #if defined(__linux__) && defined(MADV_POPULATE_WRITE)
-/* Whole pages of [p, p + n) that are not in memory; -1 if mincore fails */
-static long pages_out(const void *p, size_t n)
+/* Whole pages of [p, p + n) that are in memory, of *total; -1 if mincore fails */
+static long pages_in(const void *p, size_t n, long *total)
 {
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
     uintptr_t hi = ((uintptr_t)p + n) & ~(page - 1);
     size_t count = (hi - lo) / page;
     unsigned char *vec = malloc(count);
-    long out = -1;
+    long in = -1;
     if (vec && mincore((void *)lo, hi - lo, vec) == 0) {
-        out = 0;
+        in = 0;
         for (size_t i = 0; i < count; i++)
-            out += !(vec[i] & 1);
+            in += vec[i] & 1;
     }
     free(vec);
-    return out;
+    *total = (long)count;
+    return in;
 }
 
-/* A large buffer made afresh has its pages in (aio_buf.c, populate): its body is
- * touched in full next, and fresh pages taken one fault at a time cost the thread that
- * first touches them (a send's, in the kernel) 20 times as much. 40 MiB is above glibc's
- * largest mmap threshold, so the block is always a fresh mapping with no page in. */
-ZT_TEST(alloc_count, a_new_large_buffer_has_its_pages_in, 30)
+/* An application's large message body made afresh has its pages in (aio_buf.c, "pages
+ * in at once"): it is filled or sent next, and fresh pages taken one fault at a time
+ * cost the thread that first touches them (a send's, in the kernel) 20 times as much.
+ * A block for a size a peer announced has none in until its bytes come. 40 MiB is above
+ * glibc's largest mmap threshold, so each block is a fresh mapping with no page in. */
+ZT_TEST(alloc_count, an_application_body_has_its_pages_in_and_a_peer_size_not, 30)
 {
-    enum { PAGE = 4096 };
-    size_t size = 40u << 20;
-    void *probe = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    enum { SIZE = 40 << 20 };
+    long page = sysconf(_SC_PAGESIZE);
+    void *probe = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
     zt_assert(probe != MAP_FAILED, "mmap");
-    int rc = madvise(probe, PAGE, MADV_POPULATE_WRITE);
-    munmap(probe, PAGE);
+    int rc = madvise(probe, (size_t)page, MADV_POPULATE_WRITE);
+    munmap(probe, (size_t)page);
     if (rc != 0)
         return; /* a kernel before 5.14: aio_buf asks, and is refused */
+    long total, in;
+    zaio_msg_t m;
+    zt_assert(zaio_msg_init_size(&m, SIZE) == 0, "msg");
+    in = pages_in(zaio_msg_data(&m), SIZE, &total);
+    zaio_msg_close(&m);
+    zt_assert(in == total, "%ld of %ld pages of a new 40 MiB message body in", in, total);
     aio_buf *b;
-    zt_assert(aio_buf_new(size, &b) == 0, "new");
-    long out = pages_out(aio_buf_data(b), size);
+    zt_assert(aio_buf_new_populated(SIZE, &b) == 0, "new");
+    in = pages_in(aio_buf_data(b), SIZE, &total);
     aio_buf_unref(b);
-    zt_assert(out == 0, "%ld pages of a new 40 MiB buffer are not in", out);
+    zt_assert(in == total, "%ld of %ld pages of a populated 40 MiB buffer in", in, total);
+    zt_assert(aio_buf_new(SIZE, &b) == 0, "new");
+    in = pages_in(aio_buf_data(b), SIZE, &total);
+    aio_buf_unref(b);
+    zt_assert(in == 0, "%ld of %ld pages of a plain 40 MiB buffer in before any write", in,
+              total);
     assert_no_live_bufs();
 }
 #endif

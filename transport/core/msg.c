@@ -9,11 +9,13 @@
 
 void zmsg_init(zmsg *m) { memset(m, 0, sizeof *m); }
 
-int zmsg_init_size(zmsg *m, size_t size)
+/* pages_in: a large body comes with its pages in (aio_buf_new_populated), for one
+ * that is filled next; not for a size a peer announced */
+static int msg__init_size(zmsg *m, size_t size, bool pages_in)
 {
     zmsg_init(m);
     if (size > ZMSG_VSM) {
-        int rc = aio_buf_new(size, &m->buf);
+        int rc = pages_in ? aio_buf_new_populated(size, &m->buf) : aio_buf_new(size, &m->buf);
         if (rc < 0)
             return rc;
     }
@@ -21,9 +23,11 @@ int zmsg_init_size(zmsg *m, size_t size)
     return 0;
 }
 
+int zmsg_init_size(zmsg *m, size_t size) { return msg__init_size(m, size, false); }
+
 int zmsg_init_copy(zmsg *m, const void *data, size_t size)
 {
-    int rc = zmsg_init_size(m, size);
+    int rc = msg__init_size(m, size, true); /* the copy fills it at once */
     if (rc == 0 && size)
         memcpy(zmsg_data(m), data, size);
     return rc;
@@ -106,7 +110,9 @@ int zaio_msg_init(zaio_msg_t *msg)
 
 int zaio_msg_init_size(zaio_msg_t *msg, size_t size)
 {
-    int rc = zmsg_init_size(zmsg_of(msg), size);
+    /* the application fills the body next (or sends it as it is: the kernel's copy
+     * reads every page) */
+    int rc = msg__init_size(zmsg_of(msg), size, true);
     return rc < 0 ? zaio__set_errno(rc) : 0;
 }
 
