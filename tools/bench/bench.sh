@@ -94,6 +94,8 @@ measure() {
       # and then, its issue 4660)
       if [ $rrc = 124 ] || [ $lrc = 124 ]; then
         echo "cut off after ${cutoff}s: $impl $tr $kind $size B ($([ $lrc = 124 ] && echo local || echo remote) side)" >>"$tmp/cutoffs"
+      elif [ $rrc != 0 ] || [ $lrc != 0 ]; then # named too, not skipped in silence
+        echo "failed (exit $lrc local, $rrc remote): $impl $tr $kind $size B" >>"$tmp/cutoffs"
       fi
       if [ "$kind" = thr ]; then res=$(cat "$tmp/local"); else res=$(cat "$tmp/remote"); fi
     fi
@@ -108,7 +110,7 @@ best() {
   for ((r = 0; r < runs; r++)); do
     v=$(measure "$@")
     [ "$v" = - ] && { echo -; return; }
-    [ -z "$v" ] && continue # cut off: no figure
+    [ -z "$v" ] && continue # cut off or failed (named under the table): no figure
     if [ -z "$b" ]; then b=$v
     elif [ "$kind" = thr ]; then b=$(awk -v a="$v" -v b="$b" 'BEGIN {print (a > b) ? a : b}')
     else b=$(awk -v a="$v" -v b="$b" 'BEGIN {print (a < b) ? a : b}'); fi
