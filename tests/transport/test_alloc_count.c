@@ -447,8 +447,9 @@ ZT_TEST(alloc_count, an_application_body_has_its_pages_in_and_a_peer_size_not, 3
     zt_assert(aio_buf_new(SIZE, &b) == 0, "new");
     in = pages_in(aio_buf_data(b), SIZE, &total);
     aio_buf_unref(b);
-    zt_assert(in == 0, "%ld of %ld pages of a plain 40 MiB buffer in before any write", in,
-              total);
+    /* one at most: AddressSanitizer's malloc writes the first 4 KiB of each block */
+    zt_assert(in >= 0 && in <= 1, "%ld of %ld pages of a plain 40 MiB buffer in before any write",
+              in, total);
     assert_no_live_bufs();
 }
 #endif
