@@ -158,6 +158,22 @@ static void read_large(zpipe_end *b, seen *sa, size_t size, int n, int woken_bef
     }
 }
 
+/* A new pipe (*a writes, sa counts its events) filled to hwm with messages of size
+ * bytes, all sharing the body *big, and its writer asleep after a refused write of *x,
+ * another copy: both are the caller's to close. */
+static void large_pipe_full(zpipe_end **a, zpipe_end **b, seen *sa, int hwm, size_t size,
+                            zmsg *big, zmsg *x)
+{
+    zt_assert(zpipe_new(a, b, hwm, 0) == 0, "new");
+    zpipe_set_notify(*a, on_event, sa);
+    zt_assert(zmsg_init_size(big, size) == 0, "body");
+    int n = write_copies_while_room(*a, big, 2 * hwm);
+    zt_assert(n == hwm, "%d messages before the HWM, not %d", n, hwm);
+    zmsg_init(x);
+    zt_assert(zmsg_copy(x, big) == 0, "copy");
+    zt_assert(zpipe_write(*a, x) == ZPIPE_FULL, "full"); /* the writer sleeps */
+}
+
 /* A writer of large messages that the HWM stopped is woken once the reader has read
  * zpipe_wake_bytes() since it slept, long before half the HWM: the bodies freed
  * meanwhile are then still kept for the writer's next ones (pipe.c). The bytes count
@@ -169,19 +185,11 @@ ZT_TEST(pipe, a_writer_of_large_messages_is_woken_by_the_bytes_read, 10)
     size_t size = zpipe_wake_bytes() / 4;
     zpipe_end *a, *b;
     seen sa = {0};
-    zt_assert(zpipe_new(&a, &b, HWM, 0) == 0, "new");
-    zpipe_set_notify(a, on_event, &sa);
-    zmsg big; /* one body, shared by every message */
-    zt_assert(zmsg_init_size(&big, size) == 0, "body");
-    int n = write_copies_while_room(a, &big, 2 * HWM);
-    zt_assert(n == HWM, "%d messages before the HWM, not %d", n, HWM);
-    zmsg x;
-    zmsg_init(&x);
-    zt_assert(zmsg_copy(&x, &big) == 0, "copy");
-    zt_assert(zpipe_write(a, &x) == ZPIPE_FULL, "full"); /* the writer sleeps */
+    zmsg big, x;
+    large_pipe_full(&a, &b, &sa, HWM, size, &big, &x);
     read_large(b, &sa, size, 4, 0, true, "first sleep");
     /* room for the 4 read: the writer fills it and sleeps again */
-    n = write_copies_while_room(a, &big, 2 * HWM);
+    int n = write_copies_while_room(a, &big, 2 * HWM);
     zt_assert(n == 4, "%d written after 4 read, not 4", n);
     zt_assert(zpipe_write(a, &x) == ZPIPE_FULL, "full again");
     read_large(b, &sa, size, 4, 1, true, "second sleep");
@@ -293,16 +301,8 @@ ZT_TEST(pipe, a_writer_of_large_messages_is_not_woken_without_room, 10)
     size_t size = zpipe_wake_bytes() / 4;
     zpipe_end *a, *b;
     seen sa = {0};
-    zt_assert(zpipe_new(&a, &b, HWM, 0) == 0, "new");
-    zpipe_set_notify(a, on_event, &sa);
-    zmsg big;
-    zt_assert(zmsg_init_size(&big, size) == 0, "body");
-    int n = write_copies_while_room(a, &big, 2 * HWM);
-    zt_assert(n == HWM, "%d messages before the HWM, not %d", n, HWM);
-    zmsg x;
-    zmsg_init(&x);
-    zt_assert(zmsg_copy(&x, &big) == 0, "copy");
-    zt_assert(zpipe_write(a, &x) == ZPIPE_FULL, "full"); /* sleeps */
+    zmsg big, x;
+    large_pipe_full(&a, &b, &sa, HWM, size, &big, &x);
     zpipe_set_hwm(a, LOW, 0); /* wakes the writer to look again */
     zt_assert(atomic_load(&sa.writable) == 1, "not woken by the new HWM");
     zt_assert(zpipe_write(a, &x) == ZPIPE_FULL, "full under the new HWM"); /* sleeps */
