@@ -55,8 +55,7 @@ typedef struct zqueue {
     uint64_t r_frames;
     uint64_t r_pub_seen;     /* published as last loaded */
     uint64_t r_msgs;         /* complete messages read */
-    uint64_t r_bytes;        /* body bytes read */
-    uint64_t r_bytes_awake;  /* r_bytes when the writer was last seen awake */
+    uint64_t r_bytes_slept;  /* body bytes read since the writer was last seen awake */
     _Atomic uint64_t msgs_read; /* r_msgs as last told the writer (zq_tell_read) */
     char pad_r[ZQ_PAD];
     /* either, rarely */
@@ -426,7 +425,7 @@ size_t zpipe_wake_bytes(void) { return ZQ_WAKE_BYTES; }
 
 static bool zq_read_enough_bytes(const zqueue *q, uint64_t queued, int hwm)
 {
-    return q->r_bytes - q->r_bytes_awake >= ZQ_WAKE_BYTES && queued < (uint64_t)hwm;
+    return q->r_bytes_slept >= ZQ_WAKE_BYTES && queued < (uint64_t)hwm;
 }
 
 /* Reader: tells the writer what it has read, and wakes it if the HWM stopped it and
@@ -447,7 +446,7 @@ static void zq_tell_read(zpipe_end *e)
     int hwm = zq_hwm(q);
     if ((queued <= (uint64_t)hwm / 2 || zq_read_enough_bytes(q, queued, hwm)) &&
         atomic_exchange(&q->writer_asleep, 0)) {
-        q->r_bytes_awake = q->r_bytes;
+        q->r_bytes_slept = 0;
         notify(e->peer, ZPIPE_WRITABLE);
     }
 }
@@ -476,12 +475,12 @@ zpipe_status zpipe_read(zpipe_end *e, zmsg *m)
         done->next = NULL;
         free(atomic_exchange(&q->spare, done));
     }
-    q->r_bytes += zmsg_size(m);
+    q->r_bytes_slept += zmsg_size(m);
     if (!zmsg_more(m)) {
         q->r_msgs++;
         bool asleep = atomic_load_explicit(&q->writer_asleep, memory_order_relaxed);
         if (!asleep)
-            q->r_bytes_awake = q->r_bytes; /* bytes count from when the writer slept */
+            q->r_bytes_slept = 0; /* bytes count from when the writer slept */
         if (q->r_msgs - atomic_load_explicit(&q->msgs_read, memory_order_relaxed) >=
                 zq_read_batch(q) ||
             q->r_frames == q->r_pub_seen || asleep)
