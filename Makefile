@@ -1,6 +1,9 @@
 # zaio: every entry point wraps CMake. See README.md.
 BUILD    ?= build
 JOBS     ?= 2
+# ctest's slots: two a core, as cmake/ZaioTest.cmake weighs the entries (a busy one takes
+# two, one that mostly waits takes one)
+TEST_JOBS ?= $(shell echo $$(( $(JOBS) * 2 )))
 CMAKE_ARGS ?=
 
 .PHONY: all deps build test test-linux test-sanitize test-tsan test-windows soak bench fuzz clean
@@ -21,13 +24,13 @@ build: deps
 test: test-linux test-sanitize test-tsan test-windows
 
 test-linux: build
-	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j$(TEST_JOBS)
 	@sed -n 's/^/pyzmq: /; /left out of both runs/d; p' $(BUILD)/interop/pyzmq/run/summary.txt 2>/dev/null || true
 
 test-sanitize: deps
 	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DZAIO_SANITIZE=ON $(CMAKE_ARGS) >/dev/null
 	cmake --build $(BUILD)-asan -j$(JOBS)
-	ctest --test-dir $(BUILD)-asan --output-on-failure -j$(JOBS) -LE no-sanitize
+	ctest --test-dir $(BUILD)-asan --output-on-failure -j$(TEST_JOBS) -LE no-sanitize
 
 # ThreadSanitizer over what is not Criterion's (tools/test-tsan.sh): a stress program,
 # the soak and the perf tools, on each Linux backend; any report in zaio fails it

@@ -12,7 +12,7 @@ foreach(backend ${ZAIO_BACKENDS})
       COMMAND test_faults --jobs 1 --filter "${pattern}/*")
     set_tests_properties(faults_${pattern}_${backend} PROPERTIES
       ENVIRONMENT "ZAIO_BACKEND=${backend}" LABELS "faults" TIMEOUT 300)
-    zaio_test_checks(faults_${pattern}_${backend} CRITERION)
+    zaio_test_checks(faults_${pattern}_${backend} CRITERION WAITS)
   endforeach()
 endforeach()
 
@@ -31,7 +31,7 @@ foreach(backend ${ZAIO_BACKENDS})
             -o ${CMAKE_CURRENT_BINARY_DIR}/soak_faults_${backend})
   set_tests_properties(soak_faults_${backend} PROPERTIES LABELS "faults;soak" TIMEOUT 300
     PASS_REGULAR_EXPRESSION "verdict: +PASS")
-  zaio_test_checks(soak_faults_${backend})
+  zaio_test_checks(soak_faults_${backend} WAITS)
 endforeach()
 
 # zaio-relay as a command: the endpoint line, a scripted RST that lands mid-frame, faults
@@ -50,5 +50,5 @@ foreach(backend ${ZAIO_BACKENDS})
             $<TARGET_FILE:zaio-soak-peer> ${backend} ${faults_rss_bound})
   set_tests_properties(faults_link_flap_${backend} PROPERTIES LABELS "faults" TIMEOUT 120
     SKIP_RETURN_CODE 77)
-  zaio_test_checks(faults_link_flap_${backend})
+  zaio_test_checks(faults_link_flap_${backend} WAITS)
 endforeach()

@@ -15,7 +15,7 @@ foreach(backend ${ZAIO_BACKENDS})
     COMMAND zaio-soak --backend ${backend} --duration 10s --interval 500ms --progress 2s
             --rss-bound ${ZAIO_SOAK_RSS_BOUND} -o ${CMAKE_CURRENT_BINARY_DIR}/soak_${backend})
   set_tests_properties(soak_${backend} PROPERTIES LABELS "soak" TIMEOUT 300)
-  zaio_test_checks(soak_${backend})
+  zaio_test_checks(soak_${backend} WAITS)
   # the same over ipc:// (the libzmq peer and the probes connect to a Unix-domain path;
   # there the rst probes are plain closes)
   add_test(NAME soak_ipc_${backend}
@@ -23,7 +23,7 @@ foreach(backend ${ZAIO_BACKENDS})
             --progress 2s --rss-bound ${ZAIO_SOAK_RSS_BOUND} -o ${CMAKE_CURRENT_BINARY_DIR}/soak_ipc_${backend})
   set_tests_properties(soak_ipc_${backend} PROPERTIES LABELS "soak" TIMEOUT 300
     PASS_REGULAR_EXPRESSION "verdict: +PASS")
-  zaio_test_checks(soak_ipc_${backend})
+  zaio_test_checks(soak_ipc_${backend} WAITS)
   # a CURVE server (the libzmq peer a CURVE client), and the CURVE probes in the mix:
   # garbage and truncated HELLOs, replayed INITIATEs; none may get a READY
   add_test(NAME soak_curve_${backend}
@@ -31,7 +31,7 @@ foreach(backend ${ZAIO_BACKENDS})
             --progress 2s --rss-bound ${ZAIO_SOAK_RSS_BOUND} -o ${CMAKE_CURRENT_BINARY_DIR}/soak_curve_${backend})
   set_tests_properties(soak_curve_${backend} PROPERTIES LABELS "soak" TIMEOUT 300
     PASS_REGULAR_EXPRESSION "verdict: +PASS")
-  zaio_test_checks(soak_curve_${backend})
+  zaio_test_checks(soak_curve_${backend} WAITS)
 endforeach()
 
 # Every other server type, a short soak each on the default backend: each pairing's
@@ -43,14 +43,14 @@ foreach(type REP DEALER PAIR REQ PULL SUB XSUB PUSH PUB XPUB STREAM)
     COMMAND zaio-soak --type ${type} --duration 2s --interval 500ms --progress 1s --png ""
             --rss-bound ${ZAIO_SOAK_RSS_BOUND} -o ${CMAKE_CURRENT_BINARY_DIR}/soak_type_${t})
   set_tests_properties(soak_type_${t} PROPERTIES LABELS "soak" TIMEOUT 300)
-  zaio_test_checks(soak_type_${t})
+  zaio_test_checks(soak_type_${t} WAITS)
 endforeach()
 # STREAM over ipc:// as well: raw peers on a Unix-domain path (tools/soak/stream.h)
 add_test(NAME soak_type_stream_ipc
   COMMAND zaio-soak --type STREAM --bind ipc://* --duration 2s --interval 500ms --progress 1s
           --png "" --rss-bound ${ZAIO_SOAK_RSS_BOUND} -o ${CMAKE_CURRENT_BINARY_DIR}/soak_type_stream_ipc)
 set_tests_properties(soak_type_stream_ipc PROPERTIES LABELS "soak" TIMEOUT 300)
-zaio_test_checks(soak_type_stream_ipc)
+zaio_test_checks(soak_type_stream_ipc WAITS)
 
 # The checker itself: loss, order, corruption and PUB's late start (tools/soak/traffic.c
 # built against zaio, as zaio-soak has it).
