@@ -78,7 +78,8 @@ typedef void (*aio_handler)(const aio_completion *c);
 
 int aio_buf_new(size_t size, aio_buf **out);
 /* As aio_buf_new, and a large block made afresh comes with its pages in (aio_buf.c,
- * "pages in at once"): for a body its maker fills next, an application's message. Never
+ * "pages in at once"), on huge pages from 256 KiB to 2 MiB ("huge pages for large
+ * application bodies"): for a body its maker fills next, an application's message. Never
  * for a size a peer announced: its memory would be in use before any byte came. */
 int aio_buf_new_populated(size_t size, aio_buf **out);
 /* Wraps caller memory; free_fn(data, hint) runs when the last reference goes. */
@@ -96,6 +97,10 @@ size_t aio_buf_cache_max(void);
  * aio_buf_cache_max(), and large ones from 32 KiB to 2 MiB in a short list (8 MiB at
  * most, and 1 MiB a thread). For tests and benchmarks. */
 int aio_buf_cached(size_t size);
+/* The regions of huge pages that large application bodies are carved from (aio_buf.c,
+ * "huge pages for large application bodies") mapped now; -1 in a build without them
+ * (AddressSanitizer, Windows). For tests. */
+int aio_buf_slab_regions(void);
 
 /* ---- ports ------------------------------------------------------------------------- */
 

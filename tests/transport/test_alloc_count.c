@@ -453,3 +453,105 @@ ZT_TEST(alloc_count, an_application_body_has_its_pages_in_and_a_peer_size_not, 3
     assert_no_live_bufs();
 }
 #endif
+
+/* ---- huge pages for large application bodies --------------------------------------------- */
+
+#if defined(__linux__) && defined(MADV_HUGEPAGE) && defined(MADV_POPULATE_WRITE)
+/* Whether the mapping that holds p is advised for huge pages: "hg" in its VmFlags
+ * (/proc/self/smaps). */
+static bool advised_huge(const void *p)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    zt_assert(f, "smaps");
+    char line[512];
+    bool in = false, hg = false;
+    uintptr_t a = (uintptr_t)p;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+            in = a >= lo && a < hi;
+        } else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+            hg = strstr(line, " hg") != NULL;
+            break;
+        }
+    }
+    fclose(f);
+    return hg;
+}
+
+/* Whether this kernel takes the advice at all (without transparent huge pages it is
+ * refused, and aio_buf's regions are 4 KiB pages like malloc's). */
+static bool huge_pages_here(void)
+{
+    size_t len = 4 << 20;
+    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    zt_assert(m != MAP_FAILED, "mmap");
+    int rc = madvise(m, len, MADV_HUGEPAGE);
+    munmap(m, len);
+    return rc == 0;
+}
+
+/* A message body of 256 KiB to 2 MiB that an application makes comes from a region of
+ * huge pages (aio_buf.c: with the default HWM a sender has a gigabyte of 1 MiB bodies
+ * queued, and over 4 KiB pages the kernel's copies of the sends ran at half the rate),
+ * with its pages in. A size a peer announced stays with malloc, as does anything above
+ * 2 MiB. */
+ZT_TEST(alloc_count, an_application_body_of_a_mebibyte_is_on_huge_pages_and_a_peer_size_not, 30)
+{
+    if (aio_buf_slab_regions() < 0)
+        return; /* a build without them: every block is malloc's */
+    bool huge = huge_pages_here();
+    enum { SIZE = 1 << 20 };
+    aio_buf *peer, *big;
+    /* first, while no region exists: no freed region block can be handed out for it */
+    zt_assert(aio_buf_new(SIZE, &peer) == 0, "new");
+    zt_assert(!advised_huge(aio_buf_data(peer)), "a 1 MiB body for a peer's size on huge pages");
+    zt_assert(aio_buf_slab_regions() == 0, "%d regions for a peer's size", aio_buf_slab_regions());
+    /* two: the second crosses a huge page's end, whose next page its header does not
+     * touch, so its pages are in only if they were asked for */
+    zaio_msg_t m[2];
+    for (int i = 0; i < 2; i++) {
+        zt_assert(zaio_msg_init_size(&m[i], SIZE) == 0, "msg");
+        long total, in = pages_in(zaio_msg_data(&m[i]), SIZE, &total);
+        zt_assert(in == total, "%ld of %ld pages of 1 MiB message body %d in", in, total, i);
+        zt_assert(!huge || advised_huge(zaio_msg_data(&m[i])), "1 MiB message body %d not on huge pages", i);
+    }
+    zt_assert(aio_buf_slab_regions() == 1, "%d regions for two bodies", aio_buf_slab_regions());
+    zt_assert(aio_buf_new_populated(3 << 20, &big) == 0, "new");
+    zt_assert(!advised_huge(aio_buf_data(big)), "a 3 MiB body on huge pages");
+    zaio_msg_close(&m[0]);
+    zaio_msg_close(&m[1]);
+    aio_buf_unref(peer);
+    aio_buf_unref(big);
+    assert_no_live_bufs();
+}
+
+/* What a burst of large bodies leaves goes back to the system: a region whose blocks are
+ * all freed is unmapped, but for one kept for the next burst. 150 bodies of 512 KiB are
+ * 5 regions (16 MiB each, 30 blocks of 544 KiB); once freed, the short lists of large
+ * buffers keep the last 18 freed (aio_buf_cached: 8 MiB shared, 1 MiB a thread), all in
+ * the newest region, so at most that one and one empty one are left. */
+ZT_TEST(alloc_count, the_huge_page_regions_of_a_burst_go_back, 30)
+{
+    if (aio_buf_slab_regions() < 0)
+        return;
+    enum { N = 150, SIZE = 512 << 10, REGIONS = 5 };
+    aio_buf *b[N];
+    for (int i = 0; i < N; i++)
+        zt_assert(aio_buf_new_populated(SIZE, &b[i]) == 0, "new");
+    zt_assert(aio_buf_slab_regions() == REGIONS, "%d regions for %d bodies of 512 KiB, not %d",
+              aio_buf_slab_regions(), N, REGIONS);
+    for (int i = 0; i < N; i++)
+        aio_buf_unref(b[i]);
+    zt_assert(aio_buf_slab_regions() <= 2, "%d regions left after the burst, not 2 at most",
+              aio_buf_slab_regions());
+    /* and they serve again: the next burst takes the blocks that are left first */
+    for (int i = 0; i < N; i++)
+        zt_assert(aio_buf_new_populated(SIZE, &b[i]) == 0, "new");
+    zt_assert(aio_buf_slab_regions() == REGIONS, "%d regions for the second burst, not %d",
+              aio_buf_slab_regions(), REGIONS);
+    for (int i = 0; i < N; i++)
+        aio_buf_unref(b[i]);
+    assert_no_live_bufs();
+}
+#endif
