@@ -99,7 +99,7 @@ size_t aio_buf_cache_max(void);
 int aio_buf_cached(size_t size);
 /* The regions of huge pages that large application bodies are carved from (aio_buf.c,
  * "huge pages for large application bodies") mapped now; -1 in a build without them
- * (AddressSanitizer, Windows). For tests. */
+ * (AddressSanitizer, not Linux). For tests. */
 int aio_buf_slab_regions(void);
 
 /* ---- ports ------------------------------------------------------------------------- */

@@ -383,12 +383,19 @@ static void populate(unsigned char *p, size_t n)
  * (MADV_HUGEPAGE: the system's THP setting decides, 4 KiB pages when it says never). A
  * region holds blocks of one size, rounded up by a sixteenth at most (to a power of two
  * no larger than a sixteenth of it, a page at least), so that a stream of one size fills
- * regions of its own. A block is taken from the oldest region that has one free, the
- * most recently freed first: what a burst leaves empties its newest regions, and an
- * empty region is unmapped but for the one emptied last (kept for the next burst: at
- * most SLAB_REGION bytes). Only bodies an application makes, as for "pages in at once";
- * a size a peer announces stays with malloc. Without the cache (AddressSanitizer,
- * Windows) every block is malloc's. */
+ * regions of its own. A freed block goes straight back to its region, never to the
+ * short lists of large buffers above: the regions are a cache already, and a block
+ * kept there would keep its region in for as long. A block is taken from the oldest
+ * region that has one free, the most recently freed first: what a burst leaves empties
+ * its newest regions, and an empty region is unmapped but for the one emptied last
+ * (kept for the next burst: at most SLAB_REGION bytes). A region with a block in use
+ * keeps its pages in, its free blocks' too: an application that holds one 1 MiB body
+ * for good holds SLAB_REGION. Only bodies an application makes, as for "pages in at
+ * once": no region block ever serves a size a peer announces. A kernel that refuses
+ * the advice (no transparent huge pages) turns the regions off: malloc, as before.
+ * Without the cache (AddressSanitizer, Windows) every block is malloc's. With THP's
+ * defrag at "madvise" a fault in a region may compact memory first: a stall of the
+ * application thread that makes the body, once a huge page. */
 #if defined(AIO_BUF_CACHE) && defined(__linux__) && defined(MADV_HUGEPAGE)
 #define AIO_BUF_SLAB 1
 #endif
@@ -410,6 +417,7 @@ static struct {
     pthread_mutex_t lock;
     slab_region *head;
     int nregions;
+    atomic_bool off; /* the kernel refused the advice: malloc it is */
 } slab = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* The block size that serves need bytes: need rounded up to a step of at most a
@@ -440,8 +448,14 @@ static slab_region *slab_region_new(size_t block)
         munmap(m, head);
     if (tail)
         munmap((unsigned char *)base + SLAB_REGION, tail);
-    /* refused by a kernel without transparent huge pages: then 4 KiB ones, as malloc's */
-    (void)madvise((void *)base, SLAB_REGION, MADV_HUGEPAGE);
+    /* refused by a kernel without transparent huge pages: then the regions would only
+     * cost what they waste, and malloc serves instead from now on */
+    if (madvise((void *)base, SLAB_REGION, MADV_HUGEPAGE) != 0) {
+        atomic_store_explicit(&slab.off, true, memory_order_relaxed);
+        munmap((void *)base, SLAB_REGION);
+        free(r);
+        return NULL;
+    }
     *r = (slab_region){.base = (unsigned char *)base, .block = block,
                        .nblocks = (int)(SLAB_REGION / block)};
     return r;
@@ -450,6 +464,8 @@ static slab_region *slab_region_new(size_t block)
 /* A block of a region for cap bytes of data, its pages in; NULL if no region can be had */
 static aio_buf *slab_get(size_t cap)
 {
+    if (atomic_load_explicit(&slab.off, memory_order_relaxed))
+        return NULL;
     size_t block = slab_block(sizeof(aio_buf) + cap);
     slab_region *r, *made = NULL, **last;
     pthread_mutex_lock(&slab.lock);
@@ -630,8 +646,8 @@ void aio_buf_unref(aio_buf *b)
         b->free_fn(b->data, b->hint);
 #ifdef AIO_BUF_CACHE
     /* only a block aio_buf_new made: a wrapped one (aio_buf_wrap, free_fn or not) is a
-     * header alone, too small for any class */
-    else if (b->data == b->inline_data) {
+     * header alone, too small for any class; a region's goes back to its region */
+    else if (b->data == b->inline_data && !b->region) {
         if (b->size <= CACHE_MAX && cache_put(cache_class(b->size), b))
             return;
         if (b->cap >= LARGE_MIN && b->cap <= LARGE_MAX) {
