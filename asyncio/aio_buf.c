@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #ifdef __linux__
+#include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #endif
@@ -376,11 +377,12 @@ static void populate(unsigned char *p, size_t n)
  * a loop writing 1 MiB over tcp loopback from 1,000 buffers in turn did 1,770-1,850
  * writes a second, against 4,000-4,400 from one buffer, and 3,480-3,610 with the 1,000 on
  * transparent huge pages (a scratch copy of tools/bench/raw_tcp.c). zaio's 1 MiB PUSH->PULL
- * went from 1,260-1,780 msg/s to 3,130-3,600 with its bodies on huge pages.
+ * went from 1,260-1,780 msg/s to 2,460-4,870 with its bodies on huge pages (raw: 4,265-
+ * 4,595, libzmq 812-962).
  *
  * So the blocks aio_buf_new_populated makes afresh of SLAB_MIN to SLAB_MAX bytes are
  * carved from regions of SLAB_REGION bytes, aligned to and advised for huge pages
- * (MADV_HUGEPAGE: the system's THP setting decides, 4 KiB pages when it says never). A
+ * (MADV_HUGEPAGE: honoured when the system's THP setting is madvise or always). A
  * region holds blocks of one size, rounded up by a sixteenth at most (to a power of two
  * no larger than a sixteenth of it, a page at least), so that a stream of one size fills
  * regions of its own. A freed block goes straight back to its region, never to the
@@ -391,8 +393,9 @@ static void populate(unsigned char *p, size_t n)
  * (kept for the next burst: at most SLAB_REGION bytes). A region with a block in use
  * keeps its pages in, its free blocks' too: an application that holds one 1 MiB body
  * for good holds SLAB_REGION. Only bodies an application makes, as for "pages in at
- * once": no region block ever serves a size a peer announces. A kernel that refuses
- * the advice (no transparent huge pages) turns the regions off: malloc, as before.
+ * once": no region block ever serves a size a peer announces. Where there are no huge
+ * pages to have (THP set to never, or a kernel that refuses the advice) the regions
+ * would only cost what they waste: they are off, and malloc serves, as before.
  * Without the cache (AddressSanitizer, Windows) every block is malloc's. With THP's
  * defrag at "madvise" a fault in a region may compact memory first: a stall of the
  * application thread that makes the body, once a huge page. */
@@ -430,8 +433,32 @@ static size_t slab_block(size_t need)
     return (need + step - 1) & ~(step - 1);
 }
 
+/* Whether the system hands out transparent huge pages at all: not when its setting says
+ * [never] (read once; a system without the file refuses the advice instead). */
+static bool slab_thp_never(void)
+{
+    static atomic_int known; /* 0: not read yet, 1: huge pages, -1: never */
+    int k = atomic_load_explicit(&known, memory_order_relaxed);
+    if (k == 0) {
+        char line[128] = "";
+        FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+        if (f) {
+            if (!fgets(line, sizeof line, f))
+                line[0] = 0;
+            fclose(f);
+        }
+        k = strstr(line, "[never]") ? -1 : 1;
+        atomic_store_explicit(&known, k, memory_order_relaxed);
+    }
+    return k < 0;
+}
+
 static slab_region *slab_region_new(size_t block)
 {
+    if (slab_thp_never()) {
+        atomic_store_explicit(&slab.off, true, memory_order_relaxed);
+        return NULL;
+    }
     slab_region *r = malloc(sizeof *r);
     if (!r)
         return NULL;
@@ -448,8 +475,7 @@ static slab_region *slab_region_new(size_t block)
         munmap(m, head);
     if (tail)
         munmap((unsigned char *)base + SLAB_REGION, tail);
-    /* refused by a kernel without transparent huge pages: then the regions would only
-     * cost what they waste, and malloc serves instead from now on */
+    /* refused by a kernel without transparent huge pages: malloc from now on */
     if (madvise((void *)base, SLAB_REGION, MADV_HUGEPAGE) != 0) {
         atomic_store_explicit(&slab.off, true, memory_order_relaxed);
         munmap((void *)base, SLAB_REGION);
