@@ -78,8 +78,9 @@ typedef void (*aio_handler)(const aio_completion *c);
 
 int aio_buf_new(size_t size, aio_buf **out);
 /* As aio_buf_new, and a large block made afresh comes with its pages in (aio_buf.c,
- * "pages in at once"), on huge pages from 256 KiB to 2 MiB ("huge pages for large
- * application bodies"): for a body its maker fills next, an application's message. Never
+ * "pages in at once"), on huge pages from 256 KiB to 2 MiB where the system has them
+ * ("huge pages for large application bodies"): for a body its maker fills next, an
+ * application's message. Never
  * for a size a peer announced: its memory would be in use before any byte came. */
 int aio_buf_new_populated(size_t size, aio_buf **out);
 /* Wraps caller memory; free_fn(data, hint) runs when the last reference goes. */

@@ -396,7 +396,7 @@ static void populate(unsigned char *p, size_t n)
  * once": no region block ever serves a size a peer announces. Where there are no huge
  * pages to have (THP set to never, or a kernel that refuses the advice) the regions
  * would only cost what they waste: they are off, and malloc serves, as before.
- * Without the cache (AddressSanitizer, Windows) every block is malloc's. With THP's
+ * Without the cache (AddressSanitizer, Windows) and off Linux every block is malloc's. With THP's
  * defrag at "madvise" a fault in a region may compact memory first: a stall of the
  * application thread that makes the body, once a huge page. */
 #if defined(AIO_BUF_CACHE) && defined(__linux__) && defined(MADV_HUGEPAGE)
@@ -420,7 +420,7 @@ static struct {
     pthread_mutex_t lock;
     slab_region *head;
     int nregions;
-    atomic_bool off; /* the kernel refused the advice: malloc it is */
+    atomic_bool off; /* no huge pages to have here (THP never, advice refused): malloc */
 } slab = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* The block size that serves need bytes: need rounded up to a step of at most a
@@ -475,9 +475,11 @@ static slab_region *slab_region_new(size_t block)
         munmap(m, head);
     if (tail)
         munmap((unsigned char *)base + SLAB_REGION, tail);
-    /* refused by a kernel without transparent huge pages: malloc from now on */
+    /* EINVAL: a kernel without transparent huge pages, malloc from now on; anything
+     * else (ENOMEM: no room to split the mapping) fails this region only */
     if (madvise((void *)base, SLAB_REGION, MADV_HUGEPAGE) != 0) {
-        atomic_store_explicit(&slab.off, true, memory_order_relaxed);
+        if (errno == EINVAL)
+            atomic_store_explicit(&slab.off, true, memory_order_relaxed);
         munmap((void *)base, SLAB_REGION);
         free(r);
         return NULL;

@@ -9,13 +9,16 @@
 #    ctest two slots a core (TEST_JOBS in the Makefile); an entry takes two (PROCESSORS),
 #    one that waits takes one, so waiting entries overlap each other and a busy one,
 #    and two busy ones never share a core. The matrix alone is 184 entries of about 5 s.
+#    Not under the sanitizers: there every entry takes two, as they were measured on
+#    the plain build, and the timeouts some of them test (heartbeats of 300 ms to 2 s)
+#    have less room already.
 #  In a ZAIO_SANITIZE build every entry fails on a sanitizer report in its output,
 #    whichever process made it: tests/common/sanitize_options.c makes our programs exit
 #    non-zero on one, and this catches the reports of a process whose exit status a
 #    script or driver does not look at.
 function(zaio_test_checks)
   cmake_parse_arguments(arg "CRITERION;WAITS" "" "" ${ARGN})
-  if(arg_WAITS)
+  if(arg_WAITS AND NOT ZAIO_SANITIZE)
     set_property(TEST ${arg_UNPARSED_ARGUMENTS} PROPERTY PROCESSORS 1)
   else()
     set_property(TEST ${arg_UNPARSED_ARGUMENTS} PROPERTY PROCESSORS 2)
