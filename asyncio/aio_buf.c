@@ -434,23 +434,18 @@ static size_t slab_block(size_t need)
 }
 
 /* Whether the system hands out transparent huge pages at all: not when its setting says
- * [never] (read once; a system without the file refuses the advice instead). */
+ * [never] (a system without the file refuses the advice instead). Read for each new
+ * region, until the answer turns the regions off. */
 static bool slab_thp_never(void)
 {
-    static atomic_int known; /* 0: not read yet, 1: huge pages, -1: never */
-    int k = atomic_load_explicit(&known, memory_order_relaxed);
-    if (k == 0) {
-        char line[128] = "";
-        FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
-        if (f) {
-            if (!fgets(line, sizeof line, f))
-                line[0] = 0;
-            fclose(f);
-        }
-        k = strstr(line, "[never]") ? -1 : 1;
-        atomic_store_explicit(&known, k, memory_order_relaxed);
+    char line[128] = "";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+    if (f) {
+        if (!fgets(line, sizeof line, f))
+            line[0] = 0;
+        fclose(f);
     }
-    return k < 0;
+    return strstr(line, "[never]") != NULL;
 }
 
 static slab_region *slab_region_new(size_t block)
@@ -489,31 +484,26 @@ static slab_region *slab_region_new(size_t block)
     return r;
 }
 
-/* A block of a region for cap bytes of data, its pages in; NULL if no region can be had */
+/* A block of a region for cap bytes of data, its pages in; NULL if no region can be had.
+ * A new region is made under the lock: once in SLAB_REGION bytes of bodies, a few system
+ * calls that a thread freeing a block may wait out, rather than a race to make one. */
 static aio_buf *slab_get(size_t cap)
 {
     if (atomic_load_explicit(&slab.off, memory_order_relaxed))
         return NULL;
     size_t block = slab_block(sizeof(aio_buf) + cap);
-    slab_region *r, *made = NULL, **last;
+    slab_region *r, **last = &slab.head;
     pthread_mutex_lock(&slab.lock);
-    for (;;) {
-        last = &slab.head;
-        for (r = slab.head; r; last = &r->next, r = r->next)
-            if (r->block == block && (r->free || r->carved < r->nblocks))
-                break;
-        if (r || made)
+    for (r = slab.head; r; last = &r->next, r = r->next)
+        if (r->block == block && (r->free || r->carved < r->nblocks))
             break;
-        pthread_mutex_unlock(&slab.lock); /* a mapping is a system call: not under the lock */
-        made = slab_region_new(block);
-        if (!made)
+    if (!r) {
+        r = slab_region_new(block);
+        if (!r) {
+            pthread_mutex_unlock(&slab.lock);
             return NULL;
-        pthread_mutex_lock(&slab.lock);
-    }
-    if (!r) { /* none had room meanwhile either: the new one goes last */
-        r = made;
-        made = NULL;
-        *last = r;
+        }
+        *last = r; /* the newest last */
         slab.nregions++;
     }
     aio_buf *b;
@@ -526,10 +516,6 @@ static aio_buf *slab_get(size_t cap)
     }
     r->live++;
     pthread_mutex_unlock(&slab.lock);
-    if (made) { /* another thread's new region had room after all */
-        munmap(made->base, SLAB_REGION);
-        free(made);
-    }
     b->region = r;
     if (fresh)
         populate(b->inline_data, block - sizeof *b);
