@@ -16,8 +16,15 @@ want+=(libjeromq-java default-jdk-headless)
 case "${1:-all}" in
   linux) ;;
   # dpkg-dev and the autotools: libsodium for Windows from Debian's source package
-  # (tools/build-sodium-win.sh), as Debian ships no mingw build of it
-  windows|all) want+=(gcc-mingw-w64-x86-64 wine64 wine dpkg-dev autoconf automake libtool) ;;
+  # (tools/build-sodium-win.sh), as Debian ships no mingw build of it.
+  # wine64-preloader (only recommended by wine64): it reserves the addresses Windows
+  # programs need before anything else is mapped. Without it the loader's heap, placed
+  # at random, now and then covers the shared user data page (0x7ffe0000), and the
+  # program exits with status 1 before its first line, saying nothing unless
+  # WINEDEBUG shows errors ("failed to map the shared user data: c0000018"): about 1
+  # start in 2,500 here, which failed a CI run's CURVE interop under wine.
+  windows|all) want+=(gcc-mingw-w64-x86-64 wine64 wine64-preloader wine dpkg-dev autoconf automake
+                      libtool) ;;
   *) echo "usage: $0 [linux|windows|all]" >&2; exit 2 ;;
 esac
 

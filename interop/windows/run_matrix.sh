@@ -16,35 +16,49 @@ emulator=("$@")
 
 source "$(dirname "$0")/../binder.sh"
 
-# run <zaio|libzmq> <role> <endpoint>: one peer, each bounded (its own waits are 20 s)
-run() {
+# peer_cmd <zaio|libzmq> <role> <endpoint>: the command of one peer in cmd, bounded (its
+# own waits are 20 s)
+peer_cmd() {
   if [ "$1" = zaio ]; then
-    timeout 120 "${emulator[@]}" "$zaio_peer" "$2" "$3" "$count"
+    cmd=(timeout 120 "${emulator[@]}" "$zaio_peer" "$2" "$3" "$count")
   else
-    timeout 120 "$libzmq_peer" "$2" "$3" "$count"
+    cmd=(timeout 120 "$libzmq_peer" "$2" "$3" "$count")
   fi
+}
+# The binding peer takes the place of the background shell that start_binder makes, so
+# that killing binder_pid kills timeout, which passes the signal on to the peer: a peer
+# left behind would hold the fifo open, and reading what it printed would wait out its
+# 20 s limits.
+bind_side() {
+  peer_cmd "$@"
+  exec "${cmd[@]}"
 }
 
 # scenario <binder's library> <its role> <connector's library> <its role>
 scenario() {
-  local bl=$1 br=$2 cl=$3 cr=$4 t0=$SECONDS ok=1
+  local bl=$1 br=$2 cl=$3 cr=$4 t0=$SECONDS ok=1 crc=
   : >"$dir/connector"
-  if start_binder run "$bl" "$br" 'tcp://127.0.0.1:*' 2>"$dir/binder.err"; then
-    run "$cl" "$cr" "$endpoint" >"$dir/connector" 2>&1 || ok=0
+  if start_binder bind_side "$bl" "$br" 'tcp://127.0.0.1:*' 2>"$dir/binder.err"; then
+    peer_cmd "$cl" "$cr" "$endpoint"
+    crc=0
+    "${cmd[@]}" >"$dir/connector" 2>&1 || crc=$?
     # a failed connector leaves the binder waiting out its own limits
-    [ $ok -eq 1 ] || kill "$binder_pid" 2>/dev/null || true
+    [ $crc -eq 0 ] || { ok=0; kill "$binder_pid" 2>/dev/null || true; }
   else
     ok=0
     kill "$binder_pid" 2>/dev/null || true
   fi
-  wait "$binder_pid" || ok=0
+  local brc=0
+  wait "$binder_pid" || brc=$?
+  [ $brc -eq 0 ] || ok=0
   pids=()
   local line="$bl $br binds, $cl $cr connects ($(( SECONDS - t0 )) s)"
   if [ $ok -eq 1 ]; then
     echo "ok      $line"
     passed=$(( passed + 1 ))
   else
-    echo "FAILED  $line"
+    # the exit statuses too: a program that dies before its first line prints nothing
+    echo "FAILED  $line: binder exit $brc, connector exit ${crc:-(not started)}"
     { tr -d '\r' <&3; tr -d '\r' <"$dir/binder.err"; cat "$dir/connector"; } | sed 's/^/    /'
     failed=$(( failed + 1 ))
   fi
