@@ -2,9 +2,10 @@
 # bench.sh - `make bench`: zaio (zaio-perf, on each Linux backend), libzmq 4.3.4 (the same
 # perf.c built against it, libzmq-perf) and a no-library baseline (raw-tcp) side by side:
 # PUSH->PULL throughput and REQ->REP latency for 8 B ... 1 MiB over tcp, ipc and inproc,
-# each case run RUNS times keeping the best. Prints the table with ratios to libzmq, the
-# issue 14 goals marked met or not, and writes bench.tsv and bench.png (gnuplot) to the
-# output directory. A benchmark, not a test: nothing here fails on a figure.
+# each case run RUNS times keeping the best, the implementations taking turns. Prints the
+# table with ratios to libzmq, the issue 14 goals marked met or not, and writes bench.tsv
+# and bench.png (gnuplot) to the output directory. A benchmark, not a test: nothing here
+# fails on a figure.
 #
 # Usage: bench.sh <build-dir> [out-dir]
 #   QUICK=1            one run per case, a tenth of the counts (about half a minute)
@@ -104,18 +105,28 @@ measure() {
   if [ "$kind" = thr ]; then awk '/msg\/s/ {print $3}' <<<"$res"; else awk '/latency/ {print $3}' <<<"$res"; fi
 }
 
-# the best of $runs: highest throughput, lowest latency
-best() {
-  local kind=$1 v b=; shift
-  for ((r = 0; r < runs; r++)); do
-    v=$(measure "$@")
-    [ "$v" = - ] && { echo -; return; }
-    [ -z "$v" ] && continue # cut off or failed (named under the table): no figure
-    if [ -z "$b" ]; then b=$v
-    elif [ "$kind" = thr ]; then b=$(awk -v a="$v" -v b="$b" 'BEGIN {print (a > b) ? a : b}')
-    else b=$(awk -v a="$v" -v b="$b" 'BEGIN {print (a < b) ? a : b}'); fi
+# best_each <kind> <transport> <thr|lat|plat> <size> <count> <impl...>: the best of $runs
+# for each implementation (highest throughput, lowest latency), one line "impl value"
+# each ("-": none). The implementations take turns, run by run, so that what the machine
+# does meanwhile (its other load, where the guest's two vCPUs sit) falls on each of them
+# alike: run back to back, libzmq's three runs and zaio's three once fell in different
+# states, and a ratio moved from 2.5 to 0.8 with the same code.
+best_each() {
+  local kind=$1 tr=$2 mkind=$3 size=$4 n=$5 impl v r; shift 5
+  local -A b=() none=()
+  for ((r = 1; r <= runs; r++)); do
+    for impl in "$@"; do
+      [ -n "${none[$impl]:-}" ] && continue
+      [ -t 2 ] && printf '\r%-70s' "bench: $tr $size B $mkind $impl ($r of $runs)" >&2
+      v=$(measure "$impl" "$tr" "$mkind" "$size" "$n")
+      if [ "$v" = - ]; then none[$impl]=1; continue; fi # the case does not apply
+      [ -z "$v" ] && continue # cut off or failed (named under the table): no figure
+      if [ -z "${b[$impl]:-}" ]; then b[$impl]=$v
+      elif [ "$kind" = thr ]; then b[$impl]=$(awk -v a="$v" -v b="${b[$impl]}" 'BEGIN {print (a > b) ? a : b}')
+      else b[$impl]=$(awk -v a="$v" -v b="${b[$impl]}" 'BEGIN {print (a < b) ? a : b}'); fi
+    done
   done
-  echo "${b:--}" # every run cut off: shown as none, like a case that does not apply
+  for impl in "$@"; do echo "$impl ${b[$impl]:--}"; done
 }
 
 impls="libzmq"
@@ -127,9 +138,7 @@ for tr in $transports; do
     for kind in thr lat; do
       n=$([ $kind = thr ] && thr_count "$size" || lat_count "$size")
       [ "$n" -lt 2 ] && n=2
-      for impl in $impls; do
-        [ -t 2 ] && printf '\r%-70s' "bench: $tr $size B $kind $impl" >&2
-        v=$(best "$kind" "$impl" "$tr" "$kind" "$size" "$n")
+      best_each "$kind" "$tr" "$kind" "$size" "$n" $impls | while read -r impl v; do
         printf '%s\t%s\t%s\t%s\t%s\n' "$tr" "$size" "$kind" "$impl" "$v" >>"$tsv"
       done
     done
@@ -138,11 +147,10 @@ done
 [ -t 2 ] && printf '\r%-70s\r' '' >&2
 # PAIR ping-pong, the issue's other latency goal: tcp, 64 B
 if [[ " $transports " == *" tcp "* ]]; then
-  for impl in $impls; do
-    [ "$impl" = raw ] && continue
-    v=$(best lat "$impl" tcp plat 64 "$(lat_count 64)")
+  best_each lat tcp plat 64 "$(lat_count 64)" ${impls% raw} | while read -r impl v; do
     printf '%s\t%s\t%s\t%s\t%s\n' tcp 64 plat "$impl" "$v" >>"$tsv"
   done
+  [ -t 2 ] && printf '\r%-70s\r' '' >&2
 fi
 
 # Memory per idle connection, the issue's memory goal: IDLE connected DEALERs (10,000; a
