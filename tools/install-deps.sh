@@ -17,7 +17,7 @@ case "${1:-all}" in
   linux) ;;
   # dpkg-dev and the autotools: libsodium for Windows from Debian's source package
   # (tools/build-sodium-win.sh), as Debian ships no mingw build of it.
-  # wine64-preloader (only recommended by wine64): it reserves the addresses Windows
+  # wine64-preloader (wine64 only suggests it): it reserves the addresses Windows
   # programs need before anything else is mapped. Without it the loader's heap, placed
   # at random, now and then covers the shared user data page (0x7ffe0000), and the
   # program exits with status 1 before its first line, saying nothing unless

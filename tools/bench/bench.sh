@@ -118,7 +118,7 @@ best_each() {
     for impl in "$@"; do
       [ -n "${none[$impl]:-}" ] && continue
       [ -t 2 ] && printf '\r%-70s' "bench: $tr $size B $mkind $impl ($r of $runs)" >&2
-      v=$(measure "$impl" "$tr" "$mkind" "$size" "$n")
+      v=$(measure "$impl" "$tr" "$mkind" "$size" "$n") || v= # no figure, never the end
       if [ "$v" = - ]; then none[$impl]=1; continue; fi # the case does not apply
       [ -z "$v" ] && continue # cut off or failed (named under the table): no figure
       if [ -z "${b[$impl]:-}" ]; then b[$impl]=$v
