@@ -52,6 +52,13 @@ scenario() {
   wait "$binder_pid" || brc=$?
   [ $brc -eq 0 ] || ok=0
   pids=()
+  # what the binder printed after its endpoint (it has exited: the fifo is at its end)
+  tr -d '\r' <&3 >"$dir/binder.out"
+  exec 3<&-
+  # and each side's last line, after its context is gone: under wine a program that
+  # crashes may exit 0, and a crash in teardown would pass on exit codes alone
+  grep -q "^peer $br: closed\$" "$dir/binder.out" || ok=0
+  [ -z "$crc" ] || tr -d '\r' <"$dir/connector" | grep -q "^peer $cr: closed\$" || ok=0
   local line="$bl $br binds, $cl $cr connects ($(( SECONDS - t0 )) s)"
   if [ $ok -eq 1 ]; then
     echo "ok      $line"
@@ -59,10 +66,10 @@ scenario() {
   else
     # the exit statuses too: a program that dies before its first line prints nothing
     echo "FAILED  $line: binder exit $brc, connector exit ${crc:-(not started)}"
-    { tr -d '\r' <&3; tr -d '\r' <"$dir/binder.err"; cat "$dir/connector"; } | sed 's/^/    /'
+    { cat "$dir/binder.out"; tr -d '\r' <"$dir/binder.err"; tr -d '\r' <"$dir/connector"; } |
+      sed 's/^/    /'
     failed=$(( failed + 1 ))
   fi
-  exec 3<&-
 }
 
 passed=0 failed=0
