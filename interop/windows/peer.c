@@ -159,7 +159,7 @@ static int publish(void *s, void *mon)
         zmq_pollitem_t it = {mon, 0, ZMQ_POLLIN, 0};
         int n = zmq_poll(&it, 1, 1);
         if (n < 0)
-            reported = !fail("poll");
+            reported = fail("poll"); /* said why: ends the loop */
         else if (n > 0) {
             printf("peer pub: %d messages published until the subscriber left\n", i + 1);
             rc = 0;
@@ -318,7 +318,8 @@ int main(int argc, char **argv)
     zmq_close(s);
     if (mon)
         zmq_close(mon);
-    zmq_ctx_term(ctx);
+    if (zmq_ctx_term(ctx) != 0 && !rc)
+        rc = fail("zmq_ctx_term");
     /* the driver passes a run on this line, not on the exit code alone: under wine a
      * process that crashes (in zmq_ctx_term, say) may still exit 0 */
     if (!rc)
