@@ -105,14 +105,14 @@ measure() {
   if [ "$kind" = thr ]; then awk '/msg\/s/ {print $3}' <<<"$res"; else awk '/latency/ {print $3}' <<<"$res"; fi
 }
 
-# best_each <kind> <transport> <thr|lat|plat> <size> <count> <impl...>: the best of $runs
-# for each implementation (highest throughput, lowest latency), one line "impl value"
-# each ("-": none). The implementations take turns, run by run, so that what the machine
-# does meanwhile (its other load, where the guest's two vCPUs sit) falls on each of them
+# best_each <transport> <thr|lat|plat> <size> <count> <impl...>: the best of $runs for
+# each implementation (highest throughput, lowest latency), a row each in the tsv ("-":
+# none). The implementations take turns, run by run, so that what the machine does
+# meanwhile (its other load, where the guest's two vCPUs sit) falls on each of them
 # alike: run back to back, libzmq's three runs and zaio's three once fell in different
 # states, and a ratio moved from 2.5 to 0.8 with the same code.
 best_each() {
-  local kind=$1 tr=$2 mkind=$3 size=$4 n=$5 impl v r; shift 5
+  local tr=$1 mkind=$2 size=$3 n=$4 impl v r; shift 4
   local -A b=() none=()
   for ((r = 1; r <= runs; r++)); do
     for impl in "$@"; do
@@ -122,11 +122,13 @@ best_each() {
       if [ "$v" = - ]; then none[$impl]=1; continue; fi # the case does not apply
       [ -z "$v" ] && continue # cut off or failed (named under the table): no figure
       if [ -z "${b[$impl]:-}" ]; then b[$impl]=$v
-      elif [ "$kind" = thr ]; then b[$impl]=$(awk -v a="$v" -v b="${b[$impl]}" 'BEGIN {print (a > b) ? a : b}')
+      elif [ "$mkind" = thr ]; then b[$impl]=$(awk -v a="$v" -v b="${b[$impl]}" 'BEGIN {print (a > b) ? a : b}')
       else b[$impl]=$(awk -v a="$v" -v b="${b[$impl]}" 'BEGIN {print (a < b) ? a : b}'); fi
     done
   done
-  for impl in "$@"; do echo "$impl ${b[$impl]:--}"; done
+  for impl in "$@"; do
+    printf '%s\t%s\t%s\t%s\t%s\n' "$tr" "$size" "$mkind" "$impl" "${b[$impl]:--}" >>"$tsv"
+  done
 }
 
 impls="libzmq"
@@ -138,18 +140,14 @@ for tr in $transports; do
     for kind in thr lat; do
       n=$([ $kind = thr ] && thr_count "$size" || lat_count "$size")
       [ "$n" -lt 2 ] && n=2
-      best_each "$kind" "$tr" "$kind" "$size" "$n" $impls | while read -r impl v; do
-        printf '%s\t%s\t%s\t%s\t%s\n' "$tr" "$size" "$kind" "$impl" "$v" >>"$tsv"
-      done
+      best_each "$tr" "$kind" "$size" "$n" $impls
     done
   done
 done
 [ -t 2 ] && printf '\r%-70s\r' '' >&2
 # PAIR ping-pong, the issue's other latency goal: tcp, 64 B
 if [[ " $transports " == *" tcp "* ]]; then
-  best_each lat tcp plat 64 "$(lat_count 64)" ${impls% raw} | while read -r impl v; do
-    printf '%s\t%s\t%s\t%s\t%s\n' tcp 64 plat "$impl" "$v" >>"$tsv"
-  done
+  best_each tcp plat 64 "$(lat_count 64)" ${impls% raw}
   [ -t 2 ] && printf '\r%-70s\r' '' >&2
 fi
 
