@@ -2,6 +2,7 @@
  * multipart messages are atomic under the HWM, sleepers are woken exactly when they
  * need to be, and detach hands over what was sent before it. */
 #include "core/pipe.h"
+#include "core/sync.h"
 
 #include "zt.h"
 
@@ -397,6 +398,89 @@ ZT_TEST(pipe, reader_detaching_frees_unread, 10)
     zpipe_detach(a);
     live_zero();
 }
+
+/* A reader about to block on an inproc pipe spins first (zpipe_spin_read): it looks
+ * without saying it sleeps, so the flush that ends its wait wakes nobody. Only pipes
+ * between application threads spin, and never a conflating direction. */
+typedef struct late_writer {
+    zpipe_end *w;
+    atomic_bool spinning;
+} late_writer;
+
+static void *late_writer_main(void *arg)
+{
+    late_writer *t = arg;
+    while (!atomic_load(&t->spinning))
+        sched_yield();
+    zmsg m = frame("late", false);
+    zpipe_write(t->w, &m);
+    zpipe_flush(t->w);
+    return NULL;
+}
+
+ZT_TEST(pipe, a_spinning_reader_costs_the_writer_no_wake_up, 30)
+{
+    zpipe_end *a, *b;
+    seen sa = {0}, sb = {0};
+    zt_assert(zpipe_new(&a, &b, 10, 10) == 0, "new");
+    zpipe_set_notify(a, on_event, &sa);
+    zpipe_set_notify(b, on_event, &sb);
+    zt_assert(!zpipe_spins(a) && !zpipe_spins(b), "a pipe to a TCP session does not spin");
+    zpipe_set_app_ends(a);
+    zt_assert(zpipe_spins(a) && zpipe_spins(b), "an inproc pipe spins, both ways");
+
+    zt_assert(!zpipe_spin_read(b, 20000), "nothing written: the spin gives up");
+    zmsg f = frame("one", false);
+    zt_assert(zpipe_write(a, &f) == ZPIPE_OK, "write");
+    zpipe_flush(a);
+    zt_assert(atomic_load(&sb.readable) == 0, "the flush after a spin wakes nobody");
+    zt_assert(zpipe_spin_read(b, 20000), "a frame there ends the spin");
+    zt_assert(read_is(b, "one"), "read");
+
+    /* a frame flushed while the reader spins ends the spin (the budget is far longer
+     * than the test's limit: only the frame can end it in time) */
+    late_writer t = {.w = a};
+    atomic_init(&t.spinning, false);
+    pthread_t th;
+    pthread_create(&th, NULL, late_writer_main, &t);
+    atomic_store(&t.spinning, true);
+    zt_assert(zpipe_spin_read(b, 3600LL * 1000000000), "the writer's flush ends the spin");
+    pthread_join(th, NULL);
+    zt_assert(read_is(b, "late"), "read");
+    zt_assert(atomic_load(&sb.readable) == 0, "and woke nobody");
+
+    zpipe_detach(a);
+    zt_assert(zpipe_spin_read(b, 3600LL * 1000000000), "the peer's going ends the spin");
+    zpipe_detach(b);
+
+    zt_assert(zpipe_new(&a, &b, ZPIPE_CONFLATE, 10) == 0, "new");
+    zpipe_set_app_ends(a);
+    zt_assert(!zpipe_spins(b) && zpipe_spins(a), "the reader of a conflating direction does not spin");
+    zpipe_detach(a);
+    zpipe_detach(b);
+    (void)sa;
+    live_zero();
+}
+
+#ifdef __linux__
+/* With one processor a spinning reader would only keep its writer off it: sockets ask
+ * zcpu_count, which follows the affinity mask (taskset), not the processors online. */
+ZT_TEST(pipe, the_processor_count_follows_the_affinity_mask, 10)
+{
+    cpu_set_t all, one;
+    zt_assert(sched_getaffinity(0, sizeof all, &all) == 0, "getaffinity");
+    zt_assert(zcpu_count() == CPU_COUNT(&all), "every processor allowed: %d", zcpu_count());
+    int first = 0;
+    while (!CPU_ISSET(first, &all))
+        first++;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    zt_assert(sched_setaffinity(0, sizeof one, &one) == 0, "setaffinity");
+    int n = zcpu_count();
+    sched_setaffinity(0, sizeof all, &all);
+    zt_assert(n == 1, "pinned to one processor: %d", n);
+}
+#endif
 
 /* Two threads, 300,000 frames, a small HWM: every frame arrives once, in order, and
  * the wake-ups never get lost (the test would hang). */

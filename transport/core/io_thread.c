@@ -64,6 +64,21 @@ int64_t zclock_ms(void)
 #endif
 }
 
+int64_t zclock_ns(void)
+{
+#ifdef _WIN32
+    LARGE_INTEGER freq, now; /* the frequency is fixed at boot */
+    QueryPerformanceFrequency(&freq);
+    QueryPerformanceCounter(&now);
+    int64_t f = freq.QuadPart, t = now.QuadPart;
+    return t / f * 1000000000 + t % f * 1000000000 / f;
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+#endif
+}
+
 aio_port *zio_port(zio *io) { return io->port; }
 zctx *zio_ctx(zio *io) { return io->ctx; }
 zmailbox *zio_mailbox(zio *io) { return io->mb; }

@@ -27,6 +27,7 @@ int zio_call(zio *io, void (*fn)(void *arg), void *arg);
 
 /* Monotonic milliseconds. */
 int64_t zclock_ms(void);
+int64_t zclock_ns(void); /* monotonic, for spans of microseconds */
 
 /* Timers: I/O thread only. A timer is embedded in its owner; start re-arms it. */
 typedef struct ztimer {

@@ -12,6 +12,7 @@
  * matters and keeps "the newest" exact for the reader. */
 #include "core/pipe.h"
 
+#include "core/io_thread.h"
 #include "core/socket.h"
 #include "core/sync.h"
 
@@ -82,6 +83,7 @@ struct zpipe_end {
 
 struct zpipe {
     zmutex lock; /* orders notifications against detach */
+    bool app_ends; /* both ends application threads (inproc): readers may spin */
     atomic_int refs;
     zqueue q[2];
     zpipe_end end[2];
@@ -487,6 +489,55 @@ zpipe_status zpipe_read(zpipe_end *e, zmsg *m)
             zq_tell_read(e);
     }
     return ZPIPE_OK;
+}
+
+/* ---- spinning (inproc) --------------------------------------------------------------- */
+
+void zpipe_set_app_ends(zpipe_end *e) { e->pipe->app_ends = true; }
+
+bool zpipe_spins(const zpipe_end *e) { return e->pipe->app_ends && !e->in->conflate; }
+
+/* How often a spinning reader looks at the writer's count. Each look brings the line
+ * the writer stores to on every flush over to the reader's core, so looking at every
+ * pause makes the writer wait for that line on every message: the inproc stream of 8 B
+ * went at 5.3M msg/s looking every 0.3 us, 7.2M every 1.2 us, 8.3M every 2.4 us, on
+ * this project's 2-core machine, where not spinning made 4.1M and libzmq 3.9M. A look
+ * every 1.5 us adds at most that to a ping-pong (3 us where sleeping took 13). */
+enum { ZQ_SPIN_LOOK_NS = 1500 };
+
+/* The pauses in a look's interval, measured once: a pause takes 3 ns on some
+ * processors and 40 on others. */
+static int zq_spin_pauses(void)
+{
+    static atomic_int cached;
+    int n = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (n > 0)
+        return n;
+    enum { PROBE = 256 };
+    int64_t t0 = zclock_ns();
+    for (int i = 0; i < PROBE; i++)
+        zcpu_relax();
+    int64_t dt = zclock_ns() - t0;
+    /* a probe the scheduler interrupted comes out too slow: looking more often is harmless */
+    n = dt > 0 ? (int)(PROBE * (int64_t)ZQ_SPIN_LOOK_NS / dt) : PROBE;
+    n = n < 1 ? 1 : n > 100000 ? 100000 : n;
+    atomic_store_explicit(&cached, n, memory_order_relaxed);
+    return n;
+}
+
+bool zpipe_spin_read(zpipe_end *e, int64_t ns)
+{
+    zqueue *q = e->in;
+    int pauses = zq_spin_pauses();
+    int64_t t0 = zclock_ns();
+    do {
+        for (int i = 0; i < pauses; i++)
+            zcpu_relax();
+        /* only looks: a reader that said it sleeps would cost the writer a wake-up */
+        if (zq_avail(q) > 0 || atomic_load_explicit(&e->peer->detached, memory_order_relaxed))
+            return true;
+    } while (zclock_ns() - t0 < ns);
+    return false;
 }
 
 /* ---- ending ------------------------------------------------------------------------ */

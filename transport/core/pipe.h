@@ -91,6 +91,16 @@ void zpipe_flush(zpipe_end *e);
  * whose sender gave up): they are closed. */
 void zpipe_rollback(zpipe_end *e);
 
+/* Marks e's pipe as one between two application threads (inproc), for which a reader
+ * about to block may spin (zpipe_spin_read). Before either end is in use. */
+void zpipe_set_app_ends(zpipe_end *e);
+/* Whether e's pipe joins two application threads and does not conflate what e reads. */
+bool zpipe_spins(const zpipe_end *e);
+/* Reader: waits up to about ns nanoseconds for a frame, without saying it sleeps, so
+ * the flush that brings it wakes nobody. Whether a read may find something now (a
+ * frame, or the pipe's end: the peer went). */
+bool zpipe_spin_read(zpipe_end *e, int64_t ns);
+
 /* Read one frame into m (m must be empty/closed). */
 zpipe_status zpipe_read(zpipe_end *e, zmsg *m);
 /* Whether a read would find a frame now (does not put the reader to sleep). */

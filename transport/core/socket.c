@@ -154,6 +154,7 @@ int zsock_new(zctx *c, int type, zsock **out)
     s->ctx = c;
     s->ops = ops;
     zopts_default(&s->o, type);
+    s->spin = zcpu_count() > 1;
     zctx_socket_defaults(c, &s->o);
     int rc = zsignaler_new(&s->sig);
     if (rc < 0) {
@@ -385,12 +386,35 @@ int zsock_send(zsock *s, zmsg *m, int flags)
     }
 }
 
+/* A blocking receive whose one pipe is inproc waits for the writer a while before it
+ * sleeps. Both ends are application threads, and when the reader is the faster one it
+ * finds the queue empty every few messages: each time, sleeping and being woken cost
+ * both threads system calls and the writer a wake-up (inproc 8 B: 4.1M msg/s on the
+ * project's 2-core machine, libzmq 3.9M; spinning, 7.2M; ping-pong 13 us, 3 us
+ * spinning). It is limited to inproc: a TCP session's I/O thread needs the processor
+ * a spinning application thread would hold (a spin on every pipe took tcp REQ/REP
+ * latency from 35 us to 44 us), and with one processor there is nobody to wait for.
+ * A spin that finds nothing costs SOCK_SPIN_NS of processor time once per sleep, next
+ * to the system calls of the sleep itself. */
+enum { SOCK_SPIN_NS = 10000 };
+
+static void sock_spin_for_input(zsock *s)
+{
+    if (!s->spin || s->npipes != 1)
+        return;
+    zpipe_end *p = s->pipes[0];
+    if (zpipe_spins(p) && !zpipe_can_read(p))
+        zpipe_spin_read(p, SOCK_SPIN_NS);
+}
+
 int zsock_recv(zsock *s, zmsg *m, int flags)
 {
     if (zctx_terminating(s->ctx))
         return -ZAIO_ETERM;
     zsock_process(s);
     int left = (flags & ZAIO_DONTWAIT) ? 0 : s->o.rcvtimeo;
+    if (left != 0)
+        sock_spin_for_input(s);
     for (;;) {
         zmsg_close(m);
         int rc = s->ops->recv(s, m);

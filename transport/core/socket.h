@@ -169,6 +169,7 @@ struct zsock {
     bool rcvmore;          /* the last frame received had MORE */
     bool sndmore;          /* a multipart message is being sent */
     bool closing;
+    bool spin;             /* more than one processor: a receive may spin (socket.c) */
     char last_endpoint[256];
     struct zmonitor *monitor; /* monitor.c; from zsock_new to close (one reference) */
     zsock *next_in_ctx;

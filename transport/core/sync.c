@@ -3,6 +3,31 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#ifdef __linux__
+#include <sched.h>
+#elif !defined(_WIN32)
+#include <unistd.h>
+#endif
+
+int zcpu_count(void)
+{
+#ifdef _WIN32
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    return si.dwNumberOfProcessors > 0 ? (int)si.dwNumberOfProcessors : 1;
+#elif defined(__linux__)
+    /* the affinity mask, not the processors online: under taskset -c 0 a spinning
+     * reader would only keep its writer off the one processor they share */
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return 1;
+    int n = CPU_COUNT(&set);
+    return n > 0 ? n : 1;
+#else
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+#endif
+}
 
 typedef struct zthread_start_arg {
     void (*fn)(void *);

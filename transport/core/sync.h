@@ -34,6 +34,18 @@ typedef pthread_t zthread;
 #define zcond_wait(c, m) pthread_cond_wait((c), (m))
 #endif
 
+/* Tells the core a thread is spinning (x86 pause, arm yield): a spinning reader then
+ * neither starves the other hardware thread of its core nor floods the memory bus. */
+#if defined(__x86_64__) || defined(__i386__)
+#define zcpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__) || defined(__arm__)
+#define zcpu_relax() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define zcpu_relax() ((void)0)
+#endif
+/* The processors this process may run on now (at least 1). */
+int zcpu_count(void);
+
 /* Starts fn(arg) on a new thread. 0 or -errno. */
 int zthread_start(zthread *t, void (*fn)(void *), void *arg);
 void zthread_join(zthread t);

@@ -176,6 +176,7 @@ int zinproc_connect(zsock *s, const char *name, zendpoint *ep)
         zmutex_unlock(&c->lock);
         return rc;
     }
+    zpipe_set_app_ends(mine);
     fill_peer(theirs, &s->o);
     if (bound) {
         bind_shares(theirs, &peer);
