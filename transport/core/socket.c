@@ -395,15 +395,18 @@ int zsock_send(zsock *s, zmsg *m, int flags)
  * a spinning application thread would hold (a spin on every pipe took tcp REQ/REP
  * latency from 35 us to 44 us), and with one processor there is nobody to wait for.
  * A spin that finds nothing costs SOCK_SPIN_NS of processor time once per sleep, next
- * to the system calls of the sleep itself. */
+ * to the system calls of the sleep itself. Only the types that read straight from
+ * their one pipe spin (PULL, PAIR, DEALER, REQ, REP: zpattern_ops.spin_pipe). */
 enum { SOCK_SPIN_NS = 10000 };
 
 static void sock_spin_for_input(zsock *s)
 {
-    if (!s->spin || s->npipes != 1)
+    /* the type says which pipe: not one whose frame it has read ahead already (a
+     * ROUTER's, or after a poll), nor when the recv cannot succeed (REQ before a send) */
+    if (!s->spin || !s->ops->spin_pipe)
         return;
-    zpipe_end *p = s->pipes[0];
-    if (zpipe_spins(p) && !zpipe_can_read(p))
+    zpipe_end *p = s->ops->spin_pipe(s);
+    if (p && zpipe_spins(p) && !zpipe_can_read(p))
         zpipe_spin_read(p, SOCK_SPIN_NS);
 }
 

@@ -143,6 +143,10 @@ typedef struct zpattern_ops {
     int (*recv)(zsock *s, zmsg *m);
     bool (*has_in)(zsock *s);
     bool (*has_out)(zsock *s);
+    /* the pipe the next recv would read, when it is the one pipe there is, the type
+     * holds no frame read ahead and a recv may come now; else NULL (and NULL as the
+     * op: the type never says). A blocking recv may spin on it before it sleeps. */
+    zpipe_end *(*spin_pipe)(zsock *s);
     /* pattern options (SUBSCRIBE, ROUTER_MANDATORY, ...): 0, -EINVAL, or 1 when the
      * option is not the pattern's (the core handles it) */
     int (*setopt)(zsock *s, int opt, const void *val, size_t len);

@@ -122,6 +122,12 @@ bool zpat_flow_has_in(zsock *s)
     return f->in && zfq_has_in(&f->fq, s);
 }
 
+zpipe_end *zpat_flow_spin_pipe(zsock *s)
+{
+    zpat_flow *f = s->pattern;
+    return f->in ? zfq_spin_pipe(&f->fq) : NULL;
+}
+
 bool zpat_flow_has_out(zsock *s)
 {
     zpat_flow *f = s->pattern;

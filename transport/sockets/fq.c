@@ -18,6 +18,13 @@ void zfq_fini(zfq *fq)
     zpat_set_fini(&fq->set);
 }
 
+zpipe_end *zfq_spin_pipe(const zfq *fq)
+{
+    if (fq->set.n != 1 || fq->set.active != 1 || fq->has_pre || fq->more)
+        return NULL;
+    return fq->set.pipes[0];
+}
+
 /* active from the start: it may hold messages already (inproc before bind) */
 int zfq_attach(zfq *fq, zpipe_end *p) { return zpat_set_add(&fq->set, p); }
 
@@ -123,6 +130,26 @@ int zfq_recv(zfq *fq, zsock *s, zmsg *m, zpipe_end **from)
         }
     }
     return -EAGAIN;
+}
+
+void zfq_drop_ready(zfq *fq, zsock *s)
+{
+    zmsg m;
+    zmsg_init(&m);
+    for (;;) {
+        if (!fq->has_pre && !fq->more) {
+            /* at a message boundary: only from a pipe that has one (messages are whole) */
+            int i = 0;
+            while (i < fq->set.active && !zpipe_can_read(fq->set.pipes[i]))
+                i++;
+            if (i == fq->set.active)
+                return;
+            fq->current = i;
+        }
+        if (zfq_recv(fq, s, &m, NULL) < 0)
+            return;
+        zmsg_close(&m);
+    }
 }
 
 bool zfq_has_in(zfq *fq, zsock *s)

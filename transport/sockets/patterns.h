@@ -152,6 +152,13 @@ int zfq_recv(zfq *fq, zsock *s, zmsg *m, zpipe_end **from);
 bool zfq_has_in(zfq *fq, zsock *s);
 /* After zfq_has_in said true at a message boundary: the frame read ahead. */
 static inline const zmsg *zfq_peek(const zfq *fq) { return fq->has_pre ? &fq->pre : NULL; }
+/* The one pipe, when there is one, active, and no frame is read ahead or half a
+ * message handed out: what a blocking recv may spin on (zpattern_ops.spin_pipe). */
+zpipe_end *zfq_spin_pipe(const zfq *fq);
+/* Reads and drops every message there is now, as zfq_recv would hand them out, but
+ * leaves a pipe found empty active rather than asleep: a REQ drops stale replies so
+ * before it waits for the new one, and may then spin on the pipe (zfq_spin_pipe). */
+void zfq_drop_ready(zfq *fq, zsock *s);
 /* Reads and drops the rest of the current message (after a frame with MORE). */
 void zfq_skip_rest(zfq *fq, zsock *s);
 /* Reads and drops the next message whole (the one zfq_peek shows). */
@@ -261,6 +268,7 @@ int zpat_flow_send(zsock *s, zmsg *m);
 int zpat_flow_recv(zsock *s, zmsg *m);
 bool zpat_flow_has_in(zsock *s);
 bool zpat_flow_has_out(zsock *s);
+zpipe_end *zpat_flow_spin_pipe(zsock *s);
 /* The ops of a type that is the flow base and nothing else. */
 #define ZPAT_FLOW_OPS(type_, init_)                                                        \
     {                                                                                      \
@@ -268,7 +276,8 @@ bool zpat_flow_has_out(zsock *s);
         .attach = zpat_flow_attach, .detach = zpat_flow_detach,                            \
         .readable = zpat_flow_readable, .writable = zpat_flow_writable,                    \
         .send = zpat_flow_send, .recv = zpat_flow_recv, .has_in = zpat_flow_has_in,        \
-        .has_out = zpat_flow_has_out, .setopt = zpat_setopt_common,                        \
+        .has_out = zpat_flow_has_out, .spin_pipe = zpat_flow_spin_pipe,                    \
+        .setopt = zpat_setopt_common,                                                      \
     }
 
 /* ---- the types ---------------------------------------------------------------------- */

@@ -94,10 +94,7 @@ static int req_send(zsock *s, zmsg *m)
         r->reply_pipe = to;
         r->request_begins = false;
         /* replies to earlier requests (from peers that answered late) go now */
-        zmsg stale;
-        zmsg_init(&stale);
-        while (zfq_recv(&r->f.fq, s, &stale, NULL) == 0)
-            zmsg_close(&stale);
+        zfq_drop_ready(&r->f.fq, s);
     }
     bool more = zmsg_more(m);
     /* after the delimiter the same pipe takes the rest (or it left: dropped) */
@@ -181,6 +178,12 @@ static bool req_has_in(zsock *s)
     return false;
 }
 
+static zpipe_end *req_spin_pipe(zsock *s)
+{
+    req *r = s->pattern;
+    return r->receiving_reply ? zfq_spin_pipe(&r->f.fq) : NULL;
+}
+
 static bool req_has_out(zsock *s)
 {
     req *r = s->pattern;
@@ -199,6 +202,7 @@ const zpattern_ops zpattern_req = {
     .send = req_send,
     .recv = req_recv,
     .has_in = req_has_in,
+    .spin_pipe = req_spin_pipe,
     .has_out = req_has_out,
     .setopt = zpat_setopt_common,
 };
@@ -359,6 +363,12 @@ static bool rep_has_in(zsock *s)
     return !r->sending_reply && zfq_has_in(&r->fq, s);
 }
 
+static zpipe_end *rep_spin_pipe(zsock *s)
+{
+    rep *r = s->pattern;
+    return r->sending_reply ? NULL : zfq_spin_pipe(&r->fq);
+}
+
 static bool rep_has_out(zsock *s)
 {
     rep *r = s->pattern;
@@ -376,6 +386,7 @@ const zpattern_ops zpattern_rep = {
     .send = rep_send,
     .recv = rep_recv,
     .has_in = rep_has_in,
+    .spin_pipe = rep_spin_pipe,
     .has_out = rep_has_out,
     .setopt = zpat_setopt_common,
 };
