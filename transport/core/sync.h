@@ -41,7 +41,9 @@ typedef pthread_t zthread;
 #elif defined(__aarch64__) || defined(__arm__)
 #define zcpu_relax() __asm__ __volatile__("yield" ::: "memory")
 #else
-#define zcpu_relax() ((void)0)
+/* no pause to have: a compiler barrier keeps the loop, whose length is measured */
+#include <stdatomic.h>
+#define zcpu_relax() atomic_signal_fence(memory_order_seq_cst)
 #endif
 /* The processors this process may run on now (at least 1). */
 int zcpu_count(void);
