@@ -858,8 +858,15 @@ static void rx_submit(zsession *s)
      * (the branch above) rather than through this buffer and a copy. Small frames turn
      * this off again and get the whole buffer's worth per recv. */
     size_t want = s->rcap;
-    if (s->rx_after_large && want > RX_HEAD)
-        want = RX_HEAD;
+    if (s->rx_after_large) {
+        /* the header comes after what is left of a large body still arriving (a direct
+         * recv that came back short), which this recv takes too */
+        uint64_t head = RX_HEAD;
+        if (s->rx_large_on)
+            head += zmtp_decoder_body_remaining(&s->dec);
+        if (want > head)
+            want = (size_t)head;
+    }
     rc = aio_recv(s->as, s->rbuf, 0, want);
     if (rc < 0) {
         conn_lost(s, LOSS_CONN, -rc);
@@ -1117,7 +1124,12 @@ static void rx_run(zsession *s)
         }
         s->rpos += (size_t)n;
         switch (e.type) {
-        case ZMTP_EV_NONE: break;
+        case ZMTP_EV_NONE:
+            /* outside a large body, the decoder holds part of a frame that comes whole
+             * (up to its scratch size): the rest comes at full size, not RX_HEAD a recv */
+            if (!s->rx_large_on)
+                s->rx_after_large = false;
+            break;
         case ZMTP_EV_FRAME:
             if (s->crypto)
                 rx_sealed(s, e.flags, e.data, e.len);
