@@ -62,7 +62,7 @@ ZT_TEST(spin, req_spins_for_its_reply_and_rep_for_a_request, 10)
     pt_close_all(ctx, rep, req, NULL);
 }
 
-ZT_TEST(spin, router_and_tcp_do_not_spin, 10)
+ZT_TEST(spin, router_and_tcp_do_not_spin_sub_does, 10)
 {
     void *ctx = zaio_ctx_new();
     void *router = pt_socket(ctx, ZAIO_ROUTER), *dealer = pt_socket(ctx, ZAIO_DEALER);
@@ -70,6 +70,12 @@ ZT_TEST(spin, router_and_tcp_do_not_spin, 10)
     pt_connect(dealer, "inproc://spin-router");
     zt_assert(would_spin(dealer), "a DEALER on one inproc pipe spins");
     zt_assert(spin_pipe(router) == NULL, "a ROUTER reads its peer's frame ahead: never");
+    void *pub = pt_socket(ctx, ZAIO_PUB), *sub = pt_socket(ctx, ZAIO_SUB);
+    pt_bind(pub, "inproc://spin-pub");
+    pt_connect(sub, "inproc://spin-pub");
+    pt_subscribe(sub, "");
+    zt_assert(would_spin(sub), "a SUB on one inproc pipe spins");
+    zt_assert(!would_spin(pub), "a PUB receives nothing");
 
     void *pull = pt_socket(ctx, ZAIO_PULL), *push = pt_socket(ctx, ZAIO_PUSH);
     char ep[256];
@@ -79,5 +85,5 @@ ZT_TEST(spin, router_and_tcp_do_not_spin, 10)
     pt_connect(pull, ep);
     zt_assert(spin_pipe(pull) != NULL, "the PULL names its one pipe");
     zt_assert(!would_spin(pull), "but a TCP session's pipe does not spin");
-    pt_close_all(ctx, router, dealer, pull, push, NULL);
+    pt_close_all(ctx, router, dealer, pub, sub, pull, push, NULL);
 }

@@ -396,7 +396,7 @@ int zsock_send(zsock *s, zmsg *m, int flags)
  * latency from 35 us to 44 us), and with one processor there is nobody to wait for.
  * A spin that finds nothing costs SOCK_SPIN_NS of processor time once per sleep, next
  * to the system calls of the sleep itself. Only the types that read straight from
- * their one pipe spin (PULL, PAIR, DEALER, REQ, REP: zpattern_ops.spin_pipe). */
+ * their one pipe spin (PULL, PAIR, DEALER, SUB, XSUB, REQ, REP: zpattern_ops.spin_pipe). */
 enum { SOCK_SPIN_NS = 10000 };
 
 static void sock_spin_for_input(zsock *s)

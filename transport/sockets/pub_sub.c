@@ -559,6 +559,12 @@ static bool xsub_has_in(zsock *s)
     return false;
 }
 
+static zpipe_end *xsub_spin_pipe(zsock *s)
+{
+    xsub *x = s->pattern;
+    return x->more_in ? NULL : zfq_spin_pipe(&x->fq);
+}
+
 static int xsub_send(zsock *s, zmsg *m)
 {
     xsub *x = s->pattern;
@@ -637,7 +643,7 @@ static int sub_setopt(zsock *s, int opt, const void *val, size_t len)
         .type = (type_), .init = xsub_init, .fini = xsub_fini, .attach = xsub_attach,      \
         .detach = xsub_detach, .readable = xsub_readable, .writable = xsub_writable,       \
         .send = xsub_send, .recv = xsub_recv, .has_in = xsub_has_in,                       \
-        .has_out = xsub_has_out, .setopt = sub_setopt,                                     \
+        .has_out = xsub_has_out, .spin_pipe = xsub_spin_pipe, .setopt = sub_setopt,        \
     }
 
 const zpattern_ops zpattern_sub = XSUB_OPS(ZAIO_SUB);
