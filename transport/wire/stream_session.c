@@ -1125,9 +1125,10 @@ static void rx_run(zsession *s)
         s->rpos += (size_t)n;
         switch (e.type) {
         case ZMTP_EV_NONE:
-            /* outside a large body, the decoder holds part of a frame that comes whole
-             * (up to its scratch size): the rest comes at full size, not RX_HEAD a recv */
-            if (!s->rx_large_on)
+            /* the decoder holds part of a frame that comes whole (up to its scratch
+             * size): the rest comes at full size, not RX_HEAD a recv. (Part of a header
+             * keeps the flag: that frame may be large.) */
+            if (s->dec.state == ZMTP_DEC_GATHER)
                 s->rx_after_large = false;
             break;
         case ZMTP_EV_FRAME:
