@@ -391,9 +391,10 @@ int zsock_send(zsock *s, zmsg *m, int flags)
  * finds the queue empty every few messages: each time, sleeping and being woken cost
  * both threads system calls and the writer a wake-up (inproc 8 B: 4.1M msg/s on the
  * project's 2-core machine, libzmq 3.9M; spinning, 7.2M; ping-pong 13 us, 3 us
- * spinning). It is limited to inproc: a TCP session's I/O thread needs the processor
- * a spinning application thread would hold (a spin on every pipe took tcp REQ/REP
- * latency from 35 us to 44 us), and with one processor there is nobody to wait for.
+ * spinning). It is limited to inproc, where both ends are application threads: for a
+ * TCP session's pipe the writer is an I/O thread that needs a processor too, and a
+ * trial of this spin there helped some tcp cases and hurt others (io_uring 1 KiB
+ * throughput fell by up to half). With one processor there is nobody to wait for.
  * A spin that finds nothing costs SOCK_SPIN_NS of processor time once per sleep, next
  * to the system calls of the sleep itself. Only the types that read straight from
  * their one pipe spin (PULL, PAIR, DEALER, SUB, XSUB, REQ, REP: zpattern_ops.spin_pipe). */

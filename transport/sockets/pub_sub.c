@@ -561,8 +561,8 @@ static bool xsub_has_in(zsock *s)
 
 static zpipe_end *xsub_spin_pipe(zsock *s)
 {
-    xsub *x = s->pattern;
-    return x->more_in ? NULL : zfq_spin_pipe(&x->fq);
+    /* in the middle of a message (more_in) fq is too, and names no pipe */
+    return zfq_spin_pipe(&((xsub *)s->pattern)->fq);
 }
 
 static int xsub_send(zsock *s, zmsg *m)
