@@ -155,6 +155,11 @@ typedef struct aio_slice {
     size_t off;
     size_t len;
 } aio_slice;
+/* Scatters one recv over up to AIO_MAX_IOV slices, none empty, filled in order: the
+ * rest of a large body and the buffer for what follows it in one call. The completion's
+ * bytes count across the slices and its buf is the first slice's; every slice's buffer
+ * stays referenced until the completion (or its cancel's) is delivered. */
+int aio_recvv(aio_socket *s, const aio_slice *v, int n);
 /* Gathers up to AIO_MAX_IOV slices into one send. A completion may report fewer bytes
  * than asked (a partial send); the caller submits the rest. */
 int aio_send(aio_socket *s, aio_buf *buf, size_t off, size_t len);

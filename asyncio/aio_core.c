@@ -263,10 +263,10 @@ static int dispatch(aio_port *p)
         if (k >= 0) {
             /* a failed op's buffer references are gone before the error is reported;
              * a received buffer stays referenced for the handler's call */
-            if (c.op == AIO_OP_RECV && c.status == 0 && k == 1) {
+            if (c.op == AIO_OP_RECV && c.status == 0 && k >= 1) {
                 c.buf = refs[0].buf;
                 h(&c);
-                aio_buf_unref(refs[0].buf);
+                drop_refs(refs, k);
             } else {
                 drop_refs(refs, k);
                 h(&c);
@@ -573,24 +573,8 @@ int aio_connect(aio_socket *s, const struct sockaddr *addr, socklen_t len)
     return rc;
 }
 
-int aio_recv(aio_socket *s, aio_buf *buf, size_t off, size_t len)
-{
-    if (!s || !buf || len == 0 || off > aio_buf_size(buf) || len > aio_buf_size(buf) - off)
-        return -EINVAL;
-    aio_port *p = s->port;
-    aio__lock(&p->lock);
-    int rc = begin(s, &s->in, AIO_OP_RECV);
-    if (rc == 0) {
-        s->in.iov[0] = (aio_slice){aio_buf_ref(buf), off, len};
-        s->in.niov = 1;
-        rc = launch(&s->in);
-    }
-    aio__unlock(&p->lock);
-    return rc;
-}
-
-/* The bytes slices v[0..n) name, or 0 when they are not a valid send. */
-static size_t send_total(const aio_slice *v, int n)
+/* The bytes slices v[0..n) name, or 0 when they are not a valid send or recv. */
+static size_t slices_total(const aio_slice *v, int n)
 {
     if (!v || n <= 0 || n > AIO_MAX_IOV)
         return 0;
@@ -604,26 +588,54 @@ static size_t send_total(const aio_slice *v, int n)
     return total;
 }
 
+/* Submits op on rec with references to the slices. Lock held. */
+static int submit_slices(aio_socket *s, aio_rec *rec, aio_op op, const aio_slice *v, int n)
+{
+    int rc = begin(s, rec, op);
+    if (rc == 0) {
+        for (int i = 0; i < n; i++)
+            rec->iov[i] = (aio_slice){aio_buf_ref(v[i].buf), v[i].off, v[i].len};
+        rec->niov = n;
+        rc = launch(rec);
+    }
+    return rc;
+}
+
+int aio_recvv(aio_socket *s, const aio_slice *v, int n)
+{
+    /* an empty slice would make a recv of 0 bytes, which reads as the peer closing */
+    if (!s || slices_total(v, n) == 0)
+        return -EINVAL;
+    for (int i = 0; i < n; i++)
+        if (v[i].len == 0)
+            return -EINVAL;
+    aio_port *p = s->port;
+    aio__lock(&p->lock);
+    int rc = submit_slices(s, &s->in, AIO_OP_RECV, v, n);
+    aio__unlock(&p->lock);
+    return rc;
+}
+
+int aio_recv(aio_socket *s, aio_buf *buf, size_t off, size_t len)
+{
+    aio_slice v = {buf, off, len};
+    return aio_recvv(s, &v, 1);
+}
+
 int aio_sendv(aio_socket *s, const aio_slice *v, int n)
 {
-    if (!s || send_total(v, n) == 0)
+    if (!s || slices_total(v, n) == 0)
         return -EINVAL;
     aio_port *p = s->port;
     aio__lock(&p->lock);
-    int rc = begin(s, &s->out, AIO_OP_SEND);
-    if (rc == 0) {
-        for (int i = 0; i < n; i++)
-            s->out.iov[i] = (aio_slice){aio_buf_ref(v[i].buf), v[i].off, v[i].len};
-        s->out.niov = n;
-        rc = launch(&s->out);
-    }
+    int rc = submit_slices(s, &s->out, AIO_OP_SEND, v, n);
     aio__unlock(&p->lock);
     return rc;
 }
 
 int aio_send_now(aio_socket *s, const aio_slice *v, int n)
 {
-    size_t total = s ? send_total(v, n) : 0;
+    size_t total = s ? slices_total(v, n) : 0;
     if (total == 0 || total > INT32_MAX)
         return -EINVAL; /* the count returned is an int */
     /* no lock: the caller keeps the socket open and its out record idle meanwhile, and

@@ -138,14 +138,15 @@ static int ep_attempt(aio_rec *r)
         return 1;
     }
     case AIO_OP_RECV:
-        n = recv(s->fd, (char *)aio_buf_data(r->iov[0].buf) + r->iov[0].off, r->iov[0].len, 0);
+        if (r->niov == 1) {
+            n = recv(s->fd, (char *)aio_buf_data(r->iov[0].buf) + r->iov[0].off, r->iov[0].len, 0);
+        } else {
+            aio__posix_fill_msg(r);
+            n = recvmsg(s->fd, &r->msg, 0);
+        }
         break;
     case AIO_OP_SEND:
-        for (int i = 0; i < r->niov; i++) {
-            r->native_iov[i].iov_base = (char *)aio_buf_data(r->iov[i].buf) + r->iov[i].off;
-            r->native_iov[i].iov_len = r->iov[i].len;
-        }
-        r->msg = (struct msghdr){.msg_iov = r->native_iov, .msg_iovlen = (size_t)r->niov};
+        aio__posix_fill_msg(r);
         n = sendmsg(s->fd, &r->msg, MSG_NOSIGNAL);
         break;
     default:

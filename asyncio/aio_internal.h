@@ -218,6 +218,8 @@ void aio__close_fd(aio_fd fd);
 #ifndef _WIN32
 /* aio_send_now for the backends on sockets that are plain descriptors. */
 int aio__posix_send_now(aio_socket *s, const aio_slice *v, int n);
+/* Points r->msg at r->native_iov, filled from the record's slices (sendmsg, recvmsg). */
+void aio__posix_fill_msg(aio_rec *r);
 #endif
 /* The platform's text for a negative errno (aio_strerror's fallback). */
 const char *aio__sys_strerror(int err);

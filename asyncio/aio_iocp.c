@@ -162,6 +162,15 @@ static int bind_for_connect(aio_socket *s)
     return err == WSAEINVAL ? 0 : aio__win_errno((unsigned long)err); /* EINVAL: bound already */
 }
 
+/* Points the record's WSABUFs at its slices (WSARecv, WSASend). */
+static void fill_wsabuf(aio_rec *r)
+{
+    for (int i = 0; i < r->niov; i++) {
+        r->wsabuf[i].buf = (char *)aio_buf_data(r->iov[i].buf) + r->iov[i].off;
+        r->wsabuf[i].len = (ULONG)r->iov[i].len;
+    }
+}
+
 static int pending_or_error(void)
 {
     int err = WSAGetLastError();
@@ -231,17 +240,13 @@ static int iocp_submit(aio_rec *r)
     }
     case AIO_OP_RECV: {
         DWORD flags = 0;
-        r->wsabuf[0].buf = (char *)aio_buf_data(r->iov[0].buf) + r->iov[0].off;
-        r->wsabuf[0].len = (ULONG)r->iov[0].len;
-        if (WSARecv(s->fd, r->wsabuf, 1, gotp, &flags, &r->ov, NULL) != 0)
+        fill_wsabuf(r);
+        if (WSARecv(s->fd, r->wsabuf, (DWORD)r->niov, gotp, &flags, &r->ov, NULL) != 0)
             return pending_or_error();
         return succeeded_at_once(r, got);
     }
     case AIO_OP_SEND:
-        for (int i = 0; i < r->niov; i++) {
-            r->wsabuf[i].buf = (char *)aio_buf_data(r->iov[i].buf) + r->iov[i].off;
-            r->wsabuf[i].len = (ULONG)r->iov[i].len;
-        }
+        fill_wsabuf(r);
         if (WSASend(s->fd, r->wsabuf, (DWORD)r->niov, gotp, 0, &r->ov, NULL) != 0)
             return pending_or_error();
         return succeeded_at_once(r, got);

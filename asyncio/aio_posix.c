@@ -17,6 +17,15 @@ void aio__close_fd(aio_fd fd)
 
 const char *aio__sys_strerror(int err) { return strerror(-err); }
 
+void aio__posix_fill_msg(aio_rec *r)
+{
+    for (int i = 0; i < r->niov; i++) {
+        r->native_iov[i].iov_base = (char *)aio_buf_data(r->iov[i].buf) + r->iov[i].off;
+        r->native_iov[i].iov_len = r->iov[i].len;
+    }
+    r->msg = (struct msghdr){.msg_iov = r->native_iov, .msg_iovlen = (size_t)r->niov};
+}
+
 int aio__posix_send_now(aio_socket *s, const aio_slice *v, int n)
 {
     struct iovec iov[AIO_MAX_IOV];

@@ -111,15 +111,6 @@ static struct io_uring_sqe *ur_sqe(aio_port *p)
     return sqe;
 }
 
-static void ur_fill_iov(aio_rec *r)
-{
-    for (int i = 0; i < r->niov; i++) {
-        r->native_iov[i].iov_base = (char *)aio_buf_data(r->iov[i].buf) + r->iov[i].off;
-        r->native_iov[i].iov_len = r->iov[i].len;
-    }
-    r->msg = (struct msghdr){.msg_iov = r->native_iov, .msg_iovlen = (size_t)r->niov};
-}
-
 /* Notes whether a recv drained the connection, or a send filled its buffer, when it
  * moved n bytes (see the notes above). */
 static void ur_note(aio_rec *r, size_t n)
@@ -138,9 +129,11 @@ static void ur_note(aio_rec *r, size_t n)
 static int ur_try_now(aio_rec *r)
 {
     ssize_t n;
-    if (r->op == AIO_OP_RECV)
+    if (r->op == AIO_OP_RECV && r->niov == 1)
         n = recv(r->sock->fd, (char *)aio_buf_data(r->iov[0].buf) + r->iov[0].off, r->iov[0].len,
                  MSG_DONTWAIT);
+    else if (r->op == AIO_OP_RECV)
+        n = recvmsg(r->sock->fd, &r->msg, MSG_DONTWAIT);
     else
         n = sendmsg(r->sock->fd, &r->msg, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n < 0)
@@ -156,8 +149,8 @@ static int ur_submit(aio_rec *r)
     /* AIO_FAULT_SYNC_SUCCESS (recv, send) asks for no more than this backend does
      * unless the last op was short: the try below completes the op inside the submit
      * when the call succeeds, and the fault has it tried whatever came before */
-    if (r->op == AIO_OP_SEND)
-        ur_fill_iov(r);
+    if (r->op == AIO_OP_SEND || r->niov > 1)
+        aio__posix_fill_msg(r);
     bool try_now = (r->op == AIO_OP_RECV && !(r->sock->bk_flags & UR_RECV_SHORT)) ||
                    (r->op == AIO_OP_SEND && !(r->sock->bk_flags & UR_SEND_SHORT));
 #ifdef ZAIO_FAULT_INJECTION
@@ -185,7 +178,11 @@ static int ur_submit(aio_rec *r)
         io_uring_prep_connect(sqe, fd, (struct sockaddr *)&r->addr, r->addrlen);
         break;
     case AIO_OP_RECV:
-        io_uring_prep_recv(sqe, fd, (char *)aio_buf_data(r->iov[0].buf) + r->iov[0].off, r->iov[0].len, 0);
+        if (r->niov == 1)
+            io_uring_prep_recv(sqe, fd, (char *)aio_buf_data(r->iov[0].buf) + r->iov[0].off,
+                               r->iov[0].len, 0);
+        else
+            io_uring_prep_recvmsg(sqe, fd, &r->msg, 0);
         break;
     case AIO_OP_SEND:
         io_uring_prep_sendmsg(sqe, fd, &r->msg, MSG_NOSIGNAL);

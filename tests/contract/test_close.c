@@ -123,6 +123,35 @@ ZT_TEST(path8_recv_pending_at_close, buffer_lives_until_completion, 30)
     h_finish(p);
 }
 
+/* Path 8 with a scattered recv: every slice's buffer is held until the aborted
+ * completion, not only the first one's. */
+ZT_TEST(path8_recv_pending_at_close, scattered_buffers_live_until_completion, 30)
+{
+    aio_port *p = h_port();
+    h_rec sr = {0};
+    cli_fd cli;
+    aio_socket *s = h_pair(p, h_record, &sr, &cli);
+    watched wa, wb;
+    aio_buf *a = watched_buf(&wa);
+    aio_buf *b = watched_buf(&wb);
+    aio_slice v[2] = {{a, 0, 10}, {b, 0, sizeof wb.mem}};
+    zt_assert(aio_recvv(s, v, 2) == 0, "recvv");
+    aio_buf_unref(a);
+    aio_buf_unref(b);
+    zt_assert(aio_port_poll(p, 0) == 0 && sr.n == 0, "the recv is pending");
+    zt_assert(wa.freed == 0 && wb.freed == 0 && h_stats().bufs == 2, "the op holds both");
+
+    aio_close(s);
+    zt_assert(wa.freed == 0 && wb.freed == 0,
+              "a buffer was freed while the cancelled recv could still write it");
+    h_poll_until_freed(p, 5000);
+    zt_assert(wa.freed == 1 && wb.freed == 1, "each freed once after the completion (%d, %d)",
+              wa.freed, wb.freed);
+    zt_assert(sr.n == 0, "the aborted recv reached the handler");
+    h_cli_close(cli);
+    h_finish(p);
+}
+
 /* Path 8, the race: the recv succeeded (data is in the buffer) but its completion is
  * dispatched after the close. It releases like an aborted one. */
 ZT_TEST(path8_recv_pending_at_close, success_racing_close, 30)
