@@ -46,7 +46,8 @@
  * copied in and the rest (when RX_DIRECT_MIN or more remains) is received straight
  * into it: no copy for the bulk of a large message. So that the bulk is the rest, a
  * recv after a large frame reads only RX_HEAD into the buffer (the next header and the
- * start of its body; libzmq reads 8 KiB); a small frame ends that. Messages are
+ * start of its body; libzmq reads 8 KiB), scattered from the same recv as the rest of
+ * the body when it can (aio_recvv); a small frame ends that. Messages are
  * flushed to the pipe at message boundaries, in batches per recv; a full pipe (RCVHWM)
  * stops receiving until the socket drains it (ZPIPE_WRITABLE). One send in flight: the
  * encoder packs what the pipe holds into one 64 KiB buffer (control commands first), a
@@ -215,6 +216,7 @@ struct zsession {
     bool rx_large_on;
     zmsg rx_large;
     uint64_t rx_large_have;
+    size_t rx_direct_len; /* the body's part of the direct recv in flight */
     uint8_t rx_large_flags;
     zmtp_decoder dec;
     uint8_t *scratch;
@@ -831,12 +833,22 @@ static void rx_submit(zsession *s)
         uint64_t rem = zmtp_decoder_body_remaining(&s->dec);
         if (rem >= RX_DIRECT_MIN) {
             size_t len = rem > RX_DIRECT_MAX ? RX_DIRECT_MAX : (size_t)rem;
-            rc = aio_recv(s->as, s->rx_large.buf, s->rx_large.off + (size_t)s->rx_large_have, len);
+            aio_slice v[2] = {{s->rx_large.buf, s->rx_large.off + (size_t)s->rx_large_have, len},
+                              {s->rbuf, 0, s->rcap < RX_HEAD ? s->rcap : RX_HEAD}};
+            /* The same recv reads what follows the body into the buffer, as the recv
+             * after it would (below): one system call a large message instead of two.
+             * Only once the buffer's bytes are all decoded, which they are when a body
+             * is left to come. */
+            int n = len == rem && s->rpos == s->rlen ? 2 : 1;
+            if (n == 2)
+                s->rpos = s->rlen = 0;
+            rc = aio_recvv(s->as, v, n);
             if (rc < 0) {
                 conn_lost(s, LOSS_CONN, -rc);
                 return;
             }
             s->rx_busy = s->rx_direct = true;
+            s->rx_direct_len = len;
             return;
         }
     }
@@ -1949,8 +1961,11 @@ static void on_recv(zsession *s, const aio_completion *c)
     zio_timer_cancel(s->io, &s->t_ttl);
     if (s->rx_direct) {
         s->rx_direct = false;
-        s->rx_large_have += c->bytes;
-        if (zmtp_decoder_body_skip(&s->dec, c->bytes) == 0)
+        size_t body = c->bytes < s->rx_direct_len ? c->bytes : s->rx_direct_len;
+        if (c->bytes > body)
+            s->rlen = c->bytes - body; /* what follows the body, in the buffer from 0 */
+        s->rx_large_have += body;
+        if (zmtp_decoder_body_skip(&s->dec, body) == 0)
             rx_large_end(s);
         rx_run(s);
         return;
