@@ -833,12 +833,13 @@ static void rx_submit(zsession *s)
         uint64_t rem = zmtp_decoder_body_remaining(&s->dec);
         if (rem >= RX_DIRECT_MIN) {
             size_t len = rem > RX_DIRECT_MAX ? RX_DIRECT_MAX : (size_t)rem;
+            /* The same recv reads what follows the body into the buffer, as much as the
+             * recv after it would (below): one system call a large message instead of
+             * two. Only once the buffer's bytes are all decoded, which they are when a
+             * body is left to come. */
+            size_t head = s->rx_after_large && s->rcap > RX_HEAD ? RX_HEAD : s->rcap;
             aio_slice v[2] = {{s->rx_large.buf, s->rx_large.off + (size_t)s->rx_large_have, len},
-                              {s->rbuf, 0, s->rcap < RX_HEAD ? s->rcap : RX_HEAD}};
-            /* The same recv reads what follows the body into the buffer, as the recv
-             * after it would (below): one system call a large message instead of two.
-             * Only once the buffer's bytes are all decoded, which they are when a body
-             * is left to come. */
+                              {s->rbuf, 0, head}};
             int n = len == rem && s->rpos == s->rlen ? 2 : 1;
             if (n == 2)
                 s->rpos = s->rlen = 0;
