@@ -173,6 +173,22 @@ ZT_TEST(curve, messages_both_ways, 30)
     th_term(ctx);
 }
 
+/* Sealed large frames are received the same way before they are opened. */
+static void rcvhwm_2(void *s) { th_set_int(s, ZAIO_RCVHWM, 2); }
+
+ZT_TEST(curve, large_and_small_frames_back_to_back, 60)
+{
+    void *ctx = zaio_ctx_new();
+    keys k;
+    make_keys(&k);
+    pair p;
+    pair_open(ctx, &p, &k, ZAIO_PULL, ZAIO_PUSH, NULL, rcvhwm_2);
+    expect_event(p.smon, ZAIO_EVENT_HANDSHAKE_SUCCEEDED, 0, "server");
+    th_mixed_frames(p.cli, p.srv);
+    pair_close(&p);
+    th_term(ctx);
+}
+
 static void heartbeats(void *s)
 {
     th_set_int(s, ZAIO_HEARTBEAT_IVL, 20);

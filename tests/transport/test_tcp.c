@@ -229,6 +229,20 @@ ZT_TEST(tcp, push_pull_shapes_and_sizes, 60)
     th_term(ctx);
 }
 
+ZT_TEST(tcp, large_and_small_frames_back_to_back, 60)
+{
+    void *ctx = zaio_ctx_new();
+    void *pull = th_socket(ctx, ZAIO_PULL), *push = th_socket(ctx, ZAIO_PUSH);
+    th_set_int(pull, ZAIO_RCVHWM, 2);
+    char ep[256];
+    th_bind(pull, "tcp://127.0.0.1:*", ep, sizeof ep);
+    th_connect(push, ep);
+    th_mixed_frames(push, pull);
+    zaio_close(push);
+    zaio_close(pull);
+    th_term(ctx);
+}
+
 /* A connecting socket keeps one pipe across its connections; what comes in on it still
  * carries the metadata of the connection it came in on (the interop matrix found it
  * missing). */
