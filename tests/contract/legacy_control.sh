@@ -27,6 +27,7 @@ cmake --build "$bld" -j2 --target aio_contract >/dev/null || exit 1
 must_fail=(
   path1_submit_fails/recv_error_completes_with_record_idle
   path1_submit_fails/send_error_completes_with_record_idle
+  path1_submit_fails/recvv_error_releases_every_slice
   path1_submit_fails/queue_full_completes
   path1_submit_fails/close_before_failure_is_dispatched
   path2_connect_fails/injected_failure_leaves_out_record_idle

@@ -13,6 +13,8 @@ typedef struct fail_seen {
     aio_completion c;
     aio_buf *buf;
     int buf_refs_at_report;
+    aio_buf *buf2; /* a second slice's, when there is one */
+    int buf2_refs_at_report;
     int resubmit_rc; /* a second op on the same record: IDLE means not -EBUSY */
 } fail_seen;
 
@@ -23,6 +25,8 @@ static void on_fail(const aio_completion *c)
     f->c = *c;
     if (f->buf)
         f->buf_refs_at_report = aio_buf_refs(f->buf);
+    if (f->buf2)
+        f->buf2_refs_at_report = aio_buf_refs(f->buf2);
 }
 
 /* Each test closes everything whatever its submit returned, and h_finish's leak
@@ -92,6 +96,34 @@ ZT_TEST(path1_submit_fails, send_error_completes_with_record_idle, 30)
     }
     aio_buf_unref(a);
     aio_buf_unref(b);
+    aio_close(s);
+    h_cli_close(cli);
+    finish_after_failed_submit(p, rc);
+}
+
+/* A scattered recv that fails at once: every slice's reference is gone when the error
+ * is reported, as a send's are. */
+ZT_TEST(path1_submit_fails, recvv_error_releases_every_slice, 30)
+{
+    aio_port *p = h_port();
+    fail_seen f = {0};
+    cli_fd cli;
+    aio_socket *s = h_pair(p, on_fail, &f, &cli);
+    zt_assert(aio_buf_new(100, &f.buf) == 0 && aio_buf_new(200, &f.buf2) == 0, "bufs");
+
+    aio_fault_arm(p, AIO_FAULT_SUBMIT_ERROR, AIO_OP_RECV, -ECONNRESET);
+    aio_slice v[2] = {{f.buf, 0, 100}, {f.buf2, 50, 150}};
+    int rc = aio_recvv(s, v, 2);
+    if (rc == 0) {
+        h_poll_until(p, &f.n, 1, 5000);
+        zt_assert(f.c.op == AIO_OP_RECV && f.c.status == -ECONNRESET, "status %s",
+                  aio_strerror(f.c.status));
+        zt_assert(f.buf_refs_at_report == 1 && f.buf2_refs_at_report == 1,
+                  "both slices' references are dropped before the report (a %d, b %d)",
+                  f.buf_refs_at_report, f.buf2_refs_at_report);
+    }
+    aio_buf_unref(f.buf);
+    aio_buf_unref(f.buf2);
     aio_close(s);
     h_cli_close(cli);
     finish_after_failed_submit(p, rc);
