@@ -262,7 +262,7 @@ static int dispatch(aio_port *p)
         aio__unlock(&p->lock);
         if (k >= 0) {
             /* a failed op's buffer references are gone before the error is reported;
-             * a received buffer stays referenced for the handler's call */
+             * a recv's buffers (every slice's) stay referenced for the handler's call */
             if (c.op == AIO_OP_RECV && c.status == 0 && k >= 1) {
                 c.buf = refs[0].buf;
                 h(&c);
@@ -588,9 +588,11 @@ static size_t slices_total(const aio_slice *v, int n)
     return total;
 }
 
-/* Submits op on rec with references to the slices. Lock held. */
+/* Submits op on rec with references to the slices (checked by the caller). */
 static int submit_slices(aio_socket *s, aio_rec *rec, aio_op op, const aio_slice *v, int n)
 {
+    aio_port *p = s->port;
+    aio__lock(&p->lock);
     int rc = begin(s, rec, op);
     if (rc == 0) {
         for (int i = 0; i < n; i++)
@@ -598,6 +600,7 @@ static int submit_slices(aio_socket *s, aio_rec *rec, aio_op op, const aio_slice
         rec->niov = n;
         rc = launch(rec);
     }
+    aio__unlock(&p->lock);
     return rc;
 }
 
@@ -609,11 +612,7 @@ int aio_recvv(aio_socket *s, const aio_slice *v, int n)
     for (int i = 0; i < n; i++)
         if (v[i].len == 0)
             return -EINVAL;
-    aio_port *p = s->port;
-    aio__lock(&p->lock);
-    int rc = submit_slices(s, &s->in, AIO_OP_RECV, v, n);
-    aio__unlock(&p->lock);
-    return rc;
+    return submit_slices(s, &s->in, AIO_OP_RECV, v, n);
 }
 
 int aio_recv(aio_socket *s, aio_buf *buf, size_t off, size_t len)
@@ -626,11 +625,7 @@ int aio_sendv(aio_socket *s, const aio_slice *v, int n)
 {
     if (!s || slices_total(v, n) == 0)
         return -EINVAL;
-    aio_port *p = s->port;
-    aio__lock(&p->lock);
-    int rc = submit_slices(s, &s->out, AIO_OP_SEND, v, n);
-    aio__unlock(&p->lock);
-    return rc;
+    return submit_slices(s, &s->out, AIO_OP_SEND, v, n);
 }
 
 int aio_send_now(aio_socket *s, const aio_slice *v, int n)
